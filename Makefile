@@ -1,0 +1,57 @@
+# make run   - set up .venv and serve the app at http://localhost:8501
+# make test  - set up .venv with dev tools, then lint and run the whole test suite
+# make bench - run the engine benchmark
+# make clean - remove the venv, caches and test artifacts
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Tiny matrices: one BLAS thread is fastest and leaves the other cores to the server.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+
+.PHONY: run test bench clean browser-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files: reinstall only when a requirements file changes.
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed-run
+	$(BIN)/python -m streamlit run app.py --server.port 8501
+
+test: $(VENV)/.installed-dev browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-run
+	$(BIN)/python bench/bench_engine.py
+
+# Browser tests need Debian's chromium. Under CI=true they are mandatory, so install it;
+# elsewhere the browser tests skip with a reason when it is missing.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then \
+		:; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "CI=true and chromium not on PATH: installing it with apt-get"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "chromium not on PATH: browser tests will be skipped" \
+			"(install it with 'apt-get install chromium', or set CI=true)"; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tests/browser/artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

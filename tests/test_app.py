@@ -1,0 +1,30 @@
+"""AppTest smoke tests: the landing page and every page in pages/ run without an exception."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+PAGES = sorted(p for p in PAGES_DIR.glob("*.py") if not p.name.startswith("_"))
+
+# First runs import NumPy, scikit-learn and plotly: allow more than AppTest's default 3 s.
+TIMEOUT = 30
+
+
+def test_landing_page_shows_title_and_intro(root):
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT).run()
+
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Neural Network Playground"]
+    intro = (root / "assets" / "home.md").read_text(encoding="utf-8").strip()
+    assert any(md.value.strip() == intro for md in at.markdown)
+
+
+@pytest.mark.parametrize("page", [pytest.param(p.name, id=p.stem) for p in PAGES])
+def test_page_runs_without_exception(root, page):
+    # Enter through app.py, as a user does: links between pages resolve against the entrypoint.
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page(f"pages/{page}").run()
+
+    assert not at.exception, [e.message for e in at.exception]
