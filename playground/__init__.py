@@ -1,0 +1,1 @@
+"""UI helpers shared by the Streamlit pages: state, controls, live training and figures."""

@@ -1,0 +1,178 @@
+"""Background training for one browser session.
+
+A Runner owns a Trainer and a thread that trains it while playing; the page only reads from it
+to draw. Every access to the trainer goes through `runner.lock`. The thread never calls
+Streamlit. All playing runners of the server process share one training budget (a fraction of
+one core, because of the GIL) so that redraws and widgets stay responsive however many
+sessions train; the redraw interval grows with the load instead of collapsing.
+"""
+
+import threading
+import time
+import weakref
+
+from engine import DIVERGED, RUNNING, STOPPED, Config, Trainer
+
+CYCLE = 0.025  # seconds per train-then-sleep cycle of a thread
+TRAIN_SHARE = 0.6  # fraction of one core all training threads together may use
+LOCK_SLICE = 0.004  # longest time the thread holds the lock at once (s)
+SPEEDS = {"1": 1.0, "3": 3.0, "10": 10.0, "30": 30.0, "100": 100.0, "300": 300.0,
+          "1000": 1000.0, "max": None}  # epochs per second; None: as fast as allowed
+FRAME_LEVELS = (0.1, 0.125, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0)  # redraw intervals (s)
+
+
+class LoadMonitor:
+    """Process-wide: which runners are playing and what a redraw costs the server."""
+
+    def __init__(self):
+        self._playing: weakref.WeakSet = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.frame_cost = 0.01  # exponential average of server seconds per redraw
+
+    def set_playing(self, runner: "Runner", playing: bool) -> None:
+        with self._lock:
+            (self._playing.add if playing else self._playing.discard)(runner)
+
+    @property
+    def n_playing(self) -> int:
+        return len(self._playing)
+
+    def record_frame(self, seconds: float) -> None:
+        self.frame_cost += 0.1 * (seconds - self.frame_cost)
+
+    def frame_interval(self) -> float:
+        """Redraw interval so that all playing sessions' redraws use at most about half a
+        core: 0.1 s (10 per second) for one session, longer under load."""
+        wanted = 2.0 * self.frame_cost * max(1, self.n_playing)
+        return next((f for f in FRAME_LEVELS if f >= wanted), FRAME_LEVELS[-1])
+
+    def train_budget(self) -> float:
+        """Seconds of training per cycle for each playing thread."""
+        return CYCLE * TRAIN_SHARE / max(1, self.n_playing)
+
+
+LOAD = LoadMonitor()
+
+
+class Runner:
+    """A Trainer plus the thread that trains it while `playing`."""
+
+    def __init__(self, config: Config, data=None):
+        self.lock = threading.RLock()
+        self.trainer = Trainer(config, data)
+        self.run_id = 0  # grows on every rebuild, so charts can reset their zoom
+        self.playing = False
+        self.speed: float | None = None
+        self.epochs_per_s = 0.0
+        self.error = ""
+        self._wake = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    # --- commands from the page ------------------------------------------------------------
+    def play(self) -> None:
+        with self.lock:
+            if self._closed:
+                return
+            self.playing = True
+            self.error = ""
+        LOAD.set_playing(self, True)
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, daemon=True,
+                                            name=f"trainer-{id(self):x}")
+            self._thread.start()
+        self._wake.set()
+
+    def pause(self) -> None:
+        with self.lock:
+            self.playing = False
+        LOAD.set_playing(self, False)
+
+    def step_epoch(self) -> None:
+        with self.lock:
+            self.trainer.run(1)
+
+    def step_batch(self) -> None:
+        with self.lock:
+            self.trainer.step()
+
+    def apply(self, config: Config) -> bool:
+        """Apply new settings (live or rebuild); ValueError leaves everything as it was."""
+        with self.lock:
+            rebuilt = self.trainer.apply(config)
+            if rebuilt:
+                self.run_id += 1
+            return rebuilt
+
+    def reset(self, config: Config | None = None, data=None, keep_data: bool = True) -> None:
+        """Fresh weights (and data) for `config` (default: the current one)."""
+        with self.lock:
+            cfg = config or self.trainer.config
+            custom = data if data is not None else (self.trainer.custom_data if keep_data
+                                                    else None)
+            self.trainer = Trainer(cfg, custom)
+            self.run_id += 1
+
+    def replace_trainer(self, trainer: Trainer) -> None:
+        with self.lock:
+            self.trainer = trainer
+            self.run_id += 1
+
+    def close(self) -> None:
+        """Stop the thread for good (the session has ended)."""
+        with self.lock:
+            self._closed = True
+            self.playing = False
+        LOAD.set_playing(self, False)
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2.0)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- the thread ------------------------------------------------------------------------
+    def _loop(self) -> None:
+        chunk, owed = 1, 0.0  # owed: steps still due at the chosen speed
+        while not self._closed:
+            if not self.playing:
+                self._wake.wait(0.5)
+                self._wake.clear()
+                owed = 0.0
+                continue
+            t0 = time.perf_counter()
+            budget = LOAD.train_budget()
+            trainer = self.trainer
+            e0, s0 = trainer.epoch, trainer.steps
+            if self.speed is not None:
+                per_epoch = -(-trainer._n // trainer._bs)  # mini-batches per epoch
+                owed = min(owed + self.speed * CYCLE * per_epoch, self.speed * per_epoch)
+            try:
+                while time.perf_counter() - t0 < budget and self.playing:
+                    n = chunk if self.speed is None else min(chunk, int(owed))
+                    if n <= 0:
+                        break
+                    c0 = time.perf_counter()
+                    with self.lock:
+                        t = self.trainer
+                        done = t.steps
+                        for _ in range(n):
+                            t.step()
+                            if t.status != RUNNING:
+                                break
+                        owed -= t.steps - done
+                        stopped = t.status in (STOPPED, DIVERGED)
+                    took = time.perf_counter() - c0
+                    chunk = max(1, min(chunk * 2, int(n * LOCK_SLICE / max(took, 1e-6))))
+                    if stopped:
+                        self.pause()
+                        break
+            except Exception as e:  # noqa: BLE001 - shown to the user, never lost silently
+                self.error = f"training stopped: {type(e).__name__}: {e}"
+                self.pause()
+            elapsed = time.perf_counter() - t0
+            if self.trainer is trainer and trainer.steps >= s0:
+                rate = (trainer.epoch - e0) / max(CYCLE, elapsed)
+                self.epochs_per_s += 0.2 * (rate - self.epochs_per_s)
+            time.sleep(max(0.0, CYCLE - elapsed))

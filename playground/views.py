@@ -1,0 +1,173 @@
+"""From a trainer to what the page draws: `snapshot` copies plain arrays out of a trainer (the
+caller holds its lock, briefly); `build_figures` turns a snapshot into figures, lock-free."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import confusion_matrix
+
+from engine import ACTIVATIONS, FEATURES, Trainer
+
+from . import figures
+
+MAP_RES, THUMB_RES = 100, 20
+
+
+@dataclass
+class ViewOptions:
+    show_test: bool = False
+    discretize: bool = False
+    log_scale: bool = False
+    selected: tuple[int, int] | None = None  # (column, index) in the network diagram
+    internals: bool = True  # weights, gradient norms, dead units
+    presenter: bool = False
+
+
+@dataclass
+class Snapshot:
+    epoch: int
+    steps: int
+    status: str
+    reason: str
+    task: str
+    output: str
+    config: object
+    bounds: tuple
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    grid: np.ndarray
+    grid_label: str
+    feature_grids: np.ndarray
+    layer_grids: list
+    weights: list
+    biases: list
+    history: dict
+    last: dict
+    n_classes: int
+    ranges: list
+    extras: dict = field(default_factory=dict)
+
+
+def snapshot(t: Trainer, opts: ViewOptions) -> Snapshot:
+    """Copy what the page needs out of trainer `t` (call it under the runner's lock)."""
+    cfg, net = t.config, t.net
+    sel = opts.selected
+    n_cols = len(cfg.hidden) + 2
+    if sel is not None and not (0 <= sel[0] < n_cols and 0 <= sel[1] < (
+            len(cfg.features) if sel[0] == 0 else net.sizes[sel[0]])):
+        sel = None
+    if sel is None or sel[0] == n_cols - 1:
+        grid, label = t.predict_grid(MAP_RES), "output"
+    elif sel[0] == 0:
+        grid = t.feature_grids(MAP_RES)[sel[1]]
+        label = f"input {FEATURES[cfg.features[sel[1]]].label}"
+    else:
+        grid = t.layer_grids(MAP_RES)[sel[0] - 1][sel[1]]
+        label = f"layer {sel[0]}, neuron {sel[1] + 1}"
+    h = t.history
+    metric = "accuracy" if t.task != "regression" else "r2"
+    hist = {k: list(h[k]) for k in ("epoch", "train_loss", "test_loss", f"train_{metric}",
+                                    f"test_{metric}")}
+    acts = cfg.activations
+    ranges = [ACTIVATIONS[a].output_range for a in acts]
+    ranges.append((0.0, 1.0) if t.output in ("sigmoid", "softmax") else
+                  (-1.0, 1.0) if t.output == "tanh" else (-np.inf, np.inf))
+    snap = Snapshot(
+        epoch=t.epoch, steps=t.steps, status=t.status, reason=t.status_reason, task=t.task,
+        output=t.output, config=cfg, bounds=tuple(t.data.bounds),
+        X_train=t.data.X_train, y_train=t.data.y_train, X_test=t.data.X_test,
+        y_test=t.data.y_test, grid=np.array(grid, copy=True), grid_label=label,
+        feature_grids=t.feature_grids(THUMB_RES), layer_grids=t.layer_grids(THUMB_RES),
+        weights=[W.copy() for W in net.params[0::2]], biases=[b.copy() for b in
+                                                              net.params[1::2]],
+        history=hist, last=dict(h.last), n_classes=t.data.n_classes, ranges=ranges)
+    if t.task != "regression" and len(t.data.X_test):
+        snap.extras["confusion"] = confusion_matrix(
+            t.data.y_test, t.predict_classes(t.data.X_test), labels=range(t.data.n_classes))
+    if opts.internals:
+        snap.extras["grad_norms"] = t.gradient_norms()
+        snap.extras["dead"] = t.dead_fractions()
+    return snap
+
+
+def layer_names(n_hidden: int) -> list[str]:
+    return [f"layer {i + 1}" for i in range(n_hidden)] + ["output"]
+
+
+def build_figures(s: Snapshot, opts: ViewOptions, run_id: int) -> dict[str, dict]:
+    """Every figure of the live panel from a snapshot."""
+    rev = f"run{run_id}"
+    big = opts.presenter
+    figs = {}
+    title = "" if s.grid_label == "output" else f"Showing {s.grid_label} (click it again to " \
+                                                "return to the output)"
+    if s.grid_label == "output":
+        grid, task, output = s.grid, s.task, s.output
+    else:
+        grid, task, output = figures.unit_scale(s.grid, _range_of(s, opts.selected)), \
+            "binary", "sigmoid"
+    figs["map"] = figures.output_map(
+        grid, s.bounds, task, output, s.X_train, s.y_train, s.X_test, s.y_test,
+        show_test=opts.show_test, discretize=opts.discretize and s.grid_label == "output",
+        title=title, revision=rev, height=620 if big else 430,
+        hover_grid=s.grid if s.grid_label != "output" else None)
+    labels = [FEATURES[f].label for f in s.config.features]
+    thumbs = figures.node_thumbnails(s.feature_grids, s.layer_grids, s.ranges)
+    figs["net"] = figures.network_diagram(labels, s.weights, s.biases, thumbs,
+                                          list(s.config.activations), opts.selected,
+                                          revision=rev, height=620 if big else 430)
+    hist = s.history
+    figs["loss"] = figures.loss_chart(hist["epoch"], hist["train_loss"], hist["test_loss"],
+                                      log=opts.log_scale, revision=rev,
+                                      height=320 if big else 250)
+    metric = "accuracy" if s.task != "regression" else "r2"
+    figs["metric"] = figures.metric_chart(
+        hist["epoch"], {f"train {_metric_label(metric)}": hist[f"train_{metric}"],
+                        f"test {_metric_label(metric)}": hist[f"test_{metric}"]},
+        title="Accuracy" if metric == "accuracy" else "R²", revision=rev,
+        yrange=(0, 1.02) if metric == "accuracy" else None)
+    names = layer_names(len(s.config.hidden))
+    figs["weights"] = figures.weight_heatmaps(s.weights, names, revision=rev)
+    if "grad_norms" in s.extras:
+        figs["grads"] = figures.gradient_norms_chart(s.extras["grad_norms"], names,
+                                                     s.extras["dead"], revision=rev)
+    if "confusion" in s.extras:
+        figs["confusion"] = figures.confusion_chart(
+            s.extras["confusion"], [f"class {k}" for k in range(s.n_classes)], revision=rev)
+    return figs
+
+
+def _range_of(s: Snapshot, sel) -> tuple[float, float]:
+    if sel is None or sel[0] == 0:
+        return (-np.inf, np.inf)
+    return s.ranges[sel[0] - 1]
+
+
+def _metric_label(metric: str) -> str:
+    return "accuracy" if metric == "accuracy" else "R²"
+
+
+def activation_figure(name: str) -> dict:
+    """The activation `name` and its derivative on [-4, 4]."""
+    z = np.linspace(-4, 4, 401)
+    act = ACTIVATIONS[name]
+    a = act.fn(z)
+    return figures.activation_chart(z, a, np.asarray(act.deriv(z, a), dtype=np.float64),
+                                    act.label)
+
+
+def status_line(s: Snapshot, epochs_per_s: float) -> str:
+    """'Epoch 1,234 · train loss 0.123 · test loss 0.145 · test accuracy 97.2 %'."""
+    last = s.last
+    parts = [f"Epoch {s.epoch:,}", f"train loss {last.get('train_loss', float('nan')):.4f}",
+             f"test loss {last.get('test_loss', float('nan')):.4f}"]
+    if s.task == "regression":
+        parts.append(f"test R² {last.get('test_r2', float('nan')):.3f}")
+        parts.append(f"test RMSE {last.get('test_rmse', float('nan')):.3f}")
+    else:
+        parts.append(f"test accuracy {100 * last.get('test_accuracy', float('nan')):.1f} %")
+    if epochs_per_s >= 1:
+        parts.append(f"{epochs_per_s:,.0f} epochs/s")
+    return " · ".join(parts)
