@@ -159,8 +159,8 @@ def _points_traces(X, y, task: str, name: str, symbol: str) -> list[dict]:
         if name != "train":
             marker["line"]["color"] = colors.tolist()
         hover = f"{name}: (%{{x:.2f}}, %{{y:.2f}}) class %{{customdata}}<extra></extra>"
-    trace = {"type": "scatter", "mode": "markers", "name": name, "x": typed(X[:, 0]),
-             "y": typed(X[:, 1]), "marker": marker, "hovertemplate": hover}
+    trace = {"type": "scatter", "mode": "markers", "name": name, "x": typed(X[:, 0], "f8"),
+             "y": typed(X[:, 1], "f8"), "marker": marker, "hovertemplate": hover}
     if task != "regression":
         trace["customdata"] = typed(y, "i4")
     return [trace]
@@ -331,7 +331,8 @@ def weight_heatmaps(weights: list[np.ndarray], names: list[str], revision: str =
                   "font": {"size": 13}}}
     for i, (W, name) in enumerate(zip(weights, names, strict=True)):
         ax = "" if i == 0 else str(i + 1)
-        data.append({"type": "heatmap", "z": typed(W), "xaxis": f"x{ax}", "yaxis": f"y{ax}",
+        data.append({"type": "heatmap", "z": typed(W, "f8"), "xaxis": f"x{ax}",
+                     "yaxis": f"y{ax}",
                      "zmin": -zmax, "zmax": zmax, "colorscale": DIVERGING,
                      "showscale": i == n - 1, "colorbar": {"thickness": 10, "len": 0.9},
                      "hovertemplate": f"{name}: input %{{y}} → unit %{{x}}<br>"

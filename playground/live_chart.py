@@ -75,3 +75,55 @@ def live_chart(figure: dict, key: str, frame: int = 0, on_click=None):
     kwargs = {"on_click_change": on_click} if on_click else {}
     return _component(key=key, data={"figure": figure, "key": key, "frame": frame,
                                      "plotly_src": PLOTLY_URL}, **kwargs)
+
+
+SAVE_JS = r"""
+export default function (component) {
+  const { data, parentElement } = component;
+  let button = parentElement.querySelector("button.nnp-save");
+  if (!button) {
+    button = document.createElement("button");
+    button.className = "nnp-save";
+    button.type = "button";
+    parentElement.appendChild(button);
+  }
+  button.textContent = data.label;
+  button.onclick = async () => {
+    const charts = [...document.querySelectorAll(".nnp-chart")].filter(
+      (el) => el.offsetWidth > 0 && el._fullLayout);
+    if (!charts.length || !window.Plotly) return;
+    const images = await Promise.all(charts.map((el) => window.Plotly.toImage(el,
+      { format: "png", width: el.offsetWidth, height: el.offsetHeight, scale: 2 })));
+    const tiles = await Promise.all(images.map((src) => new Promise((resolve) => {
+      const img = new Image(); img.onload = () => resolve(img); img.src = src; })));
+    // Lay the charts out as they are on the page (by their screen position).
+    const boxes = charts.map((el) => el.getBoundingClientRect());
+    const x0 = Math.min(...boxes.map((b) => b.left)), y0 = Math.min(...boxes.map((b) => b.top));
+    const w = Math.max(...boxes.map((b) => b.right)) - x0;
+    const h = Math.max(...boxes.map((b) => b.bottom)) - y0;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.ceil(w * 2); canvas.height = Math.ceil(h * 2);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "white"; ctx.fillRect(0, 0, canvas.width, canvas.height);
+    tiles.forEach((img, i) => ctx.drawImage(img, (boxes[i].left - x0) * 2,
+                                            (boxes[i].top - y0) * 2));
+    const link = document.createElement("a");
+    link.download = data.filename; link.href = canvas.toDataURL("image/png"); link.click();
+  };
+}
+"""
+
+SAVE_CSS = """
+button.nnp-save { font: inherit; padding: 0.35rem 0.8rem; border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); background: white; cursor: pointer; }
+button.nnp-save:hover { border-color: #f06b1e; color: #f06b1e; }
+"""
+
+_save = st.components.v2.component("nnp_save_png", js=SAVE_JS, css=SAVE_CSS,
+                                   isolate_styles=False)
+
+
+def save_charts_button(label: str = "Save all charts as one PNG",
+                       filename: str = "playground.png") -> None:
+    """A button that renders every live chart on the page into one PNG, laid out as shown."""
+    _save(key="save_png", data={"label": label, "filename": filename})

@@ -8,7 +8,7 @@ from engine import ACTIVATIONS, CUSTOM, STOPPED, to_csv
 
 from . import session, views
 from .controls import HELP
-from .live_chart import live_chart
+from .live_chart import live_chart, save_charts_button
 from .runner import LOAD, SPEEDS, Runner
 from .state import UI_FLAGS, url_query, visible
 
@@ -169,6 +169,7 @@ def data_and_files(r: Runner) -> None:
     c[2].button("Clear points", on_click=session.clear_points, args=(r,),
                 help="Remove the training points (one of each class stays).")
     st.markdown("**Export**")
+    save_charts_button()
     c = st.columns(3)
     c[0].download_button("Settings (JSON)", config_json, "playground-config.json",
                          "application/json", key="dl.config")

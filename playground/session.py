@@ -2,6 +2,8 @@
 uploads and clicks. Bad input becomes a message in `st.session_state["messages"]`; the runner
 keeps its last good state."""
 
+import uuid
+
 import numpy as np
 import streamlit as st
 
@@ -12,13 +14,17 @@ from .state import config_from_state, key, write_config
 
 
 @st.cache_resource(scope="session", on_release=lambda r: r.close(), show_spinner=False)
-def _session_runner() -> Runner:
+def _session_runner(token: str) -> Runner:
     return Runner(st.session_state["good_config"])
 
 
 def runner() -> Runner:
-    """This session's runner; created on first use, closed when the session ends."""
-    return _session_runner()
+    """This session's runner; created on first use, closed when the session ends (the token
+    tells apart sessions that share an id, as AppTest's do). Also kept in session state as
+    `runner`, for tests."""
+    r = _session_runner(st.session_state.setdefault("runner_token", uuid.uuid4().hex))
+    st.session_state["runner"] = r
+    return r
 
 
 def message(kind: str, text: str) -> None:

@@ -1,0 +1,174 @@
+"""Figures are plain functions from arrays to plotly figures: validated by plotly itself and
+checked for what they show (orientation, colours, values)."""
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from PIL import Image
+
+from engine import ACTIVATIONS, Config, Trainer
+from playground import figures, views
+
+
+def decode(spec) -> np.ndarray:
+    if isinstance(spec, dict):
+        dtype = {"f4": np.float32, "f8": np.float64, "u1": np.uint8, "i4": np.int32}[
+            spec["dtype"]]
+        a = np.frombuffer(base64.b64decode(spec["bdata"]), dtype=dtype)
+        if "shape" in spec:
+            a = a.reshape([int(s) for s in spec["shape"].split(",")])
+        return a
+    return np.asarray(spec)
+
+
+def png(uri: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+
+
+def valid(fig: dict) -> go.Figure:
+    return go.Figure(fig)  # raises on any property plotly does not know
+
+
+@pytest.fixture(scope="module")
+def trained():
+    t = Trainer(Config(dataset="xor", hidden=(4, 3)))
+    t.run(30)
+    return t
+
+
+def test_typed_arrays_round_trip():
+    a = np.arange(12, dtype=np.float64).reshape(3, 4) / 7
+    np.testing.assert_array_equal(decode(figures.typed(a, "f8")), a)
+    np.testing.assert_array_equal(decode(figures.typed(a)), a.astype(np.float32))
+
+
+def test_diverging_colours_ends_and_middle():
+    rgb = figures.diverging_rgb(np.array([0.0, 0.5, 1.0]))
+    assert tuple(rgb[0]) == figures.ORANGE
+    assert tuple(rgb[1]) == figures.WHITE
+    assert tuple(rgb[2]) == figures.BLUE
+
+
+def test_class_blend_is_pure_when_sure_and_grey_when_unsure():
+    P = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3]])
+    rgb = figures.class_blend_rgb(P)
+    assert tuple(rgb[0]) == figures.CLASS_COLORS[0]
+    assert tuple(rgb[1]) == figures.CLASS_COLORS[2]
+    assert tuple(rgb[2]) == figures.WHITE
+
+
+def test_output_map_is_the_right_way_up(trained):
+    # A grid that is 1 (blue) in its top rows (largest x2) and 0 (orange) at the bottom.
+    grid = np.zeros((100, 100))
+    grid[50:] = 1.0
+    fig = figures.output_map(grid, (-6, 6, -6, 6), "binary", "sigmoid",
+                             trained.data.X_train, trained.data.y_train)
+    valid(fig)
+    img = png(fig["layout"]["images"][0]["source"])
+    assert img.shape[:2] == (100, 100)
+    top, bottom = img[0, 0, :3].astype(int), img[-1, 0, :3].astype(int)
+    assert top[2] > top[0]  # blue at the top
+    assert bottom[0] > bottom[2]  # orange at the bottom
+    image = fig["layout"]["images"][0]
+    assert image["y"] == 6 and image["x"] == -6  # top-left corner placed at (x1min, x2max)
+
+
+def test_output_map_discretize_and_multiclass():
+    grid = np.linspace(0.2, 0.8, 100)[None, :].repeat(100, 0)
+    fig = figures.output_map(grid, (-6, 6, -6, 6), "binary", "sigmoid", np.zeros((0, 2)),
+                             np.zeros(0, dtype=int), discretize=True)
+    colours = {tuple(c) for c in png(fig["layout"]["images"][0]["source"])[50, :, :3]}
+    assert len(colours) == 2  # only the two class colours, no shading
+    P = np.random.default_rng(0).dirichlet(np.ones(3), size=(20, 20))
+    valid(figures.output_map(P, (-6, 6, -6, 6), "multiclass", "softmax", np.zeros((3, 2)),
+                             np.array([0, 1, 2])))
+
+
+def test_points_carry_their_class_colours(trained):
+    fig = views.build_figures(views.snapshot(trained, views.ViewOptions(show_test=True)),
+                              views.ViewOptions(show_test=True), 0)["map"]
+    valid(fig)
+    train, test = fig["data"][1], fig["data"][2]
+    np.testing.assert_array_equal(decode(train["x"]), trained.data.X_train[:, 0])
+    expected = [figures.hexcolor(figures.CLASS_COLORS[c]) for c in trained.data.y_train]
+    assert train["marker"]["color"] == expected
+    assert len(decode(test["x"])) == len(trained.data.X_test)
+
+
+def test_network_diagram_links_follow_the_weights(trained):
+    snap = views.snapshot(trained, views.ViewOptions())
+    fig = views.build_figures(snap, views.ViewOptions(), 0)["net"]
+    valid(fig)
+    sizes = [2, 4, 3, 1]
+    n_links = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+    links = [d for d in fig["data"] if d.get("name") == "links"]
+    assert sum(len(d["x"]) // 3 for d in links) == n_links
+    blue, orange = figures.hexcolor(figures.BLUE), figures.hexcolor(figures.ORANGE)
+    n_pos = sum(int((W >= 0).sum()) for W in snap.weights)
+    assert sum(len(d["x"]) // 3 for d in links if d["line"]["color"] == blue) == n_pos
+    assert sum(len(d["x"]) // 3 for d in links if d["line"]["color"] == orange) == \
+        n_links - n_pos
+    hover = next(d for d in fig["data"] if d.get("name") == "weights")["text"]
+    assert f"w = {snap.weights[0][0, 0]:.4f}" in hover[0]
+    assert len(fig["layout"]["images"]) == sum(sizes)  # one map per neuron
+
+
+def test_weight_heatmaps_show_the_weights_exactly(trained):
+    W = [w.copy() for w in trained.net.params[0::2]]
+    fig = figures.weight_heatmaps(W, ["layer 1", "layer 2", "output"])
+    valid(fig)
+    for trace, w in zip(fig["data"], W, strict=True):
+        np.testing.assert_array_equal(decode(trace["z"]), w)
+        assert trace["zmin"] == -trace["zmax"]
+
+
+def test_loss_chart_thins_but_keeps_ends_and_hover():
+    epochs = list(range(5000))
+    loss = list(np.linspace(1, 0.01, 5000))
+    fig = figures.loss_chart(epochs, loss, loss, log=True, max_points=400)
+    valid(fig)
+    x = decode(fig["data"][0]["x"])
+    assert len(x) <= 400 and x[0] == 0 and x[-1] == 4999
+    assert fig["layout"]["yaxis"]["type"] == "log"
+    assert fig["layout"]["hovermode"] == "x unified"
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_figure_for_every_activation(name):
+    fig = views.activation_figure(name)
+    valid(fig)
+    z, f = decode(fig["data"][0]["x"]), decode(fig["data"][0]["y"])
+    np.testing.assert_allclose(f, ACTIVATIONS[name].fn(z.astype(np.float64)), rtol=1e-6,
+                               atol=1e-6)
+
+
+def test_confusion_and_gradient_charts(trained):
+    snap = views.snapshot(trained, views.ViewOptions())
+    figs = views.build_figures(snap, views.ViewOptions(), 0)
+    cm = np.asarray(figs["confusion"]["data"][0]["z"])
+    assert cm.sum() == len(trained.data.X_test)
+    assert np.trace(cm) / cm.sum() == pytest.approx(trained.history.last["test_accuracy"])
+    valid(figs["grads"])
+    assert figs["grads"]["data"][0]["y"] == pytest.approx(
+        [max(v, 1e-12) for v in trained.gradient_norms()])
+
+
+def test_scatter_thumbnail_is_the_right_way_up():
+    X = np.array([[-6.0, 6.0], [6.0, -6.0]])
+    img = figures.scatter_thumbnail(X, np.array([0, 1]), "binary", (-6, 6, -6, 6), size=10)
+    assert tuple(img[0, 0]) == figures.ORANGE  # top-left: x1 small, x2 large
+    assert tuple(img[9, 9]) == figures.BLUE  # bottom-right
+
+
+def test_every_live_figure_is_valid_for_every_task():
+    for cfg in (Config(dataset="spiral_k", n_classes=4, hidden=(5,)),
+                Config(dataset="plane", hidden=()), Config(dataset="circle", output="tanh")):
+        t = Trainer(cfg)
+        t.run(2)
+        for opts in (views.ViewOptions(), views.ViewOptions(selected=(1, 0) if cfg.hidden
+                                                            else (0, 1), discretize=True)):
+            for fig in views.build_figures(views.snapshot(t, opts), opts, 1).values():
+                valid(fig)
