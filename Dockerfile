@@ -12,6 +12,8 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# plotly.js for the live charts, served from static/ (copied from the installed plotly).
+RUN python -m playground.static
 USER app
 
 EXPOSE 8501

@@ -1,6 +1,6 @@
 # make run   - set up .venv and serve the app at http://localhost:8501
 # make test  - set up .venv with dev tools, then lint and run the whole test suite
-# make bench - run the engine benchmark
+# make bench - run the benchmarks (engine speed; live page speed in headless Chromium)
 # make clean - remove the venv, caches and test artifacts
 
 SHELL := /bin/bash
@@ -34,8 +34,9 @@ test: $(VENV)/.installed-dev browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed-run
+bench: $(VENV)/.installed-dev browser-deps
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_live.py
 
 # Browser tests need Debian's chromium. Under CI=true they are mandatory, so install it;
 # elsewhere the browser tests skip with a reason when it is missing.
