@@ -2,6 +2,7 @@
 
 import json
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -53,26 +54,45 @@ TASK_OUTPUTS = {
 DEFAULT_OUTPUT = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 
 
+# Settings validated against each other: `lenient` applies those given together at once.
+_GROUPS = (("dataset", "output", "loss"), ("hidden", "activation", "dropout"))
+
+
 def _choice(name: str, value: Any, options) -> None:
-    if value not in options:
+    if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name} must be one of: {', '.join(options)} (got {value!r})")
+
+
+def _is_number(value: Any) -> bool:
+    """A real number (Python's or NumPy's), not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_whole(value: Any) -> bool:
+    return _is_number(value) and (isinstance(value, numbers.Integral)
+                                  or float(value).is_integer())
+
+
+def _show(value: int | float) -> str:
+    """A number as short text that reads back exactly."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text if float(text) == value else repr(value)
 
 
 def _number(name: str, value: Any) -> float | int:
     kind, low, high = _RANGES[name]
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _is_number(value):
         raise ValueError(f"{name} must be a number, not {value!r}")
-    if not math.isfinite(value):
+    if isinstance(value, numbers.Integral):
+        value = int(value)  # exact however large; float() of a huge int would overflow
+    elif not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, not {value!r}")
-    if kind is int:
-        if value != int(value):
-            raise ValueError(f"{name} must be a whole number, not {value!r}")
-        value = int(value)
-    else:
-        value = float(value)
-    if not low <= value <= high:  # also rejects NaN
-        raise ValueError(f"{name} must be between {low:g} and {high:g}, not {value:g}")
-    return value
+    elif kind is int and not _is_whole(value):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {_show(low)} and {_show(high)}, "
+                         f"not {_show(value)}")
+    return int(value) if kind is int else float(value)
 
 
 @dataclass(frozen=True)
@@ -122,7 +142,7 @@ class Config:
                 set_(self, name, _number(name, value))
         _choice("dataset", self.dataset, [*DATASETS, CUSTOM])
         feats = self.features
-        if isinstance(feats, str) or not all(isinstance(f, str) for f in feats):
+        if not isinstance(feats, list | tuple) or not all(isinstance(f, str) for f in feats):
             raise ValueError("features must be a list of feature names")
         feats = tuple(feats)
         if not feats:
@@ -139,10 +159,8 @@ class Config:
             if self.output not in LOSSES[self.loss].outputs:
                 raise ValueError(f"the {self.loss} loss cannot follow a {self.output} output")
         if self.dataset != CUSTOM:
-            task = DATASETS[self.dataset].task
-            if self.output not in ("auto", *TASK_OUTPUTS[task]):
-                raise ValueError(f"a {task} problem needs a {' or '.join(TASK_OUTPUTS[task])} "
-                                 f"output, not {self.output}")
+            # Checks the output against the task, and the loss against the output 'auto' gives.
+            self.resolve_output(DATASETS[self.dataset].task)
         _choice("init", self.init, INITIALIZERS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("schedule", self.schedule, SCHEDULES)
@@ -152,19 +170,17 @@ class Config:
     def _check_network(self):
         set_ = object.__setattr__
         hidden = self.hidden
-        if isinstance(hidden, int | str) or any(isinstance(h, bool) for h in hidden):
+        if not isinstance(hidden, list | tuple):
             raise ValueError("hidden must be a list of layer widths, e.g. [4, 2]")
-        try:
-            hidden = tuple(int(h) for h in hidden)
-        except (TypeError, ValueError):
-            raise ValueError(f"hidden must be a list of whole numbers, not {self.hidden!r}") \
-                from None
+        if not all(_is_whole(h) for h in hidden):
+            raise ValueError(f"hidden must be a list of whole numbers, not {self.hidden!r}")
+        hidden = tuple(int(h) for h in hidden)
         if len(hidden) > MAX_LAYERS or any(not 1 <= h <= MAX_WIDTH for h in hidden):
             raise ValueError(f"at most {MAX_LAYERS} hidden layers of 1 to {MAX_WIDTH} neurons each"
                              f" (got {list(hidden)})")
         set_(self, "hidden", hidden)
         act = self.activation
-        if isinstance(act, str):
+        if not isinstance(act, list | tuple):
             _choice("activation", act, ACTIVATIONS)
         else:
             act = tuple(act)
@@ -175,16 +191,15 @@ class Config:
                 _choice("activation", a, ACTIVATIONS)
             set_(self, "activation", act)
         drop = self.dropout
-        rates = [drop] if isinstance(drop, int | float) else list(drop)
-        if not isinstance(drop, int | float):
-            if len(rates) != len(hidden):
-                raise ValueError(f"give one dropout rate for all layers or one per hidden layer "
-                                 f"({len(hidden)}), not {len(rates)}")
+        per_layer = isinstance(drop, list | tuple)
+        rates = list(drop) if per_layer else [drop]
+        if per_layer and len(rates) != len(hidden):
+            raise ValueError(f"give one dropout rate for all layers or one per hidden layer "
+                             f"({len(hidden)}), not {len(rates)}")
         for r in rates:
-            if isinstance(r, bool) or not isinstance(r, int | float) or not 0.0 <= r <= 0.9:
+            if not _is_number(r) or not 0.0 <= r <= 0.9:
                 raise ValueError(f"dropout must be between 0 and 0.9, not {r!r}")
-        set_(self, "dropout", float(drop) if isinstance(drop, int | float)
-             else tuple(float(r) for r in rates))
+        set_(self, "dropout", tuple(float(r) for r in rates) if per_layer else float(drop))
 
     # --- derived ------------------------------------------------------------------------
     @property
@@ -246,26 +261,40 @@ class Config:
     def lenient(cls, d: dict, base: "Config | None" = None) -> tuple["Config", list[str]]:
         """Apply the valid settings of `d` on `base` (defaults); return the config and one warning
         per setting that was unknown or invalid and so left at its previous value."""
-        config, warnings = base or cls(), []
+        config = base or cls()
         names = [f.name for f in fields(cls)]
-        for key in sorted(d, key=lambda k: names.index(k) if k in names else len(names)):
-            if key not in names:
-                warnings.append(f"unknown setting '{key}' was ignored")
+        warnings = [f"unknown setting '{k}' was ignored" for k in d if k not in names]
+        known = sorted((k for k in d if k in names), key=names.index)
+        group_of = {k: g for g in _GROUPS for k in g}
+        done: set[str] = set()
+        for key in known:
+            if key in done:
                 continue
-            try:
-                config = replace(config, **{key: d[key]})
-            except (ValueError, TypeError) as e:
-                warnings.append(f"{key}: {e}; kept {getattr(config, key)!r}")
+            group = [k for k in known if k in group_of.get(key, (key,))]
+            done.update(group)
+            if len(group) > 1:  # e.g. a new dataset with the loss it needs
+                try:
+                    config = replace(config, **{k: d[k] for k in group})
+                    continue
+                except (ValueError, TypeError):
+                    pass
+            for k in group:
+                try:
+                    config = replace(config, **{k: d[k]})
+                except (ValueError, TypeError) as e:
+                    warnings.append(f"{k}: {e}; kept {getattr(config, k)!r}")
         return config, warnings
 
     def to_query(self) -> dict[str, str]:
-        """Every setting as URL query text: lists comma-separated, booleans true/false."""
+        """Every setting as URL query text: lists comma-separated, booleans true/false. A
+        per-layer list of one gets a trailing comma, to tell it from one value for all layers."""
         out = {}
         for k, v in self.to_dict().items():
             if v is None:
                 continue
             if isinstance(v, list):
-                v = ",".join(str(x) for x in v)
+                one = len(v) == 1 and k in ("activation", "dropout")
+                v = ",".join(str(x) for x in v) + ("," if one else "")
             elif isinstance(v, bool):
                 v = "true" if v else "false"
             out[k] = str(v)
@@ -290,13 +319,14 @@ class Config:
 
 def _parse_query_value(key: str, text: str, defaults: Config):
     default = getattr(defaults, key)
+    parts = [p for p in text.split(",") if p != ""]
     if key in ("features", "hidden"):
-        parts = [p for p in text.split(",") if p != ""]
         return tuple(int(p) for p in parts) if key == "hidden" else tuple(parts)
     if key in ("activation", "dropout"):
-        parts = text.split(",")
         conv = float if key == "dropout" else str
-        return conv(parts[0]) if len(parts) == 1 else tuple(conv(p) for p in parts)
+        if text and "," not in text:
+            return conv(text)  # one value for all layers
+        return tuple(conv(p) for p in parts)
     if isinstance(default, bool):
         if text.lower() not in ("true", "false", "1", "0"):
             raise ValueError(text)

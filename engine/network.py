@@ -105,7 +105,7 @@ class Network:
         rates = [float(r) for r in _per_layer(rates, len(self.layers) - 1, "dropout rate")]
         if any(not 0.0 <= r < 1.0 for r in rates):
             raise ValueError(f"dropout rates must be in [0, 1): {rates}")
-        for layer, r in zip(self.layers, rates, strict=True):
+        for layer, r in zip(self.layers[:-1], rates, strict=True):
             layer.dropout = r
 
     @property

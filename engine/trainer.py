@@ -4,6 +4,7 @@ import io
 import json
 import math
 import time
+import zipfile
 from dataclasses import fields
 
 import numpy as np
@@ -405,16 +406,28 @@ class Trainer:
 
     @classmethod
     def load(cls, file) -> "Trainer":
-        """Read a file written by `save` (a path, bytes or a binary file object)."""
+        """Read a file written by `save` (a path, bytes or a binary file object); anything else
+        raises ValueError."""
         if isinstance(file, bytes | bytearray):
             file = io.BytesIO(file)
+        bad = "not a model file saved by this playground"
         try:
-            with np.load(file, allow_pickle=False) as z:
+            z = np.load(file, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise ValueError("a single array, not an archive of them")
+            with z:
                 arrays = {k: z[k] for k in z.files}
-        except (ValueError, OSError, EOFError) as e:
-            raise ValueError(f"not a model file saved by this playground ({e})") from None
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+            raise ValueError(f"{bad} ({e})") from None
         if "format" not in arrays or str(arrays["format"]) != FORMAT:
-            raise ValueError("not a model file saved by this playground")
+            raise ValueError(bad)
+        try:
+            return cls._from_arrays(arrays)
+        except (KeyError, IndexError, TypeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{bad}, or a damaged one ({type(e).__name__}: {e})") from None
+
+    @classmethod
+    def _from_arrays(cls, arrays: dict[str, np.ndarray]) -> "Trainer":
         state = json.loads(str(arrays["state"]))
         data = None
         if state["data"] is not None:
