@@ -19,7 +19,7 @@ CUSTOM = "custom"  # dataset name for user data (CSV or clicked points), passed 
 LIVE_FIELDS = frozenset({
     "optimizer", "lr", "momentum", "alpha", "beta1", "beta2", "eps", "weight_decay",
     "batch_size", "l1", "l2", "dropout", "schedule", "lr_decay", "lr_period",
-    "early_stopping", "patience", "max_epochs", "target_loss",
+    "early_stopping", "patience", "max_epochs", "target_loss", "eval_every",
 })
 
 # name -> (type, low, high), inclusive.
@@ -43,6 +43,7 @@ _RANGES: dict[str, tuple[type, float, float]] = {
     "patience": (int, 1, 1_000_000),
     "max_epochs": (int, 0, 100_000_000),
     "target_loss": (float, 0.0, 1e6),
+    "eval_every": (int, 1, 1_000_000),
     "seed": (int, 0, 2**32 - 1),
 }
 MAX_LAYERS, MAX_WIDTH = 32, 1024
@@ -132,6 +133,7 @@ class Config:
     patience: int = 50
     max_epochs: int = 0  # 0: no budget
     target_loss: float = 0.0  # 0: none
+    eval_every: int = 1  # record history (and check stop conditions) every k epochs
     seed: int = 0
 
     def __post_init__(self):

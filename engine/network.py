@@ -145,7 +145,8 @@ class Network:
             Y = np.zeros((len(y), k))
             Y[np.arange(len(y)), y.astype(np.intp)] = 1.0
             return Y
-        Y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        Y = np.asarray(y, dtype=np.float64)
+        Y = Y.reshape(len(Y), -1) if Y.size else Y.reshape(len(Y), k)
         if Y.shape[1] != k:
             raise ValueError(f"targets have {Y.shape[1]} columns but the network has {k} outputs")
         return Y

@@ -105,6 +105,7 @@ class Trainer:
         self.Y_train = net.targets(self._net_targets(data.y_train))
         self.Y_test = net.targets(self._net_targets(data.y_test))
         self._n = len(self.X_train)
+        self._y_all = np.concatenate([data.y_train, data.y_test])
         self._X_all = np.concatenate([self.X_train, self.X_test])
         self._Y_all = np.concatenate([self.Y_train, self.Y_test])
         self.optimizer = make_optimizer(cfg.optimizer, cfg.lr, **cfg.optimizer_hyper())
@@ -152,7 +153,7 @@ class Trainer:
         Returns True when it rebuilt."""
         config = _as_config(config)
         changed = {f.name for f in fields(Config)
-                   if getattr(config, f.name) != getattr(self.config, f.name)}
+                   if _setting(config, f.name) != _setting(self.config, f.name)}
         old, self.config = self.config, config
         if changed - LIVE_FIELDS:
             self.config = old
@@ -169,6 +170,11 @@ class Trainer:
         if "early_stopping" in changed:
             self._best = None
         return False
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Mini-batches in one epoch at the current batch size."""
+        return -(-self._n // self._bs)
 
     # --- training ----------------------------------------------------------------------------
     def step(self) -> None:
@@ -212,15 +218,19 @@ class Trainer:
     def _end_epoch(self) -> None:
         self.train_time += time.perf_counter() - self._t0
         self.epoch += 1
+        cfg = self.config
+        if self.epoch % cfg.eval_every and not (cfg.max_epochs and self.epoch >= cfg.max_epochs):
+            self._save_good()  # not an evaluation epoch: no history row, no stop checks
+            return
         row = self._row()
-        if not (math.isfinite(row["train_loss"]) and math.isfinite(row["test_loss"])):
+        test_ok = math.isfinite(row["test_loss"]) or len(self.X_test) == 0
+        if not (math.isfinite(row["train_loss"]) and test_ok):
             self._diverge(self.epoch)
             return
         self.history.append(row)
-        cfg = self.config
         if cfg.target_loss and row["train_loss"] <= cfg.target_loss:
             self._stop(f"reached the target loss {cfg.target_loss:g} at epoch {self.epoch:,}")
-        elif cfg.early_stopping:
+        elif cfg.early_stopping and len(self.X_test):
             self._early_stopping(row["test_loss"])
         if cfg.max_epochs and self.epoch >= cfg.max_epochs and self.status != STOPPED:
             self._stop(f"reached the budget of {cfg.max_epochs:,} epochs")
@@ -274,14 +284,12 @@ class Trainer:
         Y, lossfn = self._Y_all, net.loss.fn
         row = {"epoch": self.epoch,
                "train_loss": lossfn(z[:n], p[:n], Y[:n]),
-               "test_loss": lossfn(z[n:], p[n:], Y[n:])}
+               "test_loss": lossfn(z[n:], p[n:], Y[n:]) if len(Y) > n else math.nan}
         if self.task == "regression":
             for part, sl in (("train", slice(0, n)), ("test", slice(n, None))):
                 row[f"{part}_r2"], row[f"{part}_rmse"] = _r2_rmse(p[sl], Y[sl])
         else:
-            pred = self._classes(p)
-            y = np.concatenate([self.data.y_train, self.data.y_test])
-            hit = pred == y
+            hit = self._classes(p) == self._y_all
             row["train_accuracy"] = float(hit[:n].mean())
             row["test_accuracy"] = float(hit[n:].mean()) if len(hit) > n else math.nan
         row["time"] = self.train_time
@@ -473,6 +481,15 @@ def _r2_rmse(p: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
     ss_tot = float((dev * dev).sum())
     r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
     return r2, math.sqrt(ss_res / res.size)
+
+
+def _setting(config: Config, name: str):
+    """A setting in a form where equal meaning compares equal ('relu' == ('relu', 'relu'))."""
+    if name == "activation":
+        return config.activations
+    if name == "dropout":
+        return config.dropouts
+    return getattr(config, name)
 
 
 def _as_config(config) -> Config:

@@ -146,7 +146,7 @@ class Runner:
             trainer = self.trainer
             e0, s0 = trainer.epoch, trainer.steps
             if self.speed is not None:
-                per_epoch = -(-trainer._n // trainer._bs)  # mini-batches per epoch
+                per_epoch = trainer.steps_per_epoch
                 owed = min(owed + self.speed * CYCLE * per_epoch, self.speed * per_epoch)
             try:
                 while time.perf_counter() - t0 < budget and self.playing:

@@ -91,12 +91,12 @@ def clear_points(r: Runner) -> None:
         data = Dataset(d.X_train[keep], d.y_train[keep], d.X_test[:0], d.y_test[:0], d.task,
                        d.n_classes, d.bounds)
         config = r.trainer.config.replace(dataset=CUSTOM)
-    _use_data(r, config, data)
-    message("info", "Cleared: one point of each class is left, so training still has both. "
-                    "Click on the map to add more.")
+    if _use_data(r, config, data):
+        message("info", "Cleared: one point of each class is left, so training still has both. "
+                        "Click on the map to add more.")
 
 
-def _use_data(r: Runner, config: Config, data: Dataset, reset: bool = True) -> None:
+def _use_data(r: Runner, config: Config, data: Dataset, reset: bool = True) -> bool:
     ss = st.session_state
     try:
         with r.lock:
@@ -107,10 +107,11 @@ def _use_data(r: Runner, config: Config, data: Dataset, reset: bool = True) -> N
                 r.trainer.net.flat[...] = weights  # adding a point keeps what was learned
     except ValueError as e:
         message("error", f"Could not use these points: {e}")
-        return
+        return False
     ss[key("dataset")] = CUSTOM
     ss["ui.task"] = data.task
     ss["good_config"] = config
+    return True
 
 
 # --- uploads and imports ------------------------------------------------------------------
@@ -126,9 +127,9 @@ def on_csv_upload() -> None:
         message("error", f"{f.name}: {e}")
         return
     config = r.trainer.config.replace(dataset=CUSTOM, output="auto", loss="auto")
-    _use_data(r, config, data)
-    message("success", f"Loaded {len(data.X_train) + len(data.X_test):,} points from {f.name} "
-                       f"({data.task}).")
+    if _use_data(r, config, data):
+        message("success", f"Loaded {len(data.X_train) + len(data.X_test):,} points from {f.name} "
+                           f"({data.task}).")
 
 
 def on_config_upload() -> None:

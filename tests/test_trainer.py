@@ -27,10 +27,12 @@ from engine import (
     SCHEDULES,
     STOPPED,
     Config,
+    Dataset,
     History,
     Trainer,
     from_points,
     grid_points,
+    make_dataset,
 )
 from engine.config import TASK_OUTPUTS
 from engine.losses import LOSSES
@@ -383,7 +385,7 @@ LIVE_CHANGES = {
     "optimizer": "rmsprop", "lr": 0.1, "momentum": 0.5, "alpha": 0.9, "beta1": 0.8,
     "beta2": 0.99, "eps": 1e-6, "weight_decay": 0.1, "batch_size": 25, "l1": 1e-3, "l2": 1e-2,
     "dropout": 0.2, "schedule": "step", "lr_decay": 0.3, "lr_period": 5, "early_stopping": True,
-    "patience": 7, "max_epochs": 100, "target_loss": 0.01,
+    "patience": 7, "max_epochs": 100, "target_loss": 0.01, "eval_every": 3,
 }
 STRUCTURAL_CHANGES = {
     "dataset": "xor", "n_samples": 200, "noise": 0.1, "train_ratio": 0.6, "n_classes": 4,
@@ -815,3 +817,40 @@ def test_random_configs_train_without_errors(config, extra_steps):
     assert all(math.isfinite(v) for v in losses)
     assert t.predict_grid(4).shape[:2] == (4, 4)
     assert_same_run(t, Trainer.load(t.to_bytes()), with_time=True)
+
+
+# --- evaluation cadence, empty test sets, equivalent settings ------------------------------
+def test_eval_every_records_every_kth_epoch_and_trains_identically():
+    a = Trainer(Config(dataset="xor", seed=2))
+    b = Trainer(Config(dataset="xor", seed=2, eval_every=5))
+    a.run(20)
+    b.run(20)
+    assert b.history["epoch"] == [0, 5, 10, 15, 20]
+    np.testing.assert_array_equal(a.net.flat, b.net.flat)  # evaluation never changes training
+    assert b.history["train_loss"][-1] == a.history["train_loss"][-1]
+    assert b.history.last["epoch"] == 20
+
+
+def test_eval_every_still_honours_the_epoch_budget():
+    t = Trainer(Config(dataset="xor", eval_every=7, max_epochs=10))
+    t.run(50)
+    assert t.epoch == 10 and t.status == "stopped early"
+    assert t.history["epoch"][-1] == 10
+
+
+def test_an_empty_test_set_trains_with_undefined_test_metrics():
+    d = make_dataset("circle", n_samples=100, seed=0)
+    data = Dataset(d.X_train, d.y_train, d.X_test[:0], d.y_test[:0], d.task, d.n_classes,
+                   d.bounds)
+    t = Trainer(Config(dataset="custom", early_stopping=True, patience=1), data)
+    t.run(5)
+    assert t.status == "running" and t.epoch == 5
+    assert np.isnan(t.history.last["test_loss"]) and np.isnan(t.history.last["test_accuracy"])
+    assert np.isfinite(t.history.last["train_loss"])
+
+
+def test_one_activation_for_all_layers_equals_the_same_one_per_layer():
+    t = Trainer(Config(hidden=(4, 2), activation="relu"))
+    t.run(1)
+    rebuilt = t.apply(Config(hidden=(4, 2), activation=("relu", "relu")))
+    assert not rebuilt and t.epoch == 1
