@@ -113,8 +113,9 @@ def feature_controls() -> None:
     for row in range(0, len(names), 4):
         cols = sb.columns(4)
         for col, name in zip(cols, names[row:row + 4], strict=False):
-            col.image(feature_thumbnail(name), width="stretch")
-            col.checkbox(FEATURES[name].label, key=f"feat.{name}")
+            col.image(feature_thumbnail(name), width="stretch", caption=FEATURES[name].label)
+            col.checkbox(FEATURES[name].label, key=f"feat.{name}",
+                         label_visibility="collapsed")
 
 
 def network_controls(task: str) -> None:

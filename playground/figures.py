@@ -356,7 +356,7 @@ def gradient_norms_chart(norms: list[float], names: list[str], dead: list[float]
                       "hovertemplate": "%{x}: |gradient| = %{y:.3e}<extra></extra>"}],
             "layout": {"height": height, "margin": {"l": 48, "r": 8, "t": 28, "b": 28},
                        "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
-                       "title": {"text": "Gradient norm per layer (full training set)",
+                       "title": {"text": "Gradient norm per layer",
                                  "x": 0.01, "font": {"size": 13}},
                        "yaxis": {"type": "log", "gridcolor": "#eee",
                                  "exponentformat": "power"},
