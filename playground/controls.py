@@ -97,7 +97,7 @@ def data_controls(custom_task: str | None) -> None:
         sb.select_slider("Batch size", sorted(set(BATCHES) | {int(ss[key("batch_size")])}),
                          key=key("batch_size"), help=HELP["batch_size"])
     if visible("seed"):
-        c1, c2 = sb.columns([3, 2], vertical_alignment="bottom")
+        c1, c2 = sb.columns([1, 1], vertical_alignment="bottom")
         c1.number_input("Seed", 0, 2**32 - 1, step=1, key=key("seed"), help=HELP["seed"])
         c2.button("Regenerate", on_click=_regenerate, help=HELP["regenerate"],
                   width="stretch")

@@ -106,12 +106,12 @@ def output_map(grid: np.ndarray, bounds, task: str, output: str, X_train, y_trai
     if show_test and X_test is not None and len(X_test):
         data += _points_traces(X_test, y_test, task, "test", "circle-open")
     layout = {
-        "height": height, "margin": {"l": 36, "r": 8, "t": 30 if title else 8, "b": 28},
+        "height": height, "margin": {"l": 40, "r": 8, "t": 30 if title else 8, "b": 40},
         "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
         "xaxis": {"range": [x1min, x1max], "zeroline": False, "showgrid": False,
-                  "title": {"text": "x₁", "standoff": 2}, "constrain": "domain"},
+                  "title": {"text": "x₁", "standoff": 6}, "constrain": "domain"},
         "yaxis": {"range": [x2min, x2max], "zeroline": False, "showgrid": False,
-                  "scaleanchor": "x", "title": {"text": "x₂", "standoff": 2},
+                  "scaleanchor": "x", "title": {"text": "x₂", "standoff": 6},
                   "constrain": "domain"},
         "images": [{"source": png_uri(map_rgb(grid, task, output, discretize)), "xref": "x",
                     "yref": "y", "x": x1min, "y": x2max, "sizex": x1max - x1min,
@@ -279,12 +279,9 @@ def network_diagram(feature_labels: list[str], weights: list[np.ndarray],
     data.append({"type": "scatter", "mode": "markers", "x": mid_x, "y": mid_y,
                  "marker": {"size": 6, "opacity": 0}, "text": mid_text,
                  "hovertemplate": "%{text}<extra></extra>", "name": "weights"})
-    images, shapes = [], []
+    images, shapes = [_sprite(cols, node_rgb, thumb)], []
     for c, ys in enumerate(cols):
         for i, y in enumerate(ys):
-            images.append({"source": png_uri(node_rgb[c][i]), "xref": "x", "yref": "y",
-                           "x": c - thumb / 2, "y": y + thumb / 2, "sizex": thumb,
-                           "sizey": thumb, "sizing": "stretch", "layer": "above"})
             is_sel = selected is not None and tuple(selected) == (c, i)
             shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": c - thumb / 2,
                            "x1": c + thumb / 2, "y0": y - thumb / 2, "y1": y + thumb / 2,
@@ -303,6 +300,27 @@ def network_diagram(feature_labels: list[str], weights: list[np.ndarray],
                   "scaleanchor": "x" if len(cols) > 2 else None},
         "images": images, "shapes": shapes, "annotations": annotations,
         "hovermode": "closest", "uirevision": revision, "dragmode": "pan"}}
+
+
+def _sprite(cols: list[list[float]], node_rgb, thumb: float) -> dict:
+    """Every node's thumbnail in one transparent image (one PNG per frame, not one per node),
+    placed so that node (c, y) sits on its square of side `thumb` centred at (c, y)."""
+    res = node_rgb[0][0].shape[0]
+    per_unit = res / thumb  # pixels per data unit
+    y_top = max(max(ys) for ys in cols) + thumb / 2
+    y_bottom = min(min(ys) for ys in cols) - thumb / 2
+    width = int(round((len(cols) - 1 + thumb) * per_unit))
+    height = int(round((y_top - y_bottom) * per_unit))
+    img = np.zeros((height, width, 4), dtype=np.uint8)
+    for c, ys in enumerate(cols):
+        for i, y in enumerate(ys):
+            left = int(round(c * per_unit))
+            top = int(round((y_top - y - thumb / 2) * per_unit))
+            img[top:top + res, left:left + res, :3] = node_rgb[c][i]
+            img[top:top + res, left:left + res, 3] = 255
+    return {"source": png_uri(img), "xref": "x", "yref": "y", "x": -thumb / 2, "y": y_top,
+            "sizex": width / per_unit, "sizey": height / per_unit, "sizing": "stretch",
+            "layer": "above"}
 
 
 def node_thumbnails(feature_grids: np.ndarray, layer_grids: list[np.ndarray],

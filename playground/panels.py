@@ -60,15 +60,22 @@ def view_options() -> views.ViewOptions:
                              presenter=ss.get("presenter", False))
 
 
+INTERNALS_EVERY = 4  # the internals panel redraws once per this many main redraws
+SETTLE = 3.0  # seconds a new redraw interval must be wanted before the page switches to it
+
+
 def live(r: Runner) -> None:
-    """The live panel, redrawn by a fragment while training runs (the thread trains)."""
+    """The live panels, redrawn by fragments while training runs (the thread trains): the main
+    one (status, diagram, map, loss) at the load monitor's interval, the internals (accuracy,
+    weights, gradients, confusion) less often, since every chart costs the browser time."""
     ss = st.session_state
     interval = LOAD.frame_interval() if r.playing else None
     ss["live.interval"] = interval
+    ss.pop("live.wanted_since", None)
 
     @st.fragment(run_every=interval)
-    def panel() -> None:
-        t0 = time.perf_counter()
+    def main_panel() -> None:
+        t0 = time.thread_time()
         opts = view_options()
         with r.lock:
             snap = views.snapshot(r.trainer, opts)
@@ -86,29 +93,45 @@ def live(r: Runner) -> None:
             node = live_chart(figs["net"], "net", frame=snap.steps, on_click=_noop)
         with right:
             point = live_chart(figs["map"], "map", frame=snap.steps, on_click=_noop)
+        live_chart(figs["loss"], "loss", frame=snap.steps)
+        LOAD.record_frame(time.thread_time() - t0)
+        _handle_clicks(node, point, snap)
+        if playing != r.playing or _interval_settled(ss, r):
+            st.rerun()  # the buttons and the redraw interval follow the new state
+
+    @st.fragment(run_every=interval * INTERNALS_EVERY if interval else None)
+    def internals_panel() -> None:
+        if not ss.get("ui.internals", True):
+            return
+        with r.lock:
+            ins = views.internals(r.trainer)
+            run_id, steps = r.run_id, r.trainer.steps
+        figs = views.internal_figures(ins, run_id)
         c1, c2 = st.columns(2)
         with c1:
-            live_chart(figs["loss"], "loss", frame=snap.steps)
+            live_chart(figs["metric"], "metric", frame=steps)
         with c2:
-            live_chart(figs["metric"], "metric", frame=snap.steps)
-        if opts.internals:
-            c1, c2, c3 = st.columns([5, 3, 3])
-            with c1:
-                live_chart(figs["weights"], "weights", frame=snap.steps)
+            live_chart(figs["weights"], "weights", frame=steps)
+        c1, c2 = st.columns(2)
+        with c1:
+            live_chart(figs["grads"], "grads", frame=steps)
+        if "confusion" in figs:
             with c2:
-                live_chart(figs["grads"], "grads", frame=snap.steps)
-            if "confusion" in figs:
-                with c3:
-                    live_chart(figs["confusion"], "confusion", frame=snap.steps)
-        LOAD.record_frame(time.perf_counter() - t0)
-        _handle_clicks(node, point, snap)
-        # Play state or load changed since this fragment was set up: redo the full page so
-        # the buttons and the redraw interval follow.
-        wanted = LOAD.frame_interval() if r.playing else None
-        if playing != r.playing or wanted != ss.get("live.interval"):
-            st.rerun()
+                live_chart(figs["confusion"], "confusion", frame=steps)
 
-    panel()
+    main_panel()
+    internals_panel()
+
+
+def _interval_settled(ss, r: Runner) -> bool:
+    """True when the load monitor has wanted another redraw interval for SETTLE seconds: a
+    change costs a full rerun, so brief swings of the load are ignored."""
+    wanted = LOAD.frame_interval() if r.playing else None
+    if wanted == ss.get("live.interval"):
+        ss.pop("live.wanted_since", None)
+        return False
+    since = ss.setdefault("live.wanted_since", time.monotonic())
+    return time.monotonic() - since >= SETTLE
 
 
 def _handle_clicks(node, point, snap: views.Snapshot) -> None:
@@ -155,7 +178,16 @@ def data_and_files(r: Runner) -> None:
     with r.lock:
         t = r.trainer
         task, n_classes = t.task, max(t.data.n_classes, 2)
-        config_json, model_bytes, csv = t.config.to_json(), t.to_bytes(), to_csv(t.data)
+        config_json = t.config.to_json()
+
+    def model_bytes() -> bytes:  # built only when the button is pressed
+        with r.lock:
+            return r.trainer.to_bytes()
+
+    def data_csv() -> str:
+        with r.lock:
+            return to_csv(r.trainer.data)
+
     st.markdown("**Add points by clicking on the map**")
     c = st.columns([1.2, 2, 1.2])
     c[0].toggle("Click adds a point", key="ui.click_adds", help=HELP["add_class"])
@@ -175,7 +207,8 @@ def data_and_files(r: Runner) -> None:
                          "application/json", key="dl.config")
     c[1].download_button("Trained model (.npz)", model_bytes, "playground-model.npz",
                          "application/octet-stream", key="dl.model")
-    c[2].download_button("Data (CSV)", csv, "playground-data.csv", "text/csv", key="dl.data")
+    c[2].download_button("Data (CSV)", data_csv, "playground-data.csv", "text/csv",
+                         key="dl.data")
     st.markdown("**Import**")
     c = st.columns(3)
     c[0].file_uploader("Settings (JSON)", type=["json"], key="upload.config",

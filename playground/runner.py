@@ -15,6 +15,7 @@ from engine import DIVERGED, RUNNING, STOPPED, Config, Trainer
 
 CYCLE = 0.025  # seconds per train-then-sleep cycle of a thread
 TRAIN_SHARE = 0.6  # fraction of one core all training threads together may use
+DRAW_SHARE = 0.3  # fraction of one core all redraws together may use
 LOCK_SLICE = 0.004  # longest time the thread holds the lock at once (s)
 SPEEDS = {"1": 1.0, "3": 3.0, "10": 10.0, "30": 30.0, "100": 100.0, "300": 300.0,
           "1000": 1000.0, "max": None}  # epochs per second; None: as fast as allowed
@@ -27,7 +28,7 @@ class LoadMonitor:
     def __init__(self):
         self._playing: weakref.WeakSet = weakref.WeakSet()
         self._lock = threading.Lock()
-        self.frame_cost = 0.01  # exponential average of server seconds per redraw
+        self.frame_cost = 0.01  # exponential average of server CPU seconds per redraw
 
     def set_playing(self, runner: "Runner", playing: bool) -> None:
         with self._lock:
@@ -37,13 +38,15 @@ class LoadMonitor:
     def n_playing(self) -> int:
         return len(self._playing)
 
-    def record_frame(self, seconds: float) -> None:
-        self.frame_cost += 0.1 * (seconds - self.frame_cost)
+    def record_frame(self, cpu_seconds: float) -> None:
+        """Record the CPU time (thread time, not wall time: under load the wall time counts
+        the waits for the GIL several times over) one redraw took."""
+        self.frame_cost += 0.05 * (cpu_seconds - self.frame_cost)
 
     def frame_interval(self) -> float:
-        """Redraw interval so that all playing sessions' redraws use at most about half a
+        """Redraw interval so that all playing sessions' redraws use at most DRAW_SHARE of a
         core: 0.1 s (10 per second) for one session, longer under load."""
-        wanted = 2.0 * self.frame_cost * max(1, self.n_playing)
+        wanted = self.frame_cost * max(1, self.n_playing) / DRAW_SHARE
         return next((f for f in FRAME_LEVELS if f >= wanted), FRAME_LEVELS[-1])
 
     def train_budget(self) -> float:
@@ -135,16 +138,17 @@ class Runner:
     # --- the thread ------------------------------------------------------------------------
     def _loop(self) -> None:
         chunk, owed = 1, 0.0  # owed: steps still due at the chosen speed
+        last = None  # (time, trainer, epoch) at the start of the previous cycle
         while not self._closed:
             if not self.playing:
                 self._wake.wait(0.5)
                 self._wake.clear()
-                owed = 0.0
+                owed, last = 0.0, None
                 continue
             t0 = time.perf_counter()
             budget = LOAD.train_budget()
             trainer = self.trainer
-            e0, s0 = trainer.epoch, trainer.steps
+            e0 = trainer.epoch
             if self.speed is not None:
                 per_epoch = trainer.steps_per_epoch
                 owed = min(owed + self.speed * CYCLE * per_epoch, self.speed * per_epoch)
@@ -171,8 +175,9 @@ class Runner:
             except Exception as e:  # noqa: BLE001 - shown to the user, never lost silently
                 self.error = f"training stopped: {type(e).__name__}: {e}"
                 self.pause()
-            elapsed = time.perf_counter() - t0
-            if self.trainer is trainer and trainer.steps >= s0:
-                rate = (trainer.epoch - e0) / max(CYCLE, elapsed)
+            # The rate between cycle starts counts sleeping and waiting for the GIL too.
+            if last is not None and last[1] is trainer and trainer.epoch >= last[2]:
+                rate = (trainer.epoch - last[2]) / max(t0 - last[0], 1e-6)
                 self.epochs_per_s += 0.2 * (rate - self.epochs_per_s)
-            time.sleep(max(0.0, CYCLE - elapsed))
+            last = (t0, trainer, e0)
+            time.sleep(max(0.0, CYCLE - (time.perf_counter() - t0)))

@@ -1,7 +1,7 @@
 """From a trainer to what the page draws: `snapshot` copies plain arrays out of a trainer (the
 caller holds its lock, briefly); `build_figures` turns a snapshot into figures, lock-free."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
@@ -47,7 +47,6 @@ class Snapshot:
     last: dict
     n_classes: int
     ranges: list
-    extras: dict = field(default_factory=dict)
 
 
 def snapshot(t: Trainer, opts: ViewOptions) -> Snapshot:
@@ -67,9 +66,7 @@ def snapshot(t: Trainer, opts: ViewOptions) -> Snapshot:
         grid = t.layer_grids(MAP_RES)[sel[0] - 1][sel[1]]
         label = f"layer {sel[0]}, neuron {sel[1] + 1}"
     h = t.history
-    metric = "accuracy" if t.task != "regression" else "r2"
-    hist = {k: list(h[k]) for k in ("epoch", "train_loss", "test_loss", f"train_{metric}",
-                                    f"test_{metric}")}
+    hist = {k: list(h[k]) for k in ("epoch", "train_loss", "test_loss")}
     acts = cfg.activations
     ranges = [ACTIVATIONS[a].output_range for a in acts]
     ranges.append((0.0, 1.0) if t.output in ("sigmoid", "softmax") else
@@ -83,13 +80,36 @@ def snapshot(t: Trainer, opts: ViewOptions) -> Snapshot:
         weights=[W.copy() for W in net.params[0::2]], biases=[b.copy() for b in
                                                               net.params[1::2]],
         history=hist, last=dict(h.last), n_classes=t.data.n_classes, ranges=ranges)
-    if t.task != "regression" and len(t.data.X_test):
-        snap.extras["confusion"] = confusion_matrix(
-            t.data.y_test, t.predict_classes(t.data.X_test), labels=range(t.data.n_classes))
-    if opts.internals:
-        snap.extras["grad_norms"] = t.gradient_norms()
-        snap.extras["dead"] = t.dead_fractions()
     return snap
+
+
+@dataclass
+class Internals:
+    """What the slower panel draws: metrics per epoch and the network's insides."""
+
+    task: str
+    n_classes: int
+    history: dict
+    weights: list
+    grad_norms: list
+    dead: list
+    confusion: np.ndarray | None
+
+
+def internals(t: Trainer) -> Internals:
+    """Copy metrics, weights, gradient norms, dead units and the confusion matrix out of `t`
+    (call it under the runner's lock)."""
+    metric = "accuracy" if t.task != "regression" else "r2"
+    h = t.history
+    cm = None
+    if t.task != "regression" and len(t.data.X_test):
+        cm = confusion_matrix(t.data.y_test, t.predict_classes(t.data.X_test),
+                              labels=range(t.data.n_classes))
+    return Internals(task=t.task, n_classes=t.data.n_classes,
+                     history={k: list(h[k]) for k in ("epoch", f"train_{metric}",
+                                                      f"test_{metric}")},
+                     weights=[W.copy() for W in t.net.params[0::2]],
+                     grad_norms=t.gradient_norms(), dead=t.dead_fractions(), confusion=cm)
 
 
 def layer_names(n_hidden: int) -> list[str]:
@@ -122,20 +142,25 @@ def build_figures(s: Snapshot, opts: ViewOptions, run_id: int) -> dict[str, dict
     figs["loss"] = figures.loss_chart(hist["epoch"], hist["train_loss"], hist["test_loss"],
                                       log=opts.log_scale, revision=rev,
                                       height=320 if big else 250)
-    metric = "accuracy" if s.task != "regression" else "r2"
-    figs["metric"] = figures.metric_chart(
-        hist["epoch"], {f"train {_metric_label(metric)}": hist[f"train_{metric}"],
-                        f"test {_metric_label(metric)}": hist[f"test_{metric}"]},
-        title="Accuracy" if metric == "accuracy" else "R²", revision=rev,
-        yrange=(0, 1.02) if metric == "accuracy" else None)
-    names = layer_names(len(s.config.hidden))
-    figs["weights"] = figures.weight_heatmaps(s.weights, names, revision=rev)
-    if "grad_norms" in s.extras:
-        figs["grads"] = figures.gradient_norms_chart(s.extras["grad_norms"], names,
-                                                     s.extras["dead"], revision=rev)
-    if "confusion" in s.extras:
+    return figs
+
+
+def internal_figures(ins: Internals, run_id: int) -> dict[str, dict]:
+    """Accuracy (or R²) curves, weight heatmaps, gradient norms, confusion matrix."""
+    rev = f"run{run_id}"
+    hist, metric = ins.history, "accuracy" if ins.task != "regression" else "r2"
+    names = layer_names(len(ins.weights) - 1)
+    figs = {
+        "metric": figures.metric_chart(
+            hist["epoch"], {f"train {_metric_label(metric)}": hist[f"train_{metric}"],
+                            f"test {_metric_label(metric)}": hist[f"test_{metric}"]},
+            title="Accuracy" if metric == "accuracy" else "R²", revision=rev,
+            yrange=(0, 1.02) if metric == "accuracy" else None),
+        "weights": figures.weight_heatmaps(ins.weights, names, revision=rev),
+        "grads": figures.gradient_norms_chart(ins.grad_norms, names, ins.dead, revision=rev)}
+    if ins.confusion is not None:
         figs["confusion"] = figures.confusion_chart(
-            s.extras["confusion"], [f"class {k}" for k in range(s.n_classes)], revision=rev)
+            ins.confusion, [f"class {k}" for k in range(ins.n_classes)], revision=rev)
     return figs
 
 

@@ -113,7 +113,15 @@ def test_network_diagram_links_follow_the_weights(trained):
         n_links - n_pos
     hover = next(d for d in fig["data"] if d.get("name") == "weights")["text"]
     assert f"w = {snap.weights[0][0, 0]:.4f}" in hover[0]
-    assert len(fig["layout"]["images"]) == sum(sizes)  # one map per neuron
+    # One sprite holds every neuron's map; the first input's map sits at its top-left.
+    assert len(fig["layout"]["images"]) == 1
+    sprite = png(fig["layout"]["images"][0]["source"])
+    thumbs = figures.node_thumbnails(snap.feature_grids, snap.layer_grids, snap.ranges)
+    res = thumbs[0][0].shape[0]
+    assert sprite.shape[2] == 4 and sprite[..., 3].max() == 255 and sprite[..., 3].min() == 0
+    column0 = sprite[:, :res, :3][sprite[:, :res, 3] == 255].reshape(-1, res, 3)
+    assert any((column0[k:k + res] == thumbs[0][0]).all() for k in range(0, len(column0), res))
+    assert int((sprite[..., 3] == 255).sum()) == sum(sizes) * res * res
 
 
 def test_weight_heatmaps_show_the_weights_exactly(trained):
@@ -146,8 +154,7 @@ def test_activation_figure_for_every_activation(name):
 
 
 def test_confusion_and_gradient_charts(trained):
-    snap = views.snapshot(trained, views.ViewOptions())
-    figs = views.build_figures(snap, views.ViewOptions(), 0)
+    figs = views.internal_figures(views.internals(trained), 0)
     cm = np.asarray(figs["confusion"]["data"][0]["z"])
     assert cm.sum() == len(trained.data.X_test)
     assert np.trace(cm) / cm.sum() == pytest.approx(trained.history.last["test_accuracy"])
@@ -172,3 +179,5 @@ def test_every_live_figure_is_valid_for_every_task():
                                                             else (0, 1), discretize=True)):
             for fig in views.build_figures(views.snapshot(t, opts), opts, 1).values():
                 valid(fig)
+        for fig in views.internal_figures(views.internals(t), 1).values():
+            valid(fig)
