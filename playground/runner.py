@@ -176,8 +176,8 @@ class Runner:
                 self.error = f"training stopped: {type(e).__name__}: {e}"
                 self.pause()
             # The rate between cycle starts counts sleeping and waiting for the GIL too.
-            if last is not None and last[1] is trainer and trainer.epoch >= last[2]:
-                rate = (trainer.epoch - last[2]) / max(t0 - last[0], 1e-6)
+            if last is not None and last[1] is trainer and e0 >= last[2]:
+                rate = (e0 - last[2]) / max(t0 - last[0], 1e-6)  # start to start
                 self.epochs_per_s += 0.2 * (rate - self.epochs_per_s)
             last = (t0, trainer, e0)
             time.sleep(max(0.0, CYCLE - (time.perf_counter() - t0)))
