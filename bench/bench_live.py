@@ -469,6 +469,20 @@ def watch(page, waiter: Waiter, seconds: float, every: float = 0.25) -> dict:
     return r
 
 
+def metered_watch(page, waiter: Waiter, pid: int, browser, seconds: float):
+    """Warm up 3 s, then `watch` the page for `seconds` while metering the server's and
+    Chromium's CPU. Returns (watch result, window in s, server CPU %, Chromium CPU %,
+    (full reruns, redraw intervals set, script runs) from the page's websocket)."""
+    waiter.wait(3.0)
+    cpu = CpuMeter(pid, browser.user_data_dir)
+    cpu.start()
+    w0 = time.monotonic()
+    result = watch(page, waiter, seconds)
+    w1 = time.monotonic()
+    srv_cpu, br_cpu = cpu.stop()
+    return result, w1 - w0, srv_cpu, br_cpu, page.ws_stats.between(w0, w1)
+
+
 # --- reference: the engine alone ----------------------------------------------------------------
 def engine_rate(config: dict, seconds: float) -> float:
     """Epochs/s of the engine alone (no Streamlit), in this process."""
@@ -606,18 +620,12 @@ class Bench:
         rss_samples: list[tuple[float, float]] = []
         waiter.every(10.0, lambda: rss_samples.append((time.monotonic() - t_play,
                                                        rss_mb(server.pid))))
-        waiter.wait(3.0)  # warm-up
-        cpu = CpuMeter(server.pid, self.b_one.user_data_dir)
-        cpu.start()
-        w0 = time.monotonic()
-        a = watch(page, waiter, self.win_a)
-        w1 = time.monotonic()
-        srv_cpu, br_cpu = cpu.stop()
-        full_runs, intervals, runs = page.ws_stats.between(w0, w1)
+        a, span, srv_cpu, br_cpu, (full_runs, intervals, runs) = metered_watch(
+            page, waiter, server.pid, self.b_one, self.win_a)
         for k, name in (("map", "output map"), ("loss", "loss curve"),
                         ("net", "network diagram")):
             report(f"redraws/s {name}", f"{a[k]:.1f}", "goal >= 10", a[k] >= 10)
-        line("script runs finished/s on the server (fragment + full)", f"{runs / (w1 - w0):.1f}",
+        line("script runs finished/s on the server (fragment + full)", f"{runs / span:.1f}",
              "redraws sent; above: redraws drawn")
         report("mounts during training (map, loss, net)",
                "/".join(str(a["mounts"][k]) for k in CHARTS), "goal 1 each",
@@ -633,7 +641,7 @@ class Bench:
              "runner.TRAIN_SHARE = 60 % of a core")
         line("server CPU / Chromium CPU, one user at max", f"{srv_cpu:.0f} % / {br_cpu:.0f} %",
              "% of one core")
-        line("full script reruns while playing", f"{full_runs} in {w1 - w0:.0f} s",
+        line("full script reruns while playing", f"{full_runs} in {span:.0f} s",
              "each is a whole page run; ideally 0")
         line("redraw intervals set by the server (s)",
              ", ".join(f"{x:g}" for x in intervals) or "unchanged (0.1 at Play)")
@@ -726,14 +734,8 @@ class Bench:
         hidden = page.evaluate("new URL(location.href).searchParams.get('hidden')")
         line("network in the URL after loading", f"hidden={hidden}")
         play_at_max(page)
-        waiter.wait(3.0)
-        cpu = CpuMeter(server.pid, self.b_multi.user_data_dir)
-        cpu.start()
-        w0 = time.monotonic()
-        h = watch(page, waiter, self.win_heavy)
-        w1 = time.monotonic()
-        srv_cpu, br_cpu = cpu.stop()
-        full_runs, intervals, runs = page.ws_stats.between(w0, w1)
+        h, span, srv_cpu, br_cpu, (full_runs, intervals, runs) = metered_watch(
+            page, waiter, server.pid, self.b_multi, self.win_heavy)
         report("epochs/s heavy (epoch counter)", f"{h['epochs']:,.0f}",
                f"goal >= {10 * TFP_HEAVY:.0f}", h["epochs"] >= 10 * TFP_HEAVY)
         line("epochs/s heavy (the page's own figure)", f"{h['reported']:,.0f}")
@@ -742,11 +744,11 @@ class Bench:
         line("  share of the engine alone", f"{100 * h['epochs'] / self.ref_heavy:.0f} %")
         report("redraws/s heavy, map / loss / net", " / ".join(f"{h[k]:.1f}" for k in CHARTS),
                "goal >= 10", min(h[k] for k in CHARTS) >= 10)
-        line("script runs finished/s on the server", f"{runs / (w1 - w0):.1f}")
+        line("script runs finished/s on the server", f"{runs / span:.1f}")
         line("server CPU / Chromium CPU, heavy", f"{srv_cpu:.0f} % / {br_cpu:.0f} %")
         line("redraw intervals set by the server (s)",
              ", ".join(f"{x:g}" for x in intervals) or "unchanged",
-             f"{full_runs} full reruns in {w1 - w0:.0f} s")
+             f"{full_runs} full reruns in {span:.0f} s")
         line("live charts removed from the page", removals(h["last"]))
         report("heavy: blank frames / mounts",
                f"{h['blank']} / " + "/".join(str(h["mounts"][k]) for k in CHARTS),

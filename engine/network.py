@@ -8,7 +8,7 @@ import numpy as np
 from .activations import ACTIVATIONS, OUTPUTS, get_activation, output_backward, softmax
 from .initializers import INITIALIZERS
 from .layers import Dense
-from .losses import DEFAULT_LOSS, FUSED_SCALE, LOSSES, get_loss
+from .losses import DEFAULT_LOSS, FUSED_SCALE, get_loss
 
 
 def _per_layer(value, n: int, what: str) -> list:
@@ -55,8 +55,8 @@ class Network:
         self.l1 = 0.0
         self.l2 = 0.0
         self._allocate()
-        self._out_fn = None if output == "linear" else (
-            ACTIVATIONS[output].fn if output != "softmax" else None)
+        # Element-wise output function; None for linear (identity) and softmax (row-wise).
+        self._out_fn = None if output in ("linear", "softmax") else ACTIVATIONS[output].fn
         self.reset(seed)
 
     # --- parameters -------------------------------------------------------------------------
@@ -195,5 +195,3 @@ class Network:
         value = (lossfn or self.loss).fn(z, p, Y) + self.penalty()
         return value, [g.copy() for g in self.grads]
 
-
-__all__ = ["Network", "LOSSES"]

@@ -56,7 +56,6 @@ def view_options() -> views.ViewOptions:
                              discretize=ss.get("ui.discretize", False),
                              log_scale=ss.get("ui.log", False),
                              selected=ss.get("selected_node"),
-                             internals=ss.get("ui.internals", True),
                              presenter=ss.get("presenter", False))
 
 

@@ -19,7 +19,6 @@ class ViewOptions:
     discretize: bool = False
     log_scale: bool = False
     selected: tuple[int, int] | None = None  # (column, index) in the network diagram
-    internals: bool = True  # weights, gradient norms, dead units
     presenter: bool = False
 
 
