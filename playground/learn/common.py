@@ -1,0 +1,34 @@
+"""What the Learn pages share: page setup with a presenter view, and their explanation texts."""
+
+from pathlib import Path
+
+import streamlit as st
+
+TEXTS = Path(__file__).resolve().parents[2] / "assets" / "learn"
+CHART_HEIGHT = 420  # px; presenter view: PRESENTER_HEIGHT
+PRESENTER_HEIGHT = 640
+
+
+def setup(title: str) -> bool:
+    """Configure the page; returns True in presenter view (``?presenter=1``): large charts,
+    sidebar collapsed, few controls. Call first in every Learn page."""
+    presenter = st.query_params.get("presenter", "") in ("1", "true")
+    st.set_page_config(page_title=f"{title} · Neural Network Playground", page_icon="🧠",
+                       layout="wide",
+                       initial_sidebar_state="collapsed" if presenter else "auto")
+    st.title(title)
+    return presenter
+
+
+def chart_height(presenter: bool) -> int:
+    return PRESENTER_HEIGHT if presenter else CHART_HEIGHT
+
+
+def text(name: str) -> str:
+    """The explanation `assets/learn/<name>.md` (our own words, short and exact)."""
+    return (TEXTS / f"{name}.md").read_text(encoding="utf-8").strip()
+
+
+def explain(name: str) -> None:
+    """Show the explanation `name` as Markdown."""
+    st.markdown(text(name))
