@@ -5,9 +5,11 @@ match) the same starting weights; only the varied setting differs. Plain functio
 the page and the lockstep runner use them, and they are tested without Streamlit.
 """
 
+import csv
+import io
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from engine import ACTIVATIONS, DIVERGED, INITIALIZERS, OPTIMIZERS, Config, Trainer
 
@@ -24,37 +26,49 @@ class Variable:
     apply: Callable[[Config, object], Config]
     show: Callable[[object], str] = str
     parse: Callable[[str], object] = str
+    defaults: tuple = ()  # the values offered when the user picks this variable
+    text: Callable[[object], str] = str  # the value in a URL
 
 
-def _hidden_text(h) -> str:
+def _num(v) -> str:
+    return f"{float(v):g}"
+
+
+def hidden_text(h) -> str:
     return "[" + ", ".join(str(x) for x in h) + "]" if h else "[] (linear)"
 
 
-def _hidden_parse(text: str) -> tuple[int, ...]:
+def parse_hidden(text: str) -> tuple[int, ...]:
     text = text.strip("[]() ")
     return tuple(int(x) for x in text.replace(";", ",").split(",") if x.strip())
 
 
 VARIABLES: dict[str, Variable] = {v.name: v for v in [
     Variable("activation", "Activation", list(ACTIVATIONS),
-             lambda c, v: c.replace(activation=v), lambda v: ACTIVATIONS[v].label),
+             lambda c, v: c.replace(activation=v), lambda v: ACTIVATIONS[v].label,
+             defaults=("relu", "tanh", "sigmoid")),
     Variable("optimizer", "Optimizer", list(OPTIMIZERS),
-             lambda c, v: c.replace(optimizer=v), lambda v: OPTIMIZERS[v].label),
+             lambda c, v: c.replace(optimizer=v), lambda v: OPTIMIZERS[v].label,
+             defaults=("sgd", "momentum", "adam")),
     Variable("lr", "Learning rate", LEARNING_RATES, lambda c, v: c.replace(lr=float(v)),
-             lambda v: f"lr {v:g}", float),
+             lambda v: f"lr {v:g}", float, (0.001, 0.03, 1.0), _num),
     Variable("init", "Initializer", list(INITIALIZERS), lambda c, v: c.replace(init=v),
-             lambda v: INITIALIZERS[v].label),
+             lambda v: INITIALIZERS[v].label, defaults=("zeros", "xavier_uniform")),
     Variable("hidden", "Depth and width",
              [(), (4,), (8,), (4, 4), (8, 8), (8, 8, 8), (16, 16), (8, 8, 8, 8, 8, 8)],
              lambda c, v: c.replace(hidden=tuple(v), activation=_one_activation(c, len(v)),
                                     dropout=_one_dropout(c)),
-             _hidden_text, _hidden_parse),
+             hidden_text, parse_hidden, ((), (8,), (8, 8, 8)),
+             lambda v: ",".join(str(x) for x in v)),
     Variable("batch_size", "Batch size", [1, 5, 10, 25, 50, 100, 250, 1000],
-             lambda c, v: c.replace(batch_size=int(v)), lambda v: f"batch {v}", int),
+             lambda c, v: c.replace(batch_size=int(v)), lambda v: f"batch {v}", int,
+             (1, 10, 100)),
     Variable("l2", "L2 rate", [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1],
-             lambda c, v: c.replace(l2=float(v)), lambda v: f"L2 {v:g}", float),
+             lambda c, v: c.replace(l2=float(v)), lambda v: f"L2 {v:g}", float,
+             (0.0, 0.001, 0.01), _num),
     Variable("dropout", "Dropout", [0.0, 0.1, 0.2, 0.3, 0.5],
-             lambda c, v: c.replace(dropout=float(v)), lambda v: f"dropout {v:g}", float),
+             lambda c, v: c.replace(dropout=float(v)), lambda v: f"dropout {v:g}", float,
+             (0.0, 0.2, 0.5), _num),
 ]}
 
 
@@ -116,6 +130,113 @@ def preset_config(name: str) -> tuple[Config, str, list]:
     return Config(**p.base), p.variable, list(p.values)
 
 
+QUERY_KEYS = ("vary", "values", "target")  # URL keys of a comparison beside the base config
+DEFAULT_TARGET = 0.1
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A whole experiment: the shared base config, the varied setting and its values, and the
+    target loss for "epochs to reach". Round-trips through the URL query."""
+
+    base: Config = field(default_factory=Config)
+    variable: str = "activation"
+    values: tuple = ("relu", "tanh", "sigmoid")
+    target: float = DEFAULT_TARGET
+
+    def __post_init__(self):
+        object.__setattr__(self, "values", tuple(self.values))
+        if not (self.target >= 0 and math.isfinite(self.target)):
+            raise ValueError(f"the target loss must be 0 or more, not {self.target}")
+        labels = self.labels()
+        if len(set(labels)) != len(labels):
+            raise ValueError("each value may appear only once")
+
+    @classmethod
+    def preset(cls, name: str) -> "Comparison":
+        base, variable, values = preset_config(name)
+        return cls(base, variable, tuple(values))
+
+    def configs(self) -> list[Config]:
+        return run_configs(self.base, self.variable, list(self.values))
+
+    def labels(self) -> list[str]:
+        show = VARIABLES[self.variable].show if self.variable in VARIABLES else str
+        return [show(v) for v in self.values]
+
+    def to_query(self) -> dict[str, str]:
+        q = self.base.to_query()
+        text = VARIABLES[self.variable].text
+        q.update(vary=self.variable, values=";".join(text(v) for v in self.values),
+                 target=f"{self.target:g}")
+        return q
+
+    @classmethod
+    def from_query(cls, query: dict[str, str], default: "Comparison | None" = None):
+        """Parse a URL query leniently: (comparison, warnings). What cannot be read keeps the
+        default's value, and the result is always a valid comparison."""
+        default = default or cls()
+        base, warnings = Config.from_query({k: v for k, v in query.items()
+                                            if k not in QUERY_KEYS}, default.base)
+        variable, values, usable = default.variable, default.values, True
+        if "vary" in query:
+            if query["vary"] in VARIABLES:
+                variable = query["vary"]
+                values = VARIABLES[variable].defaults
+            else:
+                usable = False  # values meant for an unknown setting: ignore them
+                warnings.append(f"vary: cannot vary {query['vary'][:40]!r}; "
+                                f"kept {default.variable}")
+        if "values" in query and usable:
+            parsed = _parse_values(variable, query["values"], warnings)
+            if 2 <= len(parsed) <= 6:
+                values = tuple(parsed)
+            else:
+                warnings.append(f"values: need 2 to 6 usable values, found {len(parsed)}; "
+                                f"kept {', '.join(map(str, values))}")
+        target = default.target
+        if "target" in query:
+            try:
+                target = float(query["target"])
+                if not (target >= 0 and math.isfinite(target)):
+                    raise ValueError
+            except ValueError:
+                warnings.append(f"target: could not read {query['target'][:40]!r}; kept "
+                                f"{default.target:g}")
+                target = default.target
+        try:
+            cmp = cls(base, variable, values, target)
+            cmp.configs()
+        except ValueError as e:
+            warnings.append(f"{e}; opened the default comparison")
+            cmp = replace(default, base=base) if _fits(replace(default, base=base)) else default
+        return cmp, warnings
+
+
+def _fits(cmp: Comparison) -> bool:
+    try:
+        cmp.configs()
+        return True
+    except ValueError:
+        return False
+
+
+def _parse_values(variable: str, text: str, warnings: list[str]) -> list:
+    var, out = VARIABLES[variable], []
+    for part in text.split(";"):
+        try:
+            v = var.parse(part.strip())
+            if variable != "hidden" and part.strip() == "":
+                raise ValueError
+            var.apply(Config(), v)  # a value no config accepts is reported here
+        except (ValueError, TypeError):
+            warnings.append(f"values: could not use {part[:40]!r} for {var.label.lower()}")
+            continue
+        if v not in out:
+            out.append(v)
+    return out
+
+
 def run_configs(base: Config, variable: str, values: list) -> list[Config]:
     """One config per value of `variable`; ValueError names the value that does not fit."""
     if variable not in VARIABLES:
@@ -155,3 +276,15 @@ def results_row(label: str, t: Trainer, target: float) -> dict:
         "first-layer gradient": grads[0] if grads else math.nan,
         "status": t.status if t.status != DIVERGED else f"diverged: {t.status_reason}",
     }
+
+
+def results_csv(rows: list[dict]) -> str:
+    """The results table as CSV text (one line per run, columns as shown)."""
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return out.getvalue()

@@ -135,10 +135,29 @@ class Runner:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    # --- what the thread advances: overridden by GroupRunner -------------------------------
+    def _units_per_epoch(self) -> int:
+        """Units of `_advance` in one epoch: mini-batch steps here."""
+        return self.trainer.steps_per_epoch
+
+    def _epoch(self) -> int:
+        return self.trainer.epoch
+
+    def _advance(self, n: int) -> tuple[int, bool]:
+        """Train up to `n` units under the lock; returns (units done, whether training is over)."""
+        with self.lock:
+            t = self.trainer
+            done = t.steps
+            for _ in range(n):
+                t.step()
+                if t.status != RUNNING:
+                    break
+            return t.steps - done, t.status in (STOPPED, DIVERGED)
+
     # --- the thread ------------------------------------------------------------------------
     def _loop(self) -> None:
-        chunk, owed = 1, 0.0  # owed: steps still due at the chosen speed
-        last = None  # (time, trainer, epoch) at the start of the previous cycle
+        chunk, owed = 1, 0.0  # owed: units still due at the chosen speed
+        last = None  # (time, run id, epoch) at the start of the previous cycle
         while not self._closed:
             if not self.playing:
                 self._wake.wait(0.5)
@@ -147,10 +166,9 @@ class Runner:
                 continue
             t0 = time.perf_counter()
             budget = LOAD.train_budget()
-            trainer = self.trainer
-            e0 = trainer.epoch
+            run_id, e0 = self.run_id, self._epoch()
             if self.speed is not None:
-                per_epoch = trainer.steps_per_epoch
+                per_epoch = self._units_per_epoch()
                 owed = min(owed + self.speed * CYCLE * per_epoch, self.speed * per_epoch)
             try:
                 while time.perf_counter() - t0 < budget and self.playing:
@@ -158,15 +176,8 @@ class Runner:
                     if n <= 0:
                         break
                     c0 = time.perf_counter()
-                    with self.lock:
-                        t = self.trainer
-                        done = t.steps
-                        for _ in range(n):
-                            t.step()
-                            if t.status != RUNNING:
-                                break
-                        owed -= t.steps - done
-                        stopped = t.status in (STOPPED, DIVERGED)
+                    done, stopped = self._advance(n)
+                    owed -= done
                     took = time.perf_counter() - c0
                     chunk = max(1, min(chunk * 2, int(n * LOCK_SLICE / max(took, 1e-6))))
                     if stopped:
@@ -176,8 +187,64 @@ class Runner:
                 self.error = f"training stopped: {type(e).__name__}: {e}"
                 self.pause()
             # The rate between cycle starts counts sleeping and waiting for the GIL too.
-            if last is not None and last[1] is trainer and e0 >= last[2]:
+            if last is not None and last[1] == run_id and e0 >= last[2]:
                 rate = (e0 - last[2]) / max(t0 - last[0], 1e-6)  # start to start
                 self.epochs_per_s += 0.2 * (rate - self.epochs_per_s)
-            last = (t0, trainer, e0)
+            last = (t0, run_id, e0)
             time.sleep(max(0.0, CYCLE - (time.perf_counter() - t0)))
+
+
+class GroupRunner(Runner):
+    """Several Trainers advanced in lockstep, one epoch each at a time, by one thread: the runs
+    of a comparison. A run that diverges or stops is left as it is while the others carry on;
+    training is over when every run is."""
+
+    def __init__(self, configs: list[Config], labels: list[str], data=None):
+        super().__init__(configs[0], data)
+        self.trainers = [self.trainer, *(Trainer(c, data) for c in configs[1:])]
+        self.labels = list(labels)
+
+    def step_epoch(self) -> None:
+        self._advance(1)
+
+    def step_batch(self) -> None:
+        self.step_epoch()
+
+    def apply(self, config: Config) -> bool:
+        raise NotImplementedError("a comparison is rebuilt with reset_runs")
+
+    def reset_runs(self, configs: list[Config], labels: list[str], data=None) -> None:
+        """New runs from fresh weights."""
+        trainers = [Trainer(c, data) for c in configs]  # may raise ValueError: nothing changes
+        with self.lock:
+            self.trainers, self.trainer, self.labels = trainers, trainers[0], list(labels)
+            self.run_id += 1
+
+    def reset(self, config: Config | None = None, data=None, keep_data: bool = True) -> None:
+        with self.lock:
+            configs = [t.config for t in self.trainers]
+            data = data if data is not None else (self.trainer.custom_data if keep_data
+                                                  else None)
+        self.reset_runs(configs, self.labels, data)
+
+    def replace_trainer(self, trainer: Trainer) -> None:
+        raise NotImplementedError("a comparison is rebuilt with reset_runs")
+
+    def _units_per_epoch(self) -> int:
+        return 1
+
+    def _epoch(self) -> int:
+        return max(t.epoch for t in self.trainers)
+
+    def _advance(self, n: int) -> tuple[int, bool]:
+        """`n` lockstep epochs: every run still training trains one epoch, in turn."""
+        with self.lock:
+            done = 0
+            for _ in range(n):
+                active = [t for t in self.trainers if t.status not in (STOPPED, DIVERGED)]
+                if not active:
+                    return done, True
+                for t in active:
+                    t.run(1)
+                done += 1
+            return done, all(t.status in (STOPPED, DIVERGED) for t in self.trainers)
