@@ -1,19 +1,27 @@
 """Comparisons: identical starts, identical data order, one setting varied."""
 
+import base64
+import csv
+import io
 import math
+import time
 
 import numpy as np
 import pytest
 
-from engine import DIVERGED, Config, Trainer
+from engine import CUSTOM, DIVERGED, Config, Trainer
+from playground import compare_view
 from playground.compare import (
     PRESETS,
     VARIABLES,
+    Comparison,
     epochs_to_reach,
     preset_config,
+    results_csv,
     results_row,
     run_configs,
 )
+from playground.runner import GroupRunner
 
 
 @pytest.mark.parametrize("name", list(VARIABLES))
@@ -93,3 +101,160 @@ def test_epochs_to_reach_and_results_row():
     assert row["accuracy"] == t.history.last["test_accuracy"]
     assert math.isclose(row["first-layer gradient"], t.gradient_norms()[0])
     assert 0.0 <= row["dead units"] <= 1.0
+
+
+# --- the Comparison value object and its URL ----------------------------------------------
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_round_trips_through_the_url(name):
+    cmp = Comparison.preset(name)
+    back, warnings = Comparison.from_query(cmp.to_query())
+    assert warnings == []
+    assert back == cmp
+    assert [c.to_json() for c in back.configs()] == [c.to_json() for c in cmp.configs()]
+
+
+def test_depth_values_round_trip_including_no_hidden_layer():
+    cmp = Comparison(Config(dataset="xor"), "hidden", ((), (8,), (8, 8)), 0.05)
+    q = cmp.to_query()
+    assert q["values"] == ";8;8,8"
+    assert Comparison.from_query(q) == (cmp, [])
+
+
+def test_bad_url_values_become_warnings_and_a_valid_comparison():
+    cmp, warnings = Comparison.from_query({"vary": "lr", "values": "0.1;abc;500;0.1",
+                                           "target": "-1", "hidden": "x"})
+    assert cmp.variable == "lr" and cmp.values == VARIABLES["lr"].defaults
+    text = " ".join(warnings)
+    assert "'abc'" in text and "'500'" in text and "target" in text and "hidden" in text
+    cmp.configs()  # valid
+    cmp, warnings = Comparison.from_query({"vary": "colour", "values": "1;2"})
+    assert cmp == Comparison() and len(warnings) == 1 and "colour" in warnings[0]
+
+
+def test_comparison_rejects_repeated_values_and_a_negative_target():
+    with pytest.raises(ValueError, match="only once"):
+        Comparison(Config(), "lr", (0.1, 0.1))
+    with pytest.raises(ValueError, match="target"):
+        Comparison(target=-1.0)
+
+
+def test_results_csv_keeps_the_raw_numbers():
+    t = Trainer(Config(dataset="xor"))
+    t.run(3)
+    rows = [results_row("a", t, 0.5), results_row("b", t, 0.0001)]
+    parsed = list(csv.DictReader(io.StringIO(results_csv(rows))))
+    assert [r["run"] for r in parsed] == ["a", "b"]
+    assert float(parsed[0]["test loss"]) == rows[0]["test loss"]
+    assert parsed[1]["epochs to target"] == ""  # never reached
+    assert results_csv([]) == ""
+
+
+# --- the lockstep runner ------------------------------------------------------------------
+def _wait(cond, timeout=20.0):
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.02)
+
+
+def test_group_runner_starts_runs_from_identical_weights_and_steps_them_together():
+    cmp = Comparison.preset("activations")
+    r = GroupRunner(cmp.configs(), cmp.labels())
+    try:
+        first = r.trainers[0]
+        start = first.net.flat.copy()
+        for t in r.trainers[1:]:
+            np.testing.assert_array_equal(t.net.flat, start)
+        r.step_epoch()
+        assert [t.epoch for t in r.trainers] == [1, 1, 1]
+        for t in r.trainers[1:]:
+            np.testing.assert_array_equal(t._perm, first._perm)
+        r.speed = None
+        r.play()
+        _wait(lambda: r.trainers[0].epoch >= 20)
+        r.pause()
+        time.sleep(0.1)
+        with r.lock:
+            epochs = [t.epoch for t in r.trainers]
+        assert len(set(epochs)) == 1 and epochs[0] >= 20
+        r.reset()
+        assert [t.epoch for t in r.trainers] == [0, 0, 0]
+        np.testing.assert_array_equal(r.trainers[0].net.flat, start)
+    finally:
+        r.close()
+
+
+def test_group_runner_carries_on_when_one_run_diverges_and_stops_when_all_are_over():
+    cmp = Comparison(Config(dataset="plane", hidden=(8,), activation="relu", max_epochs=60),
+                     "lr", (0.01, 10.0))
+    r = GroupRunner(cmp.configs(), cmp.labels())
+    try:
+        r.speed = None
+        r.play()
+        _wait(lambda: not r.playing)  # over: one diverged, the other reached its budget
+        good, bad = r.trainers
+        assert bad.status == DIVERGED and bad.epoch < 60
+        assert good.status == "stopped early" and good.epoch == 60
+    finally:
+        r.close()
+
+
+def test_group_runner_reset_runs_rejects_bad_configs_and_keeps_the_old_runs():
+    cmp = Comparison.preset("optimizers")
+    r = GroupRunner(cmp.configs(), cmp.labels())
+    try:
+        before = r.trainers
+        with pytest.raises(ValueError):
+            r.reset_runs([Config(dataset=CUSTOM)], ["x"])
+        assert r.trainers is before
+    finally:
+        r.close()
+
+
+# --- the pictures ---------------------------------------------------------------------------
+def _snapshot(cmp: Comparison, epochs: int = 3):
+    trainers = [Trainer(c) for c in cmp.configs()]
+    for t in trainers:
+        t.run(epochs)
+    return trainers, compare_view.snapshot(trainers, cmp.labels(), cmp.target)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+def test_maps_grid_has_one_map_per_run_on_one_colour_scale(n):
+    cmp = Comparison(Config(dataset="circle"), "lr", tuple(VARIABLES["lr"].options[3:3 + n]))
+    trainers, snap = _snapshot(cmp, 0)
+    fig = compare_view.maps_grid(snap)
+    assert len(fig["layout"]["images"]) == n and len(fig["data"]) == n
+    texts = [a["text"] for a in fig["layout"]["annotations"]]
+    assert all(label in text for label, text in zip(cmp.labels(), texts, strict=True))
+    # Untrained runs from the same weights and data predict alike (the learning rate has not
+    # acted yet): their maps are the same picture, so the colours mean the same everywhere.
+    assert len({img["source"] for img in fig["layout"]["images"]}) == 1
+    rows, cols = compare_view.grid_shape(n)
+    domains = [fig["layout"][f"xaxis{'' if i == 0 else i + 1}"]["domain"] for i in range(n)]
+    widths = {round(d[1] - d[0], 9) for d in domains}
+    assert len(widths) == 1 and rows * cols >= n
+
+
+def test_a_diverged_run_is_framed_and_named():
+    cmp = Comparison(Config(dataset="plane", hidden=(8,), activation="relu"), "lr",
+                     (0.01, 10.0))
+    trainers, snap = _snapshot(cmp, 30)
+    assert trainers[1].status == DIVERGED
+    fig = compare_view.maps_grid(snap)
+    assert [s["xref"] for s in fig["layout"]["shapes"]] == ["x2 domain"]
+    assert "diverged" in fig["layout"]["annotations"][1]["text"]
+
+
+def test_losses_chart_draws_train_and_test_of_every_run_in_its_colour():
+    cmp = Comparison.preset("optimizers")
+    trainers, snap = _snapshot(cmp, 4)
+    fig = compare_view.losses_chart(snap, log=True)
+    assert len(fig["data"]) == 2 * len(trainers)
+    assert fig["layout"]["yaxis"]["type"] == "log"
+    for i, run in enumerate(snap.runs):
+        test, train = fig["data"][2 * i: 2 * i + 2]
+        assert test["line"]["color"] == train["line"]["color"] == run.color
+        ys = np.frombuffer(base64.b64decode(test["y"]["bdata"]), dtype=np.float32)
+        np.testing.assert_allclose(ys, trainers[i].history["test_loss"], rtol=1e-6)
+    assert compare_view.status_line(snap, 12.0) == "Epoch 4 · 3 runs · 12 epochs/s"

@@ -1,0 +1,227 @@
+"""AppTest tests of the Compare page: presets, controls, transport, URL, bad input."""
+
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from engine import Config
+from playground.compare import PRESETS, VARIABLES, Comparison
+
+TIMEOUT = 60
+
+
+def open_compare(root, query: dict | None = None, via_playground: bool = False) -> AppTest:
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if via_playground:
+        at.switch_page("pages/1_Playground.py").run()
+    at.switch_page("pages/2_Compare.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def close(at: AppTest) -> None:
+    for k in ("cmp.runner", "runner"):
+        if k in at.session_state:
+            at.session_state[k].close()
+
+
+@pytest.fixture
+def page(root):
+    at = open_compare(root)
+    yield at
+    close(at)
+
+
+def runner(at: AppTest):
+    return at.session_state["cmp.runner"]
+
+
+def heading(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("#### Epoch"))
+
+
+def table_runs(at: AppTest) -> list[str]:
+    return list(at.table[0].value.index)
+
+
+def wait_epoch(r, epoch: int, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while min(t.epoch for t in r.trainers) < epoch:
+        assert time.monotonic() < end, "training did not advance"
+        time.sleep(0.02)
+
+
+def test_default_page_shows_three_runs_from_identical_weights(page):
+    r = runner(page)
+    assert heading(page) == "#### Epoch 0 · 3 runs"
+    assert table_runs(page) == Comparison().labels() == r.labels
+    for t in r.trainers[1:]:
+        np.testing.assert_array_equal(t.net.flat, r.trainers[0].net.flat)
+    assert page.query_params["vary"] in ("activation", ["activation"])
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_loads_in_one_click_and_trains(page, name):
+    page.button(key=f"cmp.preset.{name}").click().run()
+    assert not page.exception, [e.message for e in page.exception]
+    r = runner(page)
+    want = Comparison.preset(name)
+    assert r.labels == want.labels() == table_runs(page)
+    assert [t.config for t in r.trainers] == want.configs()
+    assert r.playing
+    wait_epoch(r, 2)
+    page.button(key="cmp.pause").click().run()
+    assert not r.playing
+    assert page.session_state["cmp.vary"] == want.variable
+    assert list(page.session_state["cmp.values"]) == list(want.values)
+    assert page.query_params["vary"] in (want.variable, [want.variable])
+
+
+def test_step_reset_and_play_pause(page):
+    r = runner(page)
+    page.button(key="cmp.step").click().run()
+    assert heading(page) == "#### Epoch 1 · 3 runs"
+    assert [t.epoch for t in r.trainers] == [1, 1, 1]
+    page.button(key="cmp.play").click().run()
+    assert r.playing and page.button(key="cmp.pause")
+    wait_epoch(r, 5)
+    page.button(key="cmp.pause").click().run()
+    epochs = {t.epoch for t in r.trainers}
+    assert len(epochs) == 1 and epochs.pop() >= 5  # lockstep
+    page.button(key="cmp.reset").click().run()
+    assert heading(page) == "#### Epoch 0 · 3 runs"
+
+
+def test_changing_the_varied_setting_offers_its_values_and_rebuilds(page):
+    r = runner(page)
+    page.button(key="cmp.step").click().run()
+    page.selectbox(key="cmp.vary").set_value("optimizer").run()
+    assert list(page.session_state["cmp.values"]) == list(VARIABLES["optimizer"].defaults)
+    assert r.labels == ["SGD", "Momentum", "Adam"] == table_runs(page)
+    assert [t.epoch for t in r.trainers] == [0, 0, 0]
+    assert page.selectbox(key="cmp.optimizer").disabled
+    assert not page.selectbox(key="cmp.activation").disabled
+
+
+@pytest.mark.parametrize("name", list(VARIABLES))
+def test_every_variable_runs_with_its_default_values(page, name):
+    page.selectbox(key="cmp.vary").set_value(name).run()
+    assert not page.exception, [e.message for e in page.exception]
+    assert runner(page).labels == [VARIABLES[name].show(v) for v in VARIABLES[name].defaults]
+    page.button(key="cmp.step").click().run()
+    assert heading(page).startswith("#### Epoch 1")
+
+
+def test_values_can_be_added_up_to_six(page):
+    page.multiselect(key="cmp.values").select("gelu").select("elu").run()
+    assert runner(page).labels[-2:] == ["GELU", "ELU"]
+    assert len(page.multiselect(key="cmp.values").value) == 5
+
+
+def test_one_value_is_not_applied_and_the_runs_are_kept(page):
+    r = runner(page)
+    labels = list(r.labels)
+    page.multiselect(key="cmp.values").set_value(["relu"]).run()
+    assert any("Not applied" in w.value and "2 to 6" in w.value for w in page.warning)
+    assert r.labels == labels
+
+
+def test_bad_hidden_layers_text_is_explained(page):
+    page.text_input(key="cmp.hidden").input("8, x").run()
+    assert any("Not applied" in w.value for w in page.warning)
+    assert not page.exception
+    page.text_input(key="cmp.hidden").input("4, 4").run()
+    assert runner(page).trainers[0].config.hidden == (4, 4)
+
+
+def test_shared_settings_reach_every_run(page):
+    page.selectbox(key="cmp.dataset").set_value("xor").run()
+    page.select_slider(key="cmp.lr").set_value(0.1).run()
+    page.number_input(key="cmp.seed").set_value(7).run()
+    page.select_slider(key="cmp.batch_size").set_value(25).run()
+    page.slider(key="cmp.noise").set_value(0.2).run()
+    page.multiselect(key="cmp.features").select("x1_x2").run()
+    page.number_input(key="cmp.max_epochs").set_value(3).run()
+    r = runner(page)
+    for t in r.trainers:
+        c = t.config
+        assert (c.dataset, c.lr, c.seed, c.batch_size, c.noise, c.max_epochs) == \
+            ("xor", 0.1, 7, 25, 0.2, 3)
+        assert "x1_x2" in c.features
+    page.button(key="cmp.play").click().run()
+    end = time.monotonic() + 20
+    while r.playing:  # the epoch budget stops every run, and so the runner
+        assert time.monotonic() < end
+        time.sleep(0.02)
+    assert [t.epoch for t in r.trainers] == [3, 3, 3]
+
+
+def test_target_loss_changes_the_table_not_the_runs(page):
+    r = runner(page)
+    page.button(key="cmp.step").click().run()
+    trainers = list(r.trainers)
+    page.number_input(key="cmp.target").set_value(0.0001).run()
+    assert set(page.table[0].value["epochs to target"]) == {"–"}  # not reached
+    page.number_input(key="cmp.target").set_value(5.0).run()
+    assert set(page.table[0].value["epochs to target"]) == {"0"}  # reached at the start
+    assert r.trainers == trainers and [t.epoch for t in trainers] == [1, 1, 1]
+
+
+def test_log_toggle_and_exports(page):
+    page.toggle(key="cmp.log").set_value(True).run()
+    assert not page.exception
+    code = page.code[0].value
+    query = dict(parse_qsl(urlsplit(code).query))
+    assert Comparison.from_query(query) == (page.session_state["cmp.good"], [])
+    assert page.get("download_button")
+
+
+def test_a_link_opens_its_comparison(root):
+    cmp = Comparison.preset("learning_rates")
+    at = open_compare(root, cmp.to_query())
+    try:
+        assert runner(at).labels == cmp.labels()
+        assert [t.config for t in runner(at).trainers] == cmp.configs()
+        assert not at.warning
+    finally:
+        close(at)
+
+
+def test_a_bad_link_opens_with_defaults_and_a_warning(root):
+    at = open_compare(root, {"vary": "colour", "values": "red;blue", "lr": "fast"})
+    try:
+        text = " ".join(w.value for w in at.warning)
+        assert "colour" in text and "lr" in text
+        assert runner(at).labels == Comparison().labels()
+    finally:
+        close(at)
+
+
+def test_defaults_to_the_playground_settings(root):
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["dataset"] = "xor"
+    at.query_params["hidden"] = "5"
+    at.run()
+    at.switch_page("pages/1_Playground.py").run()
+    at.switch_page("pages/2_Compare.py").run()
+    try:
+        assert not at.exception
+        base = at.session_state["cmp.good"].base
+        assert (base.dataset, base.hidden) == ("xor", (5,))
+        at.selectbox(key="cmp.dataset").set_value("circle").run()
+        at.button(key="cmp.from_playground").click().run()
+        assert at.session_state["cmp.good"].base.dataset == "xor"
+    finally:
+        close(at)
+
+
+def test_the_playground_button_explains_when_there_is_nothing_to_use(page):
+    page.button(key="cmp.from_playground").click().run()
+    assert any("Playground page first" in i.value for i in page.info)
+    assert page.session_state["cmp.good"].base == Config()
