@@ -225,3 +225,14 @@ def test_the_playground_button_explains_when_there_is_nothing_to_use(page):
     page.button(key="cmp.from_playground").click().run()
     assert any("Playground page first" in i.value for i in page.info)
     assert page.session_state["cmp.good"].base == Config()
+
+
+@pytest.mark.parametrize("dataset", ["plane", "blobs", "spiral_k"])
+def test_regression_and_multiclass_datasets_compare(page, dataset):
+    page.selectbox(key="cmp.dataset").set_value(dataset).run()
+    page.button(key="cmp.step").click().run()
+    assert not page.exception, [e.message for e in page.exception]
+    task = runner(page).trainers[0].task
+    columns = list(page.table[0].value.columns)
+    assert ("R²" in columns) == (task == "regression")
+    assert heading(page).startswith("#### Epoch 1")
