@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import ast  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import streamlit as st  # noqa: E402
@@ -20,15 +21,25 @@ def page_title(path: Path) -> str:
     return path.stem.split("_", 1)[1].replace("_", " ")
 
 
+def summary(path: Path) -> str:
+    """The first line of a page script's docstring, without its 'Title: ' lead."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    line = doc.strip().splitlines()[0] if doc.strip() else ""
+    line = line.split(": ", 1)[1] if ": " in line else line
+    return line[:1].upper() + line[1:]
+
+
 def home() -> None:
     st.title("Neural Network Playground")
     st.markdown((HERE / "assets" / "home.md").read_text(encoding="utf-8"))
-    for section, pages in SECTIONS.items():
-        if section:
-            st.subheader(section)
-        for page in pages:
-            if page.url_path:
-                st.page_link(page)
+    for section in ("Train", "Learn"):
+        if not SECTIONS[section]:
+            continue
+        st.subheader(section)
+        for page, path in SECTIONS[section]:
+            c = st.columns([1, 3], vertical_alignment="center")
+            c[0].page_link(page)
+            c[1].caption(summary(path))
 
 
 scripts = sorted((p for p in (HERE / "pages").glob("[0-9]*_*.py")),
@@ -36,10 +47,13 @@ scripts = sorted((p for p in (HERE / "pages").glob("[0-9]*_*.py")),
 pages = [st.Page(f"pages/{p.name}", title=page_title(p), url_path=p.stem.split("_", 1)[1])
          for p in scripts]
 numbers = [int(p.stem.split("_", 1)[0]) for p in scripts]
-SECTIONS = {
-    "": [st.Page(home, title="Home", icon="🏠", default=True)],
-    "Train": [pg for pg, n in zip(pages, numbers, strict=True) if n <= TRAIN_PAGES],
-    "Learn": [pg for pg, n in zip(pages, numbers, strict=True) if n > TRAIN_PAGES],
+SECTIONS = {  # section -> [(page, script)]
+    "Train": [(pg, p) for pg, p, n in zip(pages, scripts, numbers, strict=True)
+              if n <= TRAIN_PAGES],
+    "Learn": [(pg, p) for pg, p, n in zip(pages, scripts, numbers, strict=True)
+              if n > TRAIN_PAGES],
 }
 st.set_page_config(page_title="Neural Network Playground", page_icon="🧠", layout="wide")
-st.navigation({k: v for k, v in SECTIONS.items() if v}).run()
+nav = {"": [st.Page(home, title="Home", icon=":material/home:", default=True)]}
+nav |= {k: [pg for pg, _ in v] for k, v in SECTIONS.items() if v}
+st.navigation(nav).run()

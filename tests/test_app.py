@@ -21,6 +21,15 @@ def test_landing_page_shows_title_and_intro(root):
     assert any(md.value.strip() == intro for md in at.markdown)
 
 
+def test_home_links_every_page_with_its_summary(root):
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT).run()
+
+    captions = [c.value for c in at.caption]
+    assert len(captions) == len(PAGES)
+    assert all(c and c[0].isupper() for c in captions)
+    assert [s.value for s in at.subheader] == ["Train"] + (["Learn"] if len(PAGES) > 2 else [])
+
+
 @pytest.mark.parametrize("page", [pytest.param(p.name, id=p.stem) for p in PAGES])
 def test_page_runs_without_exception(root, page):
     # Enter through app.py, as a user does: links between pages resolve against the entrypoint.
