@@ -78,15 +78,15 @@ def init() -> None:
     switches (Streamlit forgets the state of widgets it did not draw)."""
     ss = st.session_state
     if "cmp.good" not in ss:
-        cmp = _start()
-        write(cmp)
-        ss["cmp.good"] = cmp
-        ss.setdefault("cmp.speed", "100")
-        ss.setdefault("cmp.log", False)
-    else:
-        for k in WIDGETS:
-            if k in ss:
-                ss[k] = ss[k]
+        ss["cmp.good"] = _start()
+    if any(k not in ss for k in WIDGETS[:-2]):  # first visit, or back from another page
+        write(ss["cmp.good"])
+    # View options are not part of the comparison: a copy outside the widgets keeps them.
+    saved = ss.setdefault("cmp.view", {"cmp.speed": "100", "cmp.log": False})
+    for k, v in saved.items():
+        ss.setdefault(k, v)
+    for k in WIDGETS:
+        ss[k] = ss[k]
 
 
 def comparison() -> Comparison:
@@ -260,6 +260,7 @@ def transport(r: GroupRunner) -> None:
                    help="Back to the shared starting weights, epoch 0.")
     speed = cols[3].select_slider("Speed (epochs per second, each run)", list(SPEEDS),
                                   key="cmp.speed", help=HELP["speed"])
+    st.session_state["cmp.view"]["cmp.speed"] = speed
     r.speed = SPEEDS[speed]
 
 
@@ -282,7 +283,8 @@ def live(r: GroupRunner, target: float) -> None:
         st.markdown(f"#### {compare_view.status_line(snap, eps if playing else 0.0)}")
         live_chart(compare_view.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_maps",
                    frame=frame)
-        st.toggle("Log-scale loss", key="cmp.log", help=HELP["log_scale"])
+        ss["cmp.view"]["cmp.log"] = st.toggle("Log-scale loss", key="cmp.log",
+                                              help=HELP["log_scale"])
         live_chart(compare_view.losses_chart(snap, ss.get("cmp.log", False),
                                              revision=f"losses-{run_id}"), "cmp_loss",
                    frame=frame)

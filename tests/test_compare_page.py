@@ -236,3 +236,15 @@ def test_regression_and_multiclass_datasets_compare(page, dataset):
     columns = list(page.table[0].value.columns)
     assert ("R²" in columns) == (task == "regression")
     assert heading(page).startswith("#### Epoch 1")
+
+
+def test_settings_survive_a_visit_to_another_page(page):
+    page.selectbox(key="cmp.vary").set_value("lr").run()
+    page.select_slider(key="cmp.speed").set_value("10").run()
+    good = page.session_state["cmp.good"]
+    page.switch_page("app.py").run()
+    page.switch_page("pages/2_Compare.py").run()
+    assert not page.exception, [e.message for e in page.exception]
+    assert page.session_state["cmp.good"] == good
+    assert page.selectbox(key="cmp.vary").value == "lr"
+    assert page.select_slider(key="cmp.speed").value == "10"
