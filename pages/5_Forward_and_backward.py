@@ -14,7 +14,11 @@ presenter = common.setup("Forward and backward")
 common.defaults(sth.DEFAULTS)
 ss = st.session_state
 intro, batch_text = common.text("forward_backward").split("\n---\n")
-st.markdown(intro)
+if presenter:
+    with st.expander("What happens here"):
+        st.markdown(intro)
+else:
+    st.markdown(intro)
 
 with st.expander("The example and the network", expanded=not presenter):
     c = st.columns(4)
@@ -46,16 +50,14 @@ current = stages[stage]
 c[3].progress(stage / (sth.N_STAGES - 1), text=f"Stage {stage + 1} of {sth.N_STAGES}: "
               f"{current.title}")
 
-left, right = st.columns([3, 2], gap="large")
-left.plotly_chart(sth.diagram(trace, stage, common.chart_height(presenter)), key="fb.diagram")
-with right:
-    st.markdown(f"#### {current.title}")
-    for line in current.lines:
-        st.latex(line)
-    if current.table:
-        st.caption("Each gradient three ways: the chain rule above, the engine's "
-                   "`loss_and_grads`, and a central finite difference of the engine's loss.")
-        st.dataframe(sth.gradient_rows(trace, list(current.table)), hide_index=True)
+st.plotly_chart(sth.diagram(trace, stage, common.chart_height(presenter)), key="fb.diagram")
+st.markdown(f"#### {current.title}")
+for line in current.lines:
+    st.latex(line)
+if current.table:
+    st.caption("Each gradient three ways: the chain rule above, the engine's `loss_and_grads`, "
+               "and a central finite difference of the engine's loss.")
+    st.dataframe(sth.gradient_rows(trace, list(current.table)), hide_index=True)
 if stage:
     with st.expander("Earlier stages"):
         for s in stages[:stage]:

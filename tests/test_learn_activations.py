@@ -175,3 +175,13 @@ def test_presenter_view(root):
     at = open_page(root, {"presenter": "1"})
     assert all(f["layout"]["height"] == 640 for f in specs(at))
     assert all(not e.proto.expanded for e in at.expander)
+
+
+def test_linear_map_draws_its_straight_boundary():
+    result = nl.demo(0, res=20)
+    W, b = result["affine"]
+    line = nl.demo_figure(result, "linear")["data"][-1]
+    assert len(line["x"]) == 2
+    for x1, x2 in zip(line["x"], line["y"], strict=True):
+        assert abs(W[0, 0] * x1 + W[1, 0] * x2 + b[0]) < 1e-9
+    assert nl.demo_figure(result, "tanh")["data"][-1]["mode"] == "markers"

@@ -138,7 +138,8 @@ def test_use_learned_writes_rounded_and_clipped_weights():
 
 def test_formulas_plug_in_the_engines_numbers():
     ztex, atex = neuron.formulas(0.5, -1.0, 0.25, "relu", (2.0, 1.5))
-    assert ztex.endswith("= -0.2500") and "(0.50)(2.00)" in ztex and "(-1.00)(1.50)" in ztex
+    assert ztex.endswith(r"&= -0.2500 \end{aligned}")
+    assert "(0.50)(2.00)" in ztex and "(-1.00)(1.50)" in ztex
     assert atex.endswith("= 0.0000") and r"\text{ReLU}" in atex
 
 
@@ -171,7 +172,7 @@ def test_page_shows_formulas_chart_and_explanation(page, root):
     text = (root / "assets" / "learn" / "one_neuron.md").read_text().strip()
     assert any(m.value == text for m in page.markdown)
     z, a = neuron.evaluate(1.0, 1.0, 0.0, "sigmoid", [[1.0, 0.5]])
-    assert page.latex[0].value.strip("$\n").endswith(f"= {z[0]:.4f}")
+    assert page.latex[0].value.strip("$\n").endswith(f"= {z[0]:.4f} \\end{{aligned}}")
     assert page.latex[1].value.strip("$\n").endswith(f"= {a[0]:.4f}")
     (fig,) = plotly_specs(page)
     assert fig["layout"]["height"] == 420

@@ -196,13 +196,13 @@ def test_next_back_restart_walk_every_stage(root):
         titles.append(at.markdown[1].value)
         tables = len(at.dataframe)
         assert tables == (3 if stage in (7, 9) else 2)  # + batch examples and batch gradients
-        assert len(at.expander) == (2 if stage else 1)
+        assert len(at.expander) == (2 if stage else 1)  # settings (+ earlier stages)
         if stage < sth.N_STAGES - 1:
             at.button(key="fb.next").click().run()
     assert at.button(key="fb.next").disabled
     assert len(set(titles)) == sth.N_STAGES
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert fig["layout"]["title"]["text"].startswith("Update")
+    assert "L after" in " ".join(fig["data"][-1]["text"])
     at.button(key="fb.back").click().run()
     assert at.session_state["fb.stage"] == sth.N_STAGES - 2
     check(at)
@@ -249,4 +249,6 @@ def test_presenter_view(root):
     at = open_page(root, {"presenter": "1"})
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert fig["layout"]["height"] == 640
-    assert not at.expander[0].proto.expanded
+    assert [e.proto.label for e in at.expander] == ["What happens here",
+                                                    "The example and the network"]
+    assert all(not e.proto.expanded for e in at.expander)

@@ -53,8 +53,7 @@ def _chart(title: str, ytitle: str, height: int) -> dict:
             "xaxis": {"title": {"text": "p, the predicted probability of the true class"},
                       "range": [0, 1], "gridcolor": "#eee"},
             "yaxis": {"title": {"text": ytitle}, "gridcolor": "#eee", "zerolinecolor": "#999"},
-            "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
-                       "xanchor": "right"},
+            "legend": {"x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.85)"},
             "hovermode": "x unified"}
 
 
@@ -75,10 +74,12 @@ def figure(c: dict, what: str, p: float, height: int = 420) -> dict:
     if what == "loss":
         layout = _chart("The loss L for the true class", "L", height)
         layout["yaxis"]["range"] = [0, 4]
+        layout["legend"] |= {"y": 0.99, "yanchor": "top"}
     else:
         layout = _chart("Its gradient ∂L/∂z at the logit z, which drives learning",
                         "∂L/∂z", height)
         layout["yaxis"]["range"] = [-1.05, 0.05]
+        layout["legend"] |= {"y": 0.01, "yanchor": "bottom"}
     layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": p, "x1": p,
                          "y0": 0, "y1": 1, "line": {"color": "#1f2430", "dash": "dot"}}]
     return {"data": data, "layout": layout}

@@ -220,7 +220,7 @@ def run_figure(run: Run, X, y, height: int = 420, res: int = 41, bounds=BOUNDS) 
     play = {"frame": {"duration": 120, "redraw": True}, "fromcurrent": True,
             "transition": {"duration": 0}}
     layout = {
-        "height": height, "margin": {"l": 44, "r": 10, "t": 40, "b": 90}, "font": FONT,
+        "height": height, "margin": {"l": 44, "r": 10, "t": 40, "b": 120}, "font": FONT,
         "paper_bgcolor": "white", "plot_bgcolor": "white", "showlegend": False,
         "title": {"text": title(first), "x": 0.01, "font": {"size": 14}},
         "xaxis": {"domain": [0, 0.55], "range": [x1min, x1max], "title": {"text": "x₁"},
@@ -230,16 +230,15 @@ def run_figure(run: Run, X, y, height: int = 420, res: int = 41, bounds=BOUNDS) 
         "xaxis2": {"domain": [0.65, 1], "title": {"text": "step"}, "gridcolor": "#eee"},
         "yaxis2": {"anchor": "x2", "title": {"text": "cross-entropy loss"}, "gridcolor": "#eee",
                    "rangemode": "tozero"},
-        "updatemenus": [{"type": "buttons", "showactive": False, "x": 0, "y": -0.12,
+        "updatemenus": [{"type": "buttons", "showactive": False, "x": 0, "y": -0.2,
                          "xanchor": "left", "yanchor": "top", "direction": "left",
                          "buttons": [
                              {"label": "▶ Play", "method": "animate", "args": [None, play]},
                              {"label": "❚❚ Pause", "method": "animate",
                               "args": [[None], {"mode": "immediate",
                                                 "frame": {"duration": 0, "redraw": False}}]}]}],
-        "sliders": [{"active": 0, "steps": steps, "x": 0.2, "len": 0.8, "y": -0.08,
-                     "yanchor": "top", "currentvalue": {"prefix": "step "},
-                     "pad": {"t": 10}}],
+        "sliders": [{"active": 0, "steps": steps, "x": 0.2, "len": 0.8, "y": -0.2,
+                     "yanchor": "top", "currentvalue": {"visible": False}, "pad": {"t": 0}}],
     }
     return {"data": data, "layout": layout, "frames": frames}
 
@@ -272,7 +271,8 @@ def formulas(w1: float, w2: float, b: float, activation: str, point) -> tuple[st
     x1, x2 = (float(v) for v in point)
     z, a = evaluate(w1, w2, b, activation, [[x1, x2]])
     name = ACTIVATIONS[activation].label
-    ztex = (rf"z = w_1 x_1 + w_2 x_2 + b = ({w1:.2f})({x1:.2f}) + ({w2:.2f})({x2:.2f}) "
-            rf"+ ({b:.2f}) = {z[0]:.4f}")
+    ztex = (r"\begin{aligned} z &= w_1 x_1 + w_2 x_2 + b \\ "
+            rf"&= ({w1:.2f})({x1:.2f}) + ({w2:.2f})({x2:.2f}) + ({b:.2f}) \\ "
+            rf"&= {z[0]:.4f} \end{{aligned}}")
     atex = rf"a = \text{{{name}}}(z) = \text{{{name}}}({z[0]:.4f}) = {a[0]:.4f}"
     return ztex, atex

@@ -8,6 +8,7 @@ import numpy as np
 
 from engine import ACTIVATIONS, Config, Trainer
 from playground import figures
+from playground.learn.neuron import boundary
 
 Z_RANGE = (-8.0, 8.0)
 N_GRID = 1601  # z step 0.01
@@ -96,6 +97,7 @@ def activation_figure(name: str, height: int = 420) -> dict:
                            "name": "range"})
     fig["layout"]["shapes"] = shapes
     fig["layout"]["xaxis"]["range"] = list(Z_RANGE)
+    fig["layout"]["legend"] = {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"}
     fig["layout"]["title"]["text"] = (f"{act.label} (blue) and its derivative (orange dashed); "
                                       "grey: saturated, red: dead")
     return fig
@@ -148,6 +150,12 @@ def demo_figure(result: dict, kind: str, height: int = 420) -> dict:
                              title=f"{name}: test accuracy {r['test_accuracy']:.0%}",
                              revision=kind, height=height)
     fig.pop("config")  # st.plotly_chart takes a figure; the map's config is for live charts
+    if kind == "linear":  # its boundary: the line where the collapsed affine map is 0
+        (w1, w2), (b,) = result["affine"][0][:, 0], result["affine"][1]
+        xs, ys = boundary(w1, w2, b, bounds)
+        fig["data"].append({"type": "scatter", "mode": "lines", "x": xs, "y": ys,
+                            "line": {"color": "#1f2430", "width": 2.5, "dash": "dash"},
+                            "hoverinfo": "skip", "name": "z = 0"})
     return fig
 
 

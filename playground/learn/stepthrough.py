@@ -237,11 +237,12 @@ def stages(t: Trace) -> list[Stage]:
         rf"\frac{{\partial L}}{{\partial b^{{(2)}}}} = \delta^{{(2)}} = {num(t.gb2)}"],
         table=(2, 3), phase="backward"))
     out.append(Stage("Backward 3: back through the hidden activations", [
-        rf"\frac{{\partial L}}{{\partial a^{{(1)}}_{{{j + 1}}}}} = \delta^{{(2)}} "
-        rf"W^{{(2)}}_{{{j + 1}}} = {p_(t.dz2)}\cdot{p_(t.W2[j])} = {num(t.da1[j])},\quad "
-        rf"\delta^{{(1)}}_{{{j + 1}}} = \frac{{\partial L}}{{\partial a^{{(1)}}_{{{j + 1}}}}}"
-        rf"\, f'(z^{{(1)}}_{{{j + 1}}}) = {p_(t.da1[j])}\cdot{p_(t.f1[j])} = {num(t.dz1[j])}"
-        for j in J], phase="backward"))
+        line for j in J for line in (
+            rf"\frac{{\partial L}}{{\partial a^{{(1)}}_{{{j + 1}}}}} = \delta^{{(2)}} "
+            rf"W^{{(2)}}_{{{j + 1}}} = {p_(t.dz2)}\cdot{p_(t.W2[j])} = {num(t.da1[j])}",
+            rf"\delta^{{(1)}}_{{{j + 1}}} = \frac{{\partial L}}{{\partial a^{{(1)}}_{{{j + 1}}}}}"
+            rf"\, f'(z^{{(1)}}_{{{j + 1}}}) = {p_(t.da1[j])}\cdot{p_(t.f1[j])} = {num(t.dz1[j])}")],
+        phase="backward"))
     out.append(Stage("Backward 4: the hidden layer's gradients", [
         *[rf"\frac{{\partial L}}{{\partial W^{{(1)}}_{{{i + 1}{j + 1}}}}} = x_{i + 1}\,"
           rf"\delta^{{(1)}}_{{{j + 1}}} = {p_(t.x[i])}\cdot{p_(t.dz1[j])} = {num(t.gW1[i, j])}"
@@ -313,8 +314,7 @@ def diagram(t: Trace, stage: int, height: int = 420) -> dict:
     """The 2-h-1 network with the numbers known at `stage`: weights on the edges (gradients
     from the backward stages on, new values at the update), z and a in the hidden units, p and
     the loss at the output."""
-    st_list = stages(t)
-    stage = max(0, min(stage, len(st_list) - 1))
+    stage = max(0, min(stage, N_STAGES - 1))
     h = t.setup.hidden
     pos = {("x", i): (0.0, y) for i, y in enumerate(_ys(2))}
     pos |= {("h", j): (1.0, y) for j, y in enumerate(_ys(h))}
@@ -337,7 +337,7 @@ def diagram(t: Trace, stage: int, height: int = 420) -> dict:
         f = 0.3
         notes.append({"x": xa + f * (xb - xa), "y": ya + f * (yb - ya), "text": text,
                       "showarrow": False, "bgcolor": "rgba(255,255,255,0.85)",
-                      "font": {"size": 12}})
+                      "font": {"size": 13}})
     labels = {("x", i): f"x{i + 1} = {t.x[i]:.2f}" for i in range(2)}
     for j in range(h):
         lines = [f"h{j + 1}"]
@@ -366,14 +366,15 @@ def diagram(t: Trace, stage: int, height: int = 420) -> dict:
     keys = list(pos)
     data.append({"type": "scatter", "mode": "markers+text",
                  "x": [pos[k][0] for k in keys], "y": [pos[k][1] for k in keys],
-                 "text": [labels[k] for k in keys], "textposition": "bottom center",
+                 "text": [labels[k] for k in keys],
+                 "textposition": [{"x": "middle left", "h": "bottom center",
+                                   "o": "middle right"}[k[0]] for k in keys],
                  "marker": {"size": 34, "color": "#e8eaeb", "line": {"width": 2,
                                                                       "color": "#5b6472"}},
-                 "textfont": {"size": 13}, "hoverinfo": "skip"})
+                 "textfont": {"size": 14}, "hoverinfo": "skip"})
     return {"data": data, "layout": {
-        "height": height, "margin": {"l": 10, "r": 10, "t": 36, "b": 10},
+        "height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "showlegend": False,
-        "title": {"text": st_list[stage].title, "x": 0.01, "font": {"size": 14}},
-        "xaxis": {"visible": False, "range": [-0.35, 2.45]},
+        "xaxis": {"visible": False, "range": [-0.45, 2.6]},
         "yaxis": {"visible": False, "range": [-(h - 1) / 2 - 1.0, (h - 1) / 2 + 0.5]},
         "annotations": notes}}
