@@ -58,6 +58,10 @@ if current.table:
     st.caption("Each gradient three ways: the chain rule above, the engine's `loss_and_grads`, "
                "and a central finite difference of the engine's loss.")
     st.dataframe(sth.gradient_rows(trace, list(current.table)), hide_index=True)
+    if sth.at_kink(trace):
+        st.info("A hidden sum z sits at a kink of the activation, where its slope jumps. The "
+                "chain rule uses the engine's slope at z; the finite difference averages the "
+                "slopes on both sides, so the two can differ here.")
 if stage:
     with st.expander("Earlier stages"):
         for s in stages[:stage]:

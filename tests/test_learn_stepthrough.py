@@ -252,3 +252,24 @@ def test_presenter_view(root):
     assert [e.proto.label for e in at.expander] == ["What happens here",
                                                     "The example and the network"]
     assert all(not e.proto.expanded for e in at.expander)
+
+
+def test_a_sum_at_relus_kink_is_flagged_and_explains_the_difference(root):
+    t = sth.trace(sth.Setup(activation="relu", x=(0.0, 0.0)))  # zero biases: every z is 0
+    assert sth.at_kink(t)
+    np.testing.assert_array_equal(t.z1, 0.0)
+    # one side has slope 1, the other 0: the central difference sees half (up to O(h))
+    np.testing.assert_allclose(t.fd[1], 0.5 * t.dz2 * t.W2, rtol=1e-4)
+    np.testing.assert_array_equal(t.chain[1], 0.0)  # the engine's relu'(0) is 0
+    assert not sth.at_kink(sth.trace(sth.Setup(activation="tanh", x=(0.0, 0.0))))
+    assert not sth.at_kink(sth.trace(sth.Setup(activation="relu")))
+    at = open_page(root)
+    at.selectbox(key="fb.act").set_value("relu").run()
+    at.number_input(key="fb.x1").set_value(0.0).run()
+    at.number_input(key="fb.x2").set_value(0.0).run()
+    for _ in range(9):
+        at.button(key="fb.next").click().run()
+    assert not at.exception
+    assert len(at.info) == 1 and "kink" in at.info[0].value
+    at.selectbox(key="fb.act").set_value("tanh").run()
+    assert len(at.info) == 0

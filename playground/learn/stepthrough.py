@@ -141,6 +141,15 @@ def trace(setup: Setup) -> Trace:
               dz2, gW2, gb2, da1, f1, dz1, gW1, gb1, engine, fd, new, net.loss_value(X, y))
 
 
+def at_kink(t: Trace) -> bool:
+    """True when a hidden sum lies within the finite-difference step of a jump in f': there the
+    central difference averages the slopes on both sides and need not match f'(z)."""
+    act, h = ACTIVATIONS[t.setup.activation], FD_STEP
+    zs = np.concatenate([t.z1 - h, t.z1 + h])
+    d = np.asarray(act.deriv(zs, act.fn(zs)), dtype=np.float64) * np.ones_like(zs)
+    return bool((np.abs(d[:len(t.z1)] - d[len(t.z1):]) > 1e-3).any())
+
+
 # --- names and numbers ----------------------------------------------------------------------
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
