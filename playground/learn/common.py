@@ -32,3 +32,10 @@ def text(name: str) -> str:
 def explain(name: str) -> None:
     """Show the explanation `name` as Markdown."""
     st.markdown(text(name))
+
+
+def defaults(values: dict) -> None:
+    """Seed widget values (by key) that are not in the session yet. Widgets then take `key=`
+    and no `value=`, so callbacks may write them before they are drawn."""
+    for key, value in values.items():
+        st.session_state.setdefault(key, value)

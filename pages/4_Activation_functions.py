@@ -1,0 +1,42 @@
+"""Learn: every activation in the engine, its derivative, range, saturated and dead regions, and
+why a network needs one at all."""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import streamlit as st  # noqa: E402
+
+from engine import ACTIVATIONS  # noqa: E402
+from playground import state  # noqa: E402
+from playground.learn import common, nonlinearity  # noqa: E402
+
+state.init()  # keeps the Playground's settings alive while this page is open
+presenter = common.setup("Activation functions")
+common.defaults({"act.name": "tanh", "act.seed": 0})
+ss = st.session_state
+height = common.chart_height(presenter)
+intro, demo_text = common.text("activations").split("\n---\n")
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.markdown(intro)
+    st.selectbox("Activation", list(ACTIVATIONS), key="act.name",
+                 format_func=lambda a: ACTIVATIONS[a].label)
+    facts = nonlinearity.facts(ss["act.name"])
+    st.markdown("\n".join(f"- **{k}**: {v}" for k, v in list(facts.items())[1:]))
+with right:
+    st.plotly_chart(nonlinearity.activation_figure(ss["act.name"], height), key="act.chart")
+with st.expander("All activations at a glance", expanded=not presenter):
+    st.table(nonlinearity.table())
+
+st.subheader("Why non-linearity matters")
+st.markdown(demo_text)
+with st.expander("Training", expanded=False):
+    st.number_input("Seed", 0, 99, step=1, key="act.seed")
+result = st.cache_data(nonlinearity.demo, show_spinner="Training both networks on xor…")(
+    int(ss["act.seed"]))
+c = st.columns(2)
+for col, kind in zip(c, ("linear", "tanh"), strict=True):
+    col.plotly_chart(nonlinearity.demo_figure(result, kind, height), key=f"act.demo.{kind}")
+st.latex(nonlinearity.affine_tex(result))

@@ -1,0 +1,81 @@
+"""Learn: one forward and backward pass through a tiny network, one stage at a time."""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import streamlit as st  # noqa: E402
+
+from engine import ACTIVATIONS, LOSSES  # noqa: E402
+from playground import state  # noqa: E402
+from playground.learn import common  # noqa: E402
+from playground.learn import stepthrough as sth  # noqa: E402
+
+state.init()  # keeps the Playground's settings alive while this page is open
+presenter = common.setup("Forward and backward")
+common.defaults(sth.DEFAULTS)
+ss = st.session_state
+intro, batch_text = common.text("forward_backward").split("\n---\n")
+if presenter:
+    with st.expander("What happens here"):
+        st.markdown(intro)
+else:
+    st.markdown(intro)
+
+with st.expander("The example and the network", expanded=not presenter):
+    c = st.columns(4)
+    c[0].radio("Network", sth.HIDDEN, key="fb.hidden", format_func=lambda h: f"2-{h}-1",
+               horizontal=True)
+    c[1].selectbox("Hidden activation f", list(ACTIVATIONS), key="fb.act",
+                   format_func=lambda a: ACTIVATIONS[a].label)
+    c[2].selectbox("Loss", sth.sigmoid_losses(), key="fb.loss",
+                   format_func=lambda n: LOSSES[n].label)
+    c[3].select_slider("Learning rate α", sth.LRS, key="fb.lr")
+    c = st.columns(4)
+    c[0].number_input("x₁", -3.0, 3.0, step=0.1, key="fb.x1")
+    c[1].number_input("x₂", -3.0, 3.0, step=0.1, key="fb.x2")
+    c[2].radio("Label y", (0, 1), key="fb.y", horizontal=True)
+    c[3].number_input("Seed (initial weights)", 0, 999, step=1, key="fb.seed")
+setup = sth.Setup(ss["fb.hidden"], ss["fb.act"], ss["fb.loss"], (ss["fb.x1"], ss["fb.x2"]),
+                  ss["fb.y"], ss["fb.lr"], int(ss["fb.seed"]))
+trace = sth.trace(setup)
+stages = sth.stages(trace)
+
+c = st.columns([1, 1, 1, 5])
+c[0].button("◀ Back", on_click=sth.go, args=(ss, -1), key="fb.back", width="stretch",
+            disabled=ss["fb.stage"] == 0)
+c[1].button("Next ▶", on_click=sth.go, args=(ss, 1), key="fb.next", type="primary",
+            width="stretch", disabled=ss["fb.stage"] == sth.N_STAGES - 1)
+c[2].button("Restart", on_click=sth.go, args=(ss, None), key="fb.restart", width="stretch")
+stage = ss["fb.stage"]
+current = stages[stage]
+c[3].progress(stage / (sth.N_STAGES - 1), text=f"Stage {stage + 1} of {sth.N_STAGES}: "
+              f"{current.title}")
+
+st.plotly_chart(sth.diagram(trace, stage, common.chart_height(presenter)), key="fb.diagram")
+st.markdown(f"#### {current.title}")
+for line in current.lines:
+    st.latex(line)
+if current.table:
+    st.caption("Each gradient three ways: the chain rule above, the engine's `loss_and_grads`, "
+               "and a central finite difference of the engine's loss.")
+    st.dataframe(sth.gradient_rows(trace, list(current.table)), hide_index=True)
+    if sth.at_kink(trace):
+        st.info("A hidden sum z sits at a kink of the activation, where its slope jumps. The "
+                "chain rule uses the engine's slope at z; the finite difference averages the "
+                "slopes on both sides, so the two can differ here.")
+if stage:
+    with st.expander("Earlier stages"):
+        for s in stages[:stage]:
+            st.markdown(f"**{s.title}**")
+            for line in s.lines:
+                st.latex(line)
+
+st.subheader("A batch: the gradient is the average")
+st.markdown(batch_text)
+st.select_slider("Examples in the batch", (2, 3, 4), key="fb.batch")
+X, y = sth.batch(setup, ss["fb.batch"])
+st.dataframe([{"example": i + 1, "x₁": f"{a:.2f}", "x₂": f"{b:.2f}", "y": int(c)}
+              for i, (a, b, c) in enumerate(zip(X[:, 0], X[:, 1], y, strict=True))],
+             hide_index=True)
+st.dataframe(sth.batch_rows(setup, ss["fb.batch"]), hide_index=True)

@@ -1,0 +1,27 @@
+"""Learn: mean squared error against cross-entropy after a sigmoid output."""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import streamlit as st  # noqa: E402
+
+from playground import state  # noqa: E402
+from playground.learn import common, loss_view  # noqa: E402
+
+state.init()  # keeps the Playground's settings alive while this page is open
+presenter = common.setup("Loss functions")
+common.defaults({"loss.p": 0.2})
+ss = st.session_state
+height = common.chart_height(presenter)
+
+common.explain("loss_functions")
+st.slider("p, the probability the network gives the true class", 0.01, 0.99, step=0.01,
+          key="loss.p")
+p = ss["loss.p"]
+for line in loss_view.lines(p):
+    st.latex(line)
+curves = st.cache_data(loss_view.curves, show_spinner=False)()
+c = st.columns(2, gap="large")
+c[0].plotly_chart(loss_view.figure(curves, "loss", p, height), key="loss.values")
+c[1].plotly_chart(loss_view.figure(curves, "grad", p, height), key="loss.grads")
