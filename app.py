@@ -22,9 +22,9 @@ def page_title(path: Path) -> str:
 
 
 def summary(path: Path) -> str:
-    """The first line of a page script's docstring, without its 'Title: ' lead."""
+    """The first paragraph of a page script's docstring, without its 'Title: ' lead."""
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    line = doc.strip().splitlines()[0] if doc.strip() else ""
+    line = " ".join(doc.strip().split("\n\n")[0].split())  # the first paragraph
     line = line.split(": ", 1)[1] if ": " in line else line
     return line[:1].upper() + line[1:]
 

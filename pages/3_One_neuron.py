@@ -7,10 +7,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import streamlit as st  # noqa: E402
 
 from engine import ACTIVATIONS, OPTIMIZERS  # noqa: E402
-from playground import state  # noqa: E402
 from playground.learn import common, neuron  # noqa: E402
 
-state.init()  # keeps the Playground's settings alive while this page is open
 presenter = common.setup("One neuron")
 common.defaults(neuron.DEFAULTS)
 ss = st.session_state

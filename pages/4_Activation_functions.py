@@ -8,10 +8,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import streamlit as st  # noqa: E402
 
 from engine import ACTIVATIONS  # noqa: E402
-from playground import state  # noqa: E402
 from playground.learn import common, nonlinearity  # noqa: E402
 
-state.init()  # keeps the Playground's settings alive while this page is open
 presenter = common.setup("Activation functions")
 common.defaults({"act.name": "tanh", "act.seed": 0})
 ss = st.session_state

@@ -7,11 +7,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import streamlit as st  # noqa: E402
 
 from engine import ACTIVATIONS, LOSSES  # noqa: E402
-from playground import state  # noqa: E402
 from playground.learn import common  # noqa: E402
 from playground.learn import stepthrough as sth  # noqa: E402
 
-state.init()  # keeps the Playground's settings alive while this page is open
 presenter = common.setup("Forward and backward")
 common.defaults(sth.DEFAULTS)
 ss = st.session_state

@@ -6,10 +6,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import streamlit as st  # noqa: E402
 
-from playground import state  # noqa: E402
 from playground.learn import common, loss_view  # noqa: E402
 
-state.init()  # keeps the Playground's settings alive while this page is open
 presenter = common.setup("Loss functions")
 common.defaults({"loss.p": 0.2})
 ss = st.session_state

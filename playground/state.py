@@ -64,8 +64,8 @@ def write_config(config: Config, task: str | None = None) -> list[str]:
 
 
 def init() -> None:
-    """Seed the widgets once per session from the URL; afterwards re-save them so their values
-    survive page switches (Streamlit drops the state of widgets that were not drawn)."""
+    """Seed the widgets once per session from the URL; afterwards keep their values across
+    visits to other pages."""
     ss = st.session_state
     if "_init" not in ss:
         query = {k: v for k, v in st.query_params.to_dict().items() if k not in UI_FLAGS}
@@ -78,10 +78,14 @@ def init() -> None:
         ss["good_config"] = config
         for k, v in UI_DEFAULTS.items():
             ss.setdefault(k, v)
-    else:
-        for k in widget_keys():
-            if k in ss:
-                ss[k] = ss[k]
+    # Streamlit forgets the values of widgets a run did not draw (a visit to another page): a
+    # copy outside the widgets brings them back, and re-saving keeps them alive meanwhile.
+    saved = ss.setdefault("_widgets", {})
+    for k in widget_keys():
+        if k in ss:
+            saved[k] = ss[k] = ss[k]
+        elif k in saved:
+            ss[k] = saved[k]
 
 
 def config_from_state() -> Config:

@@ -248,11 +248,11 @@ def test_presenter_view_has_large_charts_and_folded_settings(root):
     assert at.expander and all(not e.proto.expanded for e in at.expander)
 
 
-@pytest.mark.parametrize("learn_page", ["3_One_neuron", "4_Activation_functions",
+@pytest.mark.parametrize("learn_page", ["2_Compare", "3_One_neuron", "4_Activation_functions",
                                         "5_Forward_and_backward", "7_Loss_functions"])
 def test_playground_keeps_its_settings_across_a_visit_to_a_learn_page(root, learn_page):
-    # Streamlit drops the state of widgets that are not drawn; these pages re-save the
-    # Playground's, so coming back neither crashes nor resets it.
+    # Streamlit drops the state of widgets that are not drawn; the Playground keeps a copy
+    # (state.init), so coming back neither crashes nor resets it.
     at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT).run()
     at.switch_page("pages/1_Playground.py").run()
     at.session_state["cfg.noise"] = 0.2
