@@ -19,7 +19,7 @@ JS = r"""
 //    are brought up to date only when the pointer is over the chart or the updates pause;
 //  - anything else (layout, config, trace count, styles): Plotly.react of the whole figure.
 const HOVER_ONLY = "hover-only";
-const DATA_KEYS = new Set(["x", "y", "z", "text", "customdata", "hovertext"]);
+const DATA_KEYS = new Set(["x", "y", "z", "zmin", "zmax", "text", "customdata", "hovertext"]);
 const LAZY_DELAY = 400; // ms without updates after which hover-only traces catch up
 
 function describe(fig, config) {
