@@ -1,9 +1,16 @@
-"""A chart that updates in place: a Streamlit v2 component that calls Plotly.react on the same
-element for every new figure, so it never blanks, keeps the user's zoom (layout.uirevision) and
-keeps plotly's hover and PNG download. `st.plotly_chart` remounts on every new figure instead.
+"""A chart that updates in place: a Streamlit v2 component that draws each new figure on the same
+element, so it never blanks, keeps the user's zoom (layout.uirevision) and keeps plotly's hover
+and PNG download. `st.plotly_chart` remounts on every new figure instead.
+
+Each update redraws only what changed since the last one (see the JS below): new image sources
+(the map, the diagram's thumbnails) through `Plotly.relayout`, new data arrays through
+`Plotly.restyle`, everything else through `Plotly.react`. Traces marked
+`meta="hover-only"` (figures.HOVER_ONLY) are brought up to date only when the pointer is over
+the chart or the updates pause, since nobody sees them otherwise.
 
 Clicks on points come back as the trigger value `click`: {x, y, curve, point, n}.
-Each chart counts its own updates and mounts in `window.__nnp[key]`, for the browser tests.
+Each chart counts its own updates and mounts in `window.__nnp[key]` (and how many were whole
+redraws, `full`, or partial ones, `partial`), for the browser tests and the benchmark.
 """
 
 import streamlit as st
