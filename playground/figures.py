@@ -20,6 +20,10 @@ TRAIN_COLOR, TEST_COLOR = "#5b6472", "#f06b1e"
 FONT = {"family": "sans-serif", "size": 12, "color": "#1f2430"}
 MAP_FADE = 0.45  # how much the output map is blended towards white
 DIVERGING = [[0.0, "rgb(245,147,34)"], [0.5, "rgb(232,234,235)"], [1.0, "rgb(8,119,189)"]]
+# Marks an invisible trace that only gives hover text and receives clicks: the live chart brings
+# it up to date lazily (when the pointer is over the chart or the updates pause).
+HOVER_ONLY = "hover-only"
+LINK_BUCKETS = 5  # link widths in the network diagram; one trace per sign and width
 
 
 def hexcolor(rgb) -> str:
@@ -140,7 +144,7 @@ def _hover_layer(grid: np.ndarray, bounds, task: str, output: str, res: int = 50
         z = (g + 1.0) / 2.0 if output == "tanh" else g
         tmpl = "P(class 1) = %{z:.3f}<extra></extra>"
     return {"type": "heatmap", "x": typed(xs), "y": typed(ys), "z": typed(z),
-            "opacity": 0, "showscale": False, "hovertemplate": tmpl,
+            "opacity": 0, "meta": HOVER_ONLY, "showscale": False, "hovertemplate": tmpl,
             "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]}
 
 
@@ -243,7 +247,10 @@ def network_diagram(feature_labels: list[str], weights: list[np.ndarray],
     span = max(max(sizes) - 1, 1)
     thumb = min(0.8, 0.8 * max(sizes) / max(max(sizes), 1))
     wmax = max((float(np.abs(W).max()) for W in weights if W.size), default=1.0) or 1.0
-    buckets: dict[tuple[bool, int], tuple[list, list]] = {}
+    # Every bucket is a trace even when empty, so the figure's traces stay the same while it
+    # trains and the live chart can restyle them.
+    buckets: dict[tuple[bool, int], tuple[list, list]] = {
+        (sign, b): ([], []) for sign in (False, True) for b in range(LINK_BUCKETS)}
     mid_x, mid_y, mid_text = [], [], []
     names = [list(feature_labels)] + [
         [f"{'output' if c == len(weights) else f'layer {c}'} #{i + 1}" for i in range(n)]
@@ -252,8 +259,8 @@ def network_diagram(feature_labels: list[str], weights: list[np.ndarray],
         for i, y0 in enumerate(cols[c]):
             for j, y1 in enumerate(cols[c + 1]):
                 w = float(W[i, j])
-                key = (w >= 0, min(4, int(abs(w) / wmax * 5)))
-                xs, ys = buckets.setdefault(key, ([], []))
+                key = (w >= 0, min(LINK_BUCKETS - 1, int(abs(w) / wmax * LINK_BUCKETS)))
+                xs, ys = buckets[key]
                 xs += [c + thumb / 2, c + 1 - thumb / 2, None]
                 ys += [y0, y1, None]
                 mid_x.append(c + 0.5)
@@ -271,14 +278,16 @@ def network_diagram(feature_labels: list[str], weights: list[np.ndarray],
                 node_text.append(f"{names[c][i]} ({act}), bias {float(biases[c - 1][i]):.4f}")
     data = [{"type": "scatter", "mode": "markers", "x": node_x, "y": node_y,
              "marker": {"symbol": "square", "size": 1, "opacity": 0},
-             "hovertemplate": "%{text}<extra></extra>", "text": node_text, "name": "nodes"}]
+             "hovertemplate": "%{text}<extra></extra>", "text": node_text, "name": "nodes",
+             "meta": HOVER_ONLY}]
     for (positive, b), (xs, ys) in sorted(buckets.items()):
         data.append({"type": "scatter", "mode": "lines", "x": xs, "y": ys, "hoverinfo": "skip",
                      "line": {"color": hexcolor(BLUE if positive else ORANGE),
                               "width": 0.6 + 1.6 * b}, "opacity": 0.75, "name": "links"})
     data.append({"type": "scatter", "mode": "markers", "x": mid_x, "y": mid_y,
                  "marker": {"size": 6, "opacity": 0}, "text": mid_text,
-                 "hovertemplate": "%{text}<extra></extra>", "name": "weights"})
+                 "hovertemplate": "%{text}<extra></extra>", "name": "weights",
+                 "meta": HOVER_ONLY})
     images, shapes = [_sprite(cols, node_rgb, thumb)], []
     for c, ys in enumerate(cols):
         for i, y in enumerate(ys):

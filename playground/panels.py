@@ -60,77 +60,76 @@ def view_options() -> views.ViewOptions:
 
 
 INTERNALS_EVERY = 4  # the internals panel redraws once per this many main redraws
-SETTLE = 3.0  # seconds a new redraw interval must be wanted before the page switches to it
+RETUNE = 2.0  # seconds between checks of the redraw interval while playing
 
 
 def live(r: Runner) -> None:
     """The live panels, redrawn by fragments while training runs (the thread trains): the main
     one (status, diagram, map, loss) at the load monitor's interval, the internals (accuracy,
-    weights, gradients, confusion) less often, since every chart costs the browser time."""
-    ss = st.session_state
-    interval = LOAD.frame_interval() if r.playing else None
-    ss["live.interval"] = interval
-    ss.pop("live.wanted_since", None)
+    weights, gradients, confusion) less often, since every chart costs the browser time.
 
-    @st.fragment(run_every=interval)
-    def main_panel() -> None:
-        t0 = time.thread_time()
-        opts = view_options()
-        with r.lock:
-            snap = views.snapshot(r.trainer, opts)
-            playing, eps, error, run_id = r.playing, r.epochs_per_s, r.error, r.run_id
-        figs = views.build_figures(snap, opts, run_id)
-        if error:
-            st.error(error)
-        if snap.status == "diverged":
-            st.error(f"Training diverged: {snap.reason}", icon="⚠️")
-        elif snap.status == STOPPED:
-            st.info(f"Stopped: {snap.reason}.")
-        st.markdown(f"#### {views.status_line(snap, eps if playing else 0.0)}")
-        left, right = st.columns([5, 6])
-        with left:
-            node = live_chart(figs["net"], "net", frame=snap.steps, on_click=_noop)
-        with right:
-            point = live_chart(figs["map"], "map", frame=snap.steps, on_click=_noop)
-        live_chart(figs["loss"], "loss", frame=snap.steps)
-        LOAD.record_frame(time.thread_time() - t0)
-        _handle_clicks(node, point, snap)
-        if playing != r.playing or _interval_settled(ss, r):
-            st.rerun()  # the buttons and the redraw interval follow the new state
+    Both sit in an outer fragment that reruns every RETUNE seconds while playing and
+    re-declares them with the interval the load now calls for: a fragment's `run_every` is only
+    read when it is declared, and this way changing it costs no whole-page rerun."""
 
-    @st.fragment(run_every=interval * INTERNALS_EVERY if interval else None)
-    def internals_panel() -> None:
-        if not ss.get("ui.internals", True):
-            return
-        with r.lock:
-            ins = views.internals(r.trainer)
-            run_id, steps = r.run_id, r.trainer.steps
-        figs = views.internal_figures(ins, run_id)
-        c1, c2 = st.columns(2)
-        with c1:
-            live_chart(figs["metric"], "metric", frame=steps)
+    @st.fragment(run_every=RETUNE if r.playing else None)
+    def live_panel() -> None:
+        ss = st.session_state
+        interval = LOAD.frame_interval(ss.get("live.interval")) if r.playing else None
+        ss["live.interval"] = interval
+        st.fragment(run_every=interval)(_main_panel)(r)
+        st.fragment(run_every=interval * INTERNALS_EVERY if interval else None)(
+            _internals_panel)(r)
+
+    live_panel()
+
+
+def _main_panel(r: Runner) -> None:
+    """Status line, network diagram, output map and loss curve."""
+    t0 = time.thread_time()
+    opts = view_options()
+    with r.lock:
+        snap = views.snapshot(r.trainer, opts)
+        playing, eps, error, run_id = r.playing, r.epochs_per_s, r.error, r.run_id
+    figs = views.build_figures(snap, opts, run_id)
+    if error:
+        st.error(error)
+    if snap.status == "diverged":
+        st.error(f"Training diverged: {snap.reason}", icon="⚠️")
+    elif snap.status == STOPPED:
+        st.info(f"Stopped: {snap.reason}.")
+    st.markdown(f"#### {views.status_line(snap, eps if playing else 0.0)}")
+    left, right = st.columns([5, 6])
+    with left:
+        node = live_chart(figs["net"], "net", frame=snap.steps, on_click=_noop)
+    with right:
+        point = live_chart(figs["map"], "map", frame=snap.steps, on_click=_noop)
+    live_chart(figs["loss"], "loss", frame=snap.steps)
+    LOAD.record_frame(time.thread_time() - t0)
+    _handle_clicks(node, point, snap)
+    if playing != r.playing:
+        st.rerun()  # training stopped by itself: the buttons follow
+
+
+def _internals_panel(r: Runner) -> None:
+    """Accuracy (or R²), weight heatmaps, gradient norms, confusion matrix."""
+    if not st.session_state.get("ui.internals", True):
+        return
+    with r.lock:
+        ins = views.internals(r.trainer)
+        run_id, steps = r.run_id, r.trainer.steps
+    figs = views.internal_figures(ins, run_id)
+    c1, c2 = st.columns(2)
+    with c1:
+        live_chart(figs["metric"], "metric", frame=steps)
+    with c2:
+        live_chart(figs["weights"], "weights", frame=steps)
+    c1, c2 = st.columns(2)
+    with c1:
+        live_chart(figs["grads"], "grads", frame=steps)
+    if "confusion" in figs:
         with c2:
-            live_chart(figs["weights"], "weights", frame=steps)
-        c1, c2 = st.columns(2)
-        with c1:
-            live_chart(figs["grads"], "grads", frame=steps)
-        if "confusion" in figs:
-            with c2:
-                live_chart(figs["confusion"], "confusion", frame=steps)
-
-    main_panel()
-    internals_panel()
-
-
-def _interval_settled(ss, r: Runner) -> bool:
-    """True when the load monitor has wanted another redraw interval for SETTLE seconds: a
-    change costs a full rerun, so brief swings of the load are ignored."""
-    wanted = LOAD.frame_interval() if r.playing else None
-    if wanted == ss.get("live.interval"):
-        ss.pop("live.wanted_since", None)
-        return False
-    since = ss.setdefault("live.wanted_since", time.monotonic())
-    return time.monotonic() - since >= SETTLE
+            live_chart(figs["confusion"], "confusion", frame=steps)
 
 
 def _handle_clicks(node, point, snap: views.Snapshot) -> None:

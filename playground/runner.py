@@ -7,6 +7,7 @@ one core, because of the GIL) so that redraws and widgets stay responsive howeve
 sessions train; the redraw interval grows with the load instead of collapsing.
 """
 
+import collections
 import threading
 import time
 import weakref
@@ -14,12 +15,19 @@ import weakref
 from engine import DIVERGED, RUNNING, STOPPED, Config, Trainer
 
 CYCLE = 0.025  # seconds per train-then-sleep cycle of a thread
-TRAIN_SHARE = 0.6  # fraction of one core all training threads together may use
-DRAW_SHARE = 0.3  # fraction of one core all redraws together may use
+TRAIN_SHARE = 0.6  # fraction of one core all training threads together may use (one playing)
+TRAIN_SHARE_SHARED = 0.45  # the same when several sessions play: their redraws need the GIL
+DRAW_SHARE = 0.4  # fraction of one core all redraws together may use
+FRAME_OVERHEAD = 0.006  # server CPU seconds of a redraw outside the fragment's body (measured:
+#                         Streamlit's script-run bookkeeping, protobufs, the websocket write)
+FRAME_WINDOW = 64  # redraws whose median cost sets the interval
+HYSTERESIS = 0.8  # a faster interval is taken only when the wanted one is this far below it
 LOCK_SLICE = 0.004  # longest time the thread holds the lock at once (s)
 SPEEDS = {"1": 1.0, "3": 3.0, "10": 10.0, "30": 30.0, "100": 100.0, "300": 300.0,
           "1000": 1000.0, "max": None}  # epochs per second; None: as fast as allowed
-FRAME_LEVELS = (0.1, 0.125, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0)  # redraw intervals (s)
+# Redraw intervals (s). The fastest is a little under 0.1 s: the browser's timer ticks come late
+# when its main thread is busy, and 10 redraws per second must still arrive.
+FRAME_LEVELS = (0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1.0)
 
 
 class LoadMonitor:
@@ -28,7 +36,7 @@ class LoadMonitor:
     def __init__(self):
         self._playing: weakref.WeakSet = weakref.WeakSet()
         self._lock = threading.Lock()
-        self.frame_cost = 0.01  # exponential average of server CPU seconds per redraw
+        self._costs: collections.deque = collections.deque([0.01], maxlen=FRAME_WINDOW)
 
     def set_playing(self, runner: "Runner", playing: bool) -> None:
         with self._lock:
@@ -38,20 +46,36 @@ class LoadMonitor:
     def n_playing(self) -> int:
         return len(self._playing)
 
+    @property
+    def frame_cost(self) -> float:
+        """Server CPU seconds of one redraw: the median of the last FRAME_WINDOW fragment
+        bodies (robust to the odd slow one) plus Streamlit's own share."""
+        with self._lock:
+            costs = sorted(self._costs)
+        return costs[len(costs) // 2] + FRAME_OVERHEAD
+
     def record_frame(self, cpu_seconds: float) -> None:
         """Record the CPU time (thread time, not wall time: under load the wall time counts
-        the waits for the GIL several times over) one redraw took."""
-        self.frame_cost += 0.05 * (cpu_seconds - self.frame_cost)
+        the waits for the GIL several times over) one redraw's fragment body took."""
+        with self._lock:
+            self._costs.append(cpu_seconds)
 
-    def frame_interval(self) -> float:
+    def frame_interval(self, current: float | None = None) -> float:
         """Redraw interval so that all playing sessions' redraws use at most DRAW_SHARE of a
-        core: 0.1 s (10 per second) for one session, longer under load."""
+        core: the fastest level for one session, longer under load. With the `current`
+        interval given, a faster one is taken only when the load is clearly lower (hysteresis),
+        so the interval does not swing between two levels."""
         wanted = self.frame_cost * max(1, self.n_playing) / DRAW_SHARE
-        return next((f for f in FRAME_LEVELS if f >= wanted), FRAME_LEVELS[-1])
+        slower = next((f for f in FRAME_LEVELS if f >= wanted), FRAME_LEVELS[-1])
+        if current is None or slower >= current:
+            return slower
+        faster = next((f for f in FRAME_LEVELS if f * HYSTERESIS >= wanted), FRAME_LEVELS[-1])
+        return min(faster, current)
 
     def train_budget(self) -> float:
         """Seconds of training per cycle for each playing thread."""
-        return CYCLE * TRAIN_SHARE / max(1, self.n_playing)
+        n = max(1, self.n_playing)
+        return CYCLE * (TRAIN_SHARE if n == 1 else TRAIN_SHARE_SHARED) / n
 
 
 LOAD = LoadMonitor()

@@ -335,3 +335,38 @@ def test_clear_points_leaves_one_per_class(page):
     assert r.trainer.config.dataset == CUSTOM
     assert sorted(r.trainer.data.y_train.tolist()) == [0, 1]
     assert not page.exception
+
+
+def test_redraw_interval_adapts_to_load_with_hysteresis():
+    from playground.runner import (
+        CYCLE,
+        FRAME_LEVELS,
+        FRAME_OVERHEAD,
+        TRAIN_SHARE,
+        TRAIN_SHARE_SHARED,
+        LoadMonitor,
+    )
+
+    class Session:  # stands in for a playing Runner (the monitor only keeps weak references)
+        pass
+
+    m = LoadMonitor()
+    for _ in range(40):
+        m.record_frame(0.004)
+    m.record_frame(1.0)  # one slow redraw does not move the median
+    assert m.frame_cost == pytest.approx(0.004 + FRAME_OVERHEAD)
+    assert m.frame_interval() == FRAME_LEVELS[0]  # nobody else playing: the fastest
+    sessions = [Session() for _ in range(5)]
+    for s in sessions:
+        m.set_playing(s, True)
+    # 5 sessions x 10 ms per redraw within 40 % of a core: one redraw per 0.125 s each.
+    assert m.frame_interval() == 0.125
+    m.set_playing(sessions[0], False)  # 4 left would fit 0.1 exactly: too close, stay
+    assert m.frame_interval(current=0.125) == 0.125
+    assert m.frame_interval() == 0.1
+    m.set_playing(sessions[1], False)  # 3 left: clearly below 0.1 (0.075 <= 0.8 * 0.1)
+    assert m.frame_interval(current=0.125) == 0.1
+    assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE_SHARED / 3)
+    for s in sessions[2:]:
+        m.set_playing(s, False)
+    assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE)

@@ -161,3 +161,33 @@ def test_bad_url_values_warn_and_fall_back(page, page_url, problems):
     assert "hidden=4%2C2" in page.url or "hidden=4,2" in page.url
     assert status(page)[0] == 0
     assert_no_errors(page, problems)
+
+
+def test_live_updates_redraw_only_what_changed_and_keep_the_zoom(page, page_url, problems):
+    open_playground(page, page_url)
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause").wait_for()
+    page.wait_for_function("() => window.__nnp.map.updates >= 3")
+    # Zoom the map as a user would (plotly's own zoom calls relayout with the new ranges).
+    page.evaluate(f"Plotly.relayout(document.querySelector('{MAP}'),"
+                  " {'xaxis.range': [-2, 2], 'yaxis.range': [-2, 2]})")
+    u0 = page.evaluate("window.__nnp.map.updates")
+    page.wait_for_function("(n) => window.__nnp.map.updates >= n", arg=u0 + 5)
+
+    zoom = page.evaluate(f"document.querySelector('{MAP}')._fullLayout.xaxis.range")
+    assert zoom == pytest.approx([-2, 2]), zoom  # the zoom survived the updates
+    stats = page.evaluate("window.__nnp")
+    for key in ("map", "net", "loss"):  # drawn once whole, then only what changed
+        assert stats[key]["mounts"] == 1
+        assert stats[key]["partial"] >= 3, (key, stats[key])
+        assert stats[key]["full"] <= 2, (key, stats[key])
+
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    # Once the updates pause, the map's hover layer (hover-only, so updated lazily) catches up
+    # with the last figure: hovering shows the network's present outputs.
+    page.wait_for_function(f"""() => {{
+        const el = document.querySelector('{MAP}');
+        return !el.__nnpLazy && JSON.stringify(el.data[0].z) ===
+            JSON.stringify(el.__nnpLatest.fig.data[0].z); }}""", timeout=5_000)
+    assert_no_errors(page, problems)
