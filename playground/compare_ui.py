@@ -23,6 +23,7 @@ from . import compare_view
 from .compare import PRESETS, VARIABLES, Comparison, parse_hidden, results_csv, results_row
 from .controls import BATCHES, HELP, LEARNING_RATES, SAMPLES
 from .live_chart import live_chart
+from .panels import RETUNE
 from .runner import LOAD, SPEEDS, GroupRunner
 
 TEXT_KEYS = ("dataset", "noise", "n_samples", "features", "hidden", "activation", "optimizer",
@@ -266,45 +267,53 @@ def transport(r: GroupRunner) -> None:
 
 # --- live panels ------------------------------------------------------------------------
 def live(r: GroupRunner, target: float) -> None:
-    """The maps and the loss chart, redrawn while the runs train; the results table less
-    often (the thread trains; these only read)."""
+    """The maps and the loss chart, redrawn while the runs train, and the results table less
+    often (the thread trains; these only read). As on the playground, an outer fragment
+    re-declares them every RETUNE seconds with the interval the load calls for, so a new
+    interval costs no whole-page rerun."""
+
+    @st.fragment(run_every=RETUNE if r.playing else None)
+    def live_panel() -> None:
+        ss = st.session_state
+        interval = LOAD.frame_interval(ss.get("cmp.interval")) if r.playing else None
+        ss["cmp.interval"] = interval
+        st.fragment(run_every=interval)(_charts)(r, target)
+        st.fragment(run_every=interval * TABLE_EVERY if interval else None)(_table)(r, target)
+
+    live_panel()
+
+
+def _charts(r: GroupRunner, target: float) -> None:
+    t0 = time.thread_time()
     ss = st.session_state
-    interval = LOAD.frame_interval() if r.playing else None
+    with r.lock:
+        snap = compare_view.snapshot(r.trainers, r.labels, target)
+        playing, eps, error, run_id = r.playing, r.epochs_per_s, r.error, r.run_id
+    frame = sum(run.epoch for run in snap.runs)
+    if error:
+        st.error(error)
+    st.markdown(f"#### {compare_view.status_line(snap, eps if playing else 0.0)}")
+    live_chart(compare_view.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_maps",
+               frame=frame)
+    ss["cmp.view"]["cmp.log"] = st.toggle("Log-scale loss", key="cmp.log",
+                                          help=HELP["log_scale"])
+    live_chart(compare_view.losses_chart(snap, ss.get("cmp.log", False),
+                                         revision=f"losses-{run_id}"), "cmp_loss",
+               frame=frame)
+    LOAD.record_frame(time.thread_time() - t0)
+    if playing != r.playing:
+        st.rerun()  # training ended by itself: the Play/Pause button follows
 
-    @st.fragment(run_every=interval)
-    def charts() -> None:
-        t0 = time.thread_time()
-        with r.lock:
-            snap = compare_view.snapshot(r.trainers, r.labels, target)
-            playing, eps, error, run_id = r.playing, r.epochs_per_s, r.error, r.run_id
-        frame = sum(run.epoch for run in snap.runs)
-        if error:
-            st.error(error)
-        st.markdown(f"#### {compare_view.status_line(snap, eps if playing else 0.0)}")
-        live_chart(compare_view.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_maps",
-                   frame=frame)
-        ss["cmp.view"]["cmp.log"] = st.toggle("Log-scale loss", key="cmp.log",
-                                              help=HELP["log_scale"])
-        live_chart(compare_view.losses_chart(snap, ss.get("cmp.log", False),
-                                             revision=f"losses-{run_id}"), "cmp_loss",
-                   frame=frame)
-        LOAD.record_frame(time.thread_time() - t0)
-        if playing != r.playing:
-            st.rerun()  # the Play/Pause button follows
 
-    @st.fragment(run_every=interval * TABLE_EVERY if interval else None)
-    def table() -> None:
-        with r.lock:
-            rows = [results_row(label, t, target) for label, t in zip(r.labels, r.trainers,
-                                                                      strict=True)]
-        st.markdown("**Results**")
-        st.table(pd.DataFrame(format_rows(rows)).set_index("run"))
-        for row in rows:
-            if row["status"].startswith("diverged"):
-                st.caption(f"{row['run']}: {row['status']}")
-
-    charts()
-    table()
+def _table(r: GroupRunner, target: float) -> None:
+    with r.lock:
+        rows = [results_row(label, t, target)
+                for label, t in zip(r.labels, r.trainers, strict=True)]
+    st.markdown("**Results**")
+    st.table(pd.DataFrame(format_rows(rows)).set_index("run"))
+    for row in rows:
+        if row["status"].startswith("diverged"):
+            st.caption(f"{row['run']}: {row['status']}")
 
 
 def format_rows(rows: list[dict]) -> list[dict]:

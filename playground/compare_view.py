@@ -2,7 +2,6 @@
 loss on one chart, and the status line. `snapshot` copies what they need out of the trainers
 (under the runner's lock); the figure functions take only that copy and return plotly dicts."""
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,7 +106,7 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
             "yref": f"y{n}", "x": x1min, "y": x2max, "sizex": x1max - x1min,
             "sizey": x2max - x2min, "sizing": "stretch", "layer": "below"})
         layout["annotations"].append({
-            "text": f"<b>{run.label}</b> · {_run_caption(run)}", "x": (x0 + x1) / 2, "y": y1,
+            "text": _run_caption(run), "x": (x0 + x1) / 2, "y": y1,
             "xref": "paper", "yref": "paper", "showarrow": False, "yanchor": "bottom",
             "font": {"size": 13, "color": run.color}})
         if run.status == DIVERGED:
@@ -152,11 +151,12 @@ def map_image(grid: np.ndarray, task: str, output: str, points) -> np.ndarray:
 
 
 def _run_caption(run: RunView) -> str:
+    """The map's title: the run's value, and its end when it has ended. It does not change
+    while a run trains, so each redraw only swaps the images (the browser's cheapest update);
+    the live numbers are in the results table."""
     if run.status == DIVERGED:
-        return "diverged"
-    loss = run.row["test loss"]
-    text = f"test loss {loss:.3f}" if math.isfinite(loss) else f"epoch {run.epoch:,}"
-    return text + (" · stopped" if run.status == STOPPED else "")
+        return "<b>" + run.label + "</b> · diverged"
+    return "<b>" + run.label + "</b>" + (" · stopped" if run.status == STOPPED else "")
 
 
 def losses_chart(snap: GroupSnapshot, log: bool = False, revision: str = "losses",
