@@ -96,13 +96,14 @@ with left:
 with right:
     if not chosen:
         st.info("Choose at least one optimizer (under 'Starting point, optimizers').")
-    st.plotly_chart(L.loss_figure(surf, paths, height=height // 2 + 60), theme=None,
-                    key="gd.loss", config={"displayModeBar": False})
-    stopped = [f"{OPTIMIZERS[p.optimizer].label} {p.stopped}" for p in paths if p.stopped]
-    if stopped:
-        st.warning("Learning rate too large for some: " + "; ".join(stopped) + ". "
-                   "Their paths end there.")
-    st.dataframe(L.summary(surf, paths), hide_index=True, width="stretch")
+    else:
+        st.plotly_chart(L.loss_figure(surf, paths, height=height // 2 + 60), theme=None,
+                        key="gd.loss", config={"displayModeBar": False})
+        stopped = [f"{OPTIMIZERS[p.optimizer].label} {p.stopped}" for p in paths if p.stopped]
+        if stopped:
+            st.warning("Learning rate too large for some: " + "; ".join(stopped) + ". "
+                       "Their paths end there.")
+        st.dataframe(L.summary(surf, paths), hide_index=True, width="stretch")
     if surf.note:
         st.caption(surf.note)
 common.explain("gradient_descent")

@@ -64,7 +64,7 @@ class Surface:
         return xs, ys, np.asarray(self.f(X, Y), dtype=np.float64)
 
 
-# --- the formula surfaces ------------------------------------------------------------------
+# --- the formula surfaces ---------------------------------------------------------------------
 def _bowl(x, y):
     return 0.5 * (x * x + y * y)
 
@@ -104,7 +104,7 @@ FORMULAS: dict[str, Surface] = {s.name: s for s in [
 ]}
 
 
-# --- the real network ------------------------------------------------------------------------
+# --- the real network -------------------------------------------------------------------------
 NET_DATASET, NET_SAMPLES, NET_NOISE, NET_HIDDEN = "circle", 60, 0.2, (2,)
 NET_TRAIN_STEPS = 1500
 NET_SPAN = 4.0  # the view is the trained weights +- this
@@ -198,7 +198,7 @@ def surface(name: str, pair: tuple[int, int] = (0, 2), seed: int = 0) -> Surface
     return FORMULAS[name]
 
 
-# --- optimizer paths ---------------------------------------------------------------------------
+# --- optimizer paths --------------------------------------------------------------------------
 @dataclass
 class Path:
     """An optimizer's path: points (k+1, 2) from the start, loss at each, and why it stopped
@@ -287,7 +287,7 @@ def start_from_selection(selection) -> tuple[float, float] | None:
     return (x, y) if math.isfinite(x) and math.isfinite(y) else None
 
 
-# --- the figures ---------------------------------------------------------------------------------
+# --- the figures ------------------------------------------------------------------------------
 CLICK_GRID = 30
 MAX_FRAMES = 60
 
@@ -419,7 +419,7 @@ def loss_figure(surf: Surface, paths: list[Path], height: int = 300) -> dict:
         "hovermode": "x unified"}}
 
 
-# --- page state ----------------------------------------------------------------------------------
+# --- page state -------------------------------------------------------------------------------
 DEFAULT_PAIR = (0, 2)  # both input weights of the first hidden neuron
 
 
