@@ -248,7 +248,8 @@ def test_loss_figure_and_summary(surfaces):
     rows = L.summary(s, paths)
     assert [r["optimizer"] for r in rows] == ["SGD", "Adam"]
     assert rows[0]["note"].startswith("left the plot") and rows[1]["note"] == ""
-    assert rows[1]["final loss"] == paths[1].losses[-1]
+    assert rows[1]["final loss"] == f"{paths[1].losses[-1]:.4g}"
+    assert rows[1]["distance to minimum"] == f"{np.hypot(*paths[1].points[-1]):.3g}"
 
 
 # --- the page ---------------------------------------------------------------------------------

@@ -262,15 +262,16 @@ def run_all(surf: Surface, optimizers, lr: float, start, steps: int, batch: str 
 
 
 def summary(surf: Surface, paths: list[Path]) -> list[dict]:
-    """One row per path for a table: final loss, distance to the minimum, what happened."""
+    """One row per path for a table (numbers as short text): final loss, distance to the
+    minimum, where it ended and why it stopped early."""
     rows = []
     for p in paths:
         end = p.points[-1]
         row = {"optimizer": OPTIMIZERS[p.optimizer].label, "steps": p.steps,
-               "final loss": float(p.losses[-1])}
+               "final loss": f"{p.losses[-1]:.4g}"}
         if surf.minimum is not None:
-            row[f"distance to {surf.minimum_label.split(' (')[0]}"] = float(
-                np.hypot(*(end - np.asarray(surf.minimum))))
+            distance = np.hypot(*(end - np.asarray(surf.minimum)))
+            row[f"distance to {surf.minimum_label.split(' (')[0]}"] = f"{distance:.3g}"
         row["end"] = f"({end[0]:.3g}, {end[1]:.3g})"
         row["note"] = p.stopped or ""
         rows.append(row)
@@ -293,10 +294,13 @@ MAX_FRAMES = 60
 
 
 def _contour_levels(Z: np.ndarray) -> np.ndarray:
-    """Shown values: log of the loss above the view's lowest value, so both the floor of a
-    valley and its walls get contour lines."""
-    span = float(Z.max() - Z.min()) or 1.0
-    return np.log10(Z - Z.min() + 1e-3 * span)
+    """Shown values: each grid value's rank among all of them, in [0, 1]. The rank keeps the
+    order of the losses, so the contour lines are still lines of equal loss, but the colours
+    spread evenly over the view whether a surface is steep or flat."""
+    flat = Z.ravel()
+    ranks = np.empty(flat.size)
+    ranks[np.argsort(flat, kind="stable")] = np.arange(flat.size)
+    return (ranks / max(flat.size - 1, 1)).reshape(Z.shape)
 
 
 def _frame_steps(steps: int) -> list[int]:
@@ -361,15 +365,14 @@ def landscape_figure(surf: Surface, grid, paths: list[Path], start, height: int 
                   "zeroline": False, "constrain": "domain"},
         "yaxis": {"range": [y0, y1], "title": {"text": surf.axis_titles[1]}, "zeroline": False,
                   "scaleanchor": "x", "constrain": "domain"},
-        "legend": {"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0},
+        "legend": {"x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"},
         "hovermode": "closest", "clickmode": "event+select", "dragmode": False,
     }
     if frames:
-        layout["margin"]["b"] = 120
-        layout["legend"]["y"] = -0.32
+        layout["margin"] |= {"t": 45, "b": 110}
         layout["updatemenus"] = [{
-            "type": "buttons", "direction": "left", "x": 0, "y": -0.1, "xanchor": "left",
-            "yanchor": "top", "showactive": False, "pad": {"r": 8, "t": 0},
+            "type": "buttons", "direction": "left", "x": 0, "y": 1.01, "xanchor": "left",
+            "yanchor": "bottom", "showactive": False, "pad": {"r": 8, "t": 0, "b": 0},
             "buttons": [
                 {"label": "▶ Play", "method": "animate",
                  "args": [None, {"frame": {"duration": 80, "redraw": False},
@@ -379,8 +382,8 @@ def landscape_figure(surf: Surface, grid, paths: list[Path], start, height: int 
                  "args": [[None], {"frame": {"duration": 0, "redraw": False},
                                    "transition": {"duration": 0}, "mode": "immediate"}]}]}]
         layout["sliders"] = [{"active": len(slider_steps) - 1, "steps": slider_steps,
-                              "x": 0.22, "len": 0.78, "y": -0.08, "yanchor": "top",
-                              "pad": {"t": 0}, "currentvalue": {"prefix": "step "},
+                              "x": 0, "len": 1, "y": -0.13, "yanchor": "top",
+                              "pad": {"t": 0, "b": 0}, "currentvalue": {"prefix": "step "},
                               "transition": {"duration": 0}}]
     return {"data": data, "layout": layout, "frames": frames}
 
