@@ -232,7 +232,12 @@ def test_landscape_figure_draws_the_paths_and_replays_them(surfaces):
     frames = fig["frames"]
     assert len(frames) == L.MAX_FRAMES + 1
     assert [len(t["x"]) for t in frames[0]["data"]] == [1] * len(paths)
-    assert frames[-1]["data"] == drawn
+    for update, p in zip(frames[-1]["data"], paths, strict=True):
+        assert np.allclose(update["x"], p.points[:, 0], atol=1e-4)
+        assert np.allclose(update["y"], p.points[:, 1], atol=1e-4)
+    mid = frames[len(frames) // 2]
+    assert [len(t["x"]) for t in mid["data"]] == [min(int(mid["name"]), p.steps) + 1
+                                                  for p in paths]
     assert [st["label"] for st in fig["layout"]["sliders"][0]["steps"]] == \
         [f["name"] for f in frames]
     click = next(t for t in fig["data"] if t["name"] == "start here")

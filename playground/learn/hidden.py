@@ -112,7 +112,7 @@ def neuron_maps_figure(result: HiddenResult, height_per_row: int = 150) -> dict:
             ax = "" if k == 1 else str(k)
             data.append({"type": "heatmap", "x": np.round(xs, 3).tolist(),
                          "y": np.round(ys, 3).tolist(),
-                         "z": np.round(unit_scale(values, lo_hi), 4).tolist(),
+                         "z": np.round(unit_scale(values, lo_hi), 3).tolist(),
                          "customdata": np.round(values, 4).tolist(), "zmin": 0, "zmax": 1,
                          "colorscale": DIVERGING, "showscale": False,
                          "xaxis": f"x{ax}", "yaxis": f"y{ax}",

@@ -307,10 +307,6 @@ def _frame_steps(steps: int) -> list[int]:
     return sorted(set(np.linspace(0, steps, min(steps, MAX_FRAMES) + 1).round().astype(int)))
 
 
-def _clip_path(points: np.ndarray, upto: int) -> np.ndarray:
-    return points[: upto + 1]
-
-
 def landscape_figure(surf: Surface, grid, paths: list[Path], start, height: int = 520,
                      animate: bool = True) -> dict:
     """The contour plot with every path drawn and, when `animate`, frames that replay the paths
@@ -353,7 +349,7 @@ def landscape_figure(surf: Surface, grid, paths: list[Path], start, height: int 
         for s in _frame_steps(longest):
             name = str(s)
             frames.append({"name": name, "traces": list(range(first_path, len(data))),
-                           "data": [_path_trace(p, min(s, p.steps)) for p in paths]})
+                           "data": [_frame_path(p, min(s, p.steps)) for p in paths]})
             slider_steps.append({"label": name, "method": "animate",
                                  "args": [[name], {"mode": "immediate", "transition":
                                                    {"duration": 0},
@@ -388,8 +384,15 @@ def landscape_figure(surf: Surface, grid, paths: list[Path], start, height: int 
     return {"data": data, "layout": layout, "frames": frames}
 
 
+def _frame_path(p: Path, upto: int) -> dict:
+    """A frame's update of one path trace: only its points, to 4 decimals (the frames repeat
+    each path's beginning, so they make up most of the figure's size)."""
+    pts = p.points[: upto + 1]
+    return {"x": np.round(pts[:, 0], 4).tolist(), "y": np.round(pts[:, 1], 4).tolist()}
+
+
 def _path_trace(p: Path, upto: int) -> dict:
-    pts = _clip_path(p.points, upto)
+    pts = p.points[: upto + 1]
     label = OPTIMIZERS[p.optimizer].label
     return {"type": "scatter", "mode": "lines+markers", "name": label,
             "x": np.round(pts[:, 0], 6).tolist(), "y": np.round(pts[:, 1], 6).tolist(),
