@@ -290,7 +290,7 @@ def start_from_selection(selection) -> tuple[float, float] | None:
 
 # --- the figures ------------------------------------------------------------------------------
 CLICK_GRID = 30
-MAX_FRAMES = 60
+MAX_FRAMES = 40
 
 
 def _contour_levels(Z: np.ndarray) -> np.ndarray:
@@ -371,7 +371,7 @@ def landscape_figure(surf: Surface, grid, paths: list[Path], start, height: int 
             "yanchor": "bottom", "showactive": False, "pad": {"r": 8, "t": 0, "b": 0},
             "buttons": [
                 {"label": "▶ Play", "method": "animate",
-                 "args": [None, {"frame": {"duration": 80, "redraw": False},
+                 "args": [None, {"frame": {"duration": 100, "redraw": False},
                                  "transition": {"duration": 0}, "fromcurrent": False,
                                  "mode": "immediate"}]},
                 {"label": "❚❚ Pause", "method": "animate",
