@@ -161,12 +161,14 @@ def loss_figure(result: LabResult, reference: LabResult | None = None,
 def boundary_figure(result: LabResult, height: int = 420) -> dict:
     """The output map of the final weights with the training points and some test points."""
     k = SHOWN_TEST
-    title = (f"Output map: {result.n_train} training points (filled) and {k} of the "
-             f"{len(result.X_test)} test points (open)")
+    title = f"{result.n_train} training points (dots), {k} of the test points (rings)"
     fig = output_map(result.grid, result.bounds, "binary", "sigmoid", result.X_train,
                      result.y_train, result.X_test[:k], result.y_test[:k], show_test=True,
                      title=title, height=height)
     fig.pop("config", None)  # plotly's display options, not part of a figure
+    for trace in fig["data"]:
+        if trace.get("name") == "train":  # the few points it learns from: larger, outlined
+            trace["marker"] |= {"size": 10, "line": {"width": 1.5, "color": "#1f2430"}}
     fig["layout"]["dragmode"] = False
     return fig
 
