@@ -1,0 +1,55 @@
+"""Learn: what hidden layers see. Every neuron's map, and the input plane as a layer sees it."""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import streamlit as st  # noqa: E402
+
+from engine import ACTIVATIONS, DATASETS  # noqa: E402
+from playground.learn import common  # noqa: E402
+from playground.learn import hidden as H  # noqa: E402
+
+presenter = common.setup("What hidden layers see")
+height = common.chart_height(presenter)
+state = st.session_state
+train = st.cache_data(max_entries=32, show_spinner="Training…")(H.train)
+
+state.setdefault("hl.dataset", H.DEFAULT_DATASET)
+state.setdefault("hl.arch", 0)
+state.setdefault("hl.activation", H.DEFAULT_ACTIVATION)
+top = st.columns(3)
+dataset = top[0].selectbox("Dataset", H.CHOICES, key="hl.dataset",
+                           format_func=lambda k: DATASETS[k].label)
+arch = top[1].selectbox("Hidden layers", range(len(H.ARCHITECTURES)), key="hl.arch",
+                        format_func=lambda k: " → ".join(map(str, H.ARCHITECTURES[k]))
+                        + " neurons")
+activation = top[2].selectbox("Activation", list(ACTIVATIONS), key="hl.activation",
+                              format_func=lambda k: ACTIVATIONS[k].label)
+result = train(dataset, H.ARCHITECTURES[arch], activation)
+st.markdown(f"Trained by the engine for {result.epochs} epochs (Adam): "
+            f"training accuracy **{100 * result.train_accuracy:.1f} %**, "
+            f"test accuracy **{100 * result.test_accuracy:.1f} %**.")
+
+st.subheader("Every neuron's output over the input plane")
+st.plotly_chart(H.neuron_maps_figure(result, height_per_row=height // 3), theme=None,
+                key="hl.maps", config={"displayModeBar": False})
+
+st.subheader("The input plane, as a hidden layer sees it")
+names = H.layer_names(result)[:-1]
+layer = H.pick(state, result)
+cols = st.columns(3)
+cols[0].selectbox("Layer", range(len(names)), key="hl.layer", format_func=names.__getitem__)
+width = result.hidden[layer]
+neuron = [f"neuron {k + 1}" for k in range(width)]
+cols[1].selectbox("Across: neuron", range(width), key="hl.i", format_func=neuron.__getitem__)
+cols[2].selectbox("Up: neuron", range(width), key="hl.j", format_func=neuron.__getitem__)
+i, j = state["hl.i"], state["hl.j"]
+if width < 2:
+    st.info("This layer has one neuron; choose an architecture with two or more per layer.")
+elif i == j:
+    st.error("Choose two different neurons.")
+else:
+    st.plotly_chart(H.warp_figure(result, layer, i, j, height=height + 60), theme=None,
+                    key="hl.warp", config={"displayModeBar": False})
+common.explain("hidden_layers")
