@@ -1,5 +1,6 @@
 """AppTest smoke tests: the landing page and every page in pages/ run without an exception."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,14 @@ def test_page_runs_without_exception(root, page):
     at.switch_page(f"pages/{page}").run()
 
     assert not at.exception, [e.message for e in at.exception]
+
+
+def test_help_links_lead_to_pages_that_exist(root):
+    from playground.controls import HELP
+
+    urls = {p.stem.split("_", 1)[1] for p in PAGES}
+    links = [(k, m) for k, text in HELP.items() for m in re.findall(r"\]\(([^)]+)\)", text)]
+    assert len(links) >= 10
+    assert all(target in urls for _, target in links), [x for x in links if x[1] not in urls]
+    learn = {p.stem.split("_", 1)[1] for p in PAGES if int(p.stem.split("_", 1)[0]) > 2}
+    assert learn <= {target for _, target in links}  # every Learn page is linked from help
