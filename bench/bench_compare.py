@@ -117,13 +117,16 @@ def measure_rates(page, seconds: float) -> dict:
 
 
 def latency(page, click, condition: str) -> float:
-    """Seconds from just before `click()` until `condition` (JS) holds, on the page's clock."""
-    page.evaluate("window.__hit = null")
-    t0 = page.evaluate("performance.now()")
+    """Seconds from the click's mousedown in the page until `condition` (JS) holds, both on
+    the page's clock (Playwright's own time before the click does not count)."""
+    page.evaluate("""() => { window.__hit = null; window.__down = null;
+        if (!window.__downListener) { window.__downListener = true;
+          window.addEventListener("mousedown", () => { window.__down = performance.now(); },
+                                  true); } }""")
     click()
     page.wait_for_function(f"() => ({condition}) && (window.__hit = performance.now())",
                            polling="raf", timeout=30_000)
-    return (page.evaluate("window.__hit") - t0) / 1000.0
+    return (page.evaluate("window.__hit") - page.evaluate("window.__down")) / 1000.0
 
 
 def control_latencies(page, tries: int) -> dict[str, list[float]]:

@@ -18,7 +18,7 @@ Engine-only epochs/s (no Streamlit, same process as the script) is measured in t
 the ceiling the page's numbers are compared with. The machine is shared and noisy: rates are
 taken over whole windows, latencies are medians.
 
-Usage: python bench/bench_live.py [--quick] [--long] [--users 5,10]
+Usage: python bench/bench_live.py [--quick] [--long] [--users 5,10] [--only one,heavy,users]
 """
 
 import argparse
@@ -557,6 +557,7 @@ class Bench:
         self.n_lat, self.n_lat_paused = (3, 2) if q else (10, 4)
         self.mem_s = 600 if args.long else (30 if q else 120)
         self.users = [int(u) for u in (args.users or ("5" if q else "5,10")).split(",")]
+        self.only = [g.strip() for g in args.only.split(",") if g.strip()]
         self.results: list[tuple[str, str, str, bool | None]] = []
         self.browsers: list[Browser] = []
         self.waiter = Waiter()
@@ -595,7 +596,9 @@ class Bench:
                 self.waiter.pages.append(pages[0] if pages else self.b_multi.context.new_page())
                 self.b_one = Browser(pw, chromium)
                 self.browsers.append(self.b_one)
-                for group in (self.single_user, self.heavy, self.multi_user):
+                groups = {"one": self.single_user, "heavy": self.heavy,
+                          "users": self.multi_user}
+                for group in (groups[g] for g in self.only):
                     try:
                         group()
                     except Exception as e:  # noqa: BLE001 - report, then measure the rest
@@ -862,6 +865,8 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="short windows, to check it runs")
     ap.add_argument("--long", action="store_true", help="memory run of ten minutes")
     ap.add_argument("--users", default=None, help="user counts for (c), default 5,10")
+    ap.add_argument("--only", default="one,heavy,users",
+                    help="which groups to run: one (a, b, d, e), heavy, users (c, e)")
     args = ap.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
