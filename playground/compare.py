@@ -56,8 +56,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in [
              lambda v: INITIALIZERS[v].label, defaults=("zeros", "xavier_uniform")),
     Variable("hidden", "Depth and width",
              [(), (4,), (8,), (4, 4), (8, 8), (8, 8, 8), (16, 16), (8, 8, 8, 8, 8, 8)],
-             lambda c, v: c.replace(hidden=tuple(v), activation=_one_activation(c, len(v)),
-                                    dropout=_one_dropout(c)),
+             lambda c, v: c.replace(hidden=tuple(v), activation=one_activation(c),
+                                    dropout=one_dropout(c)),
              hidden_text, parse_hidden, ((), (8,), (8, 8, 8)),
              lambda v: ",".join(str(x) for x in v)),
     Variable("batch_size", "Batch size", [1, 5, 10, 25, 50, 100, 250, 1000],
@@ -72,12 +72,15 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in [
 ]}
 
 
-def _one_activation(c: Config, n: int):
+def one_activation(c: Config) -> str:
+    """The activation of `c`'s first hidden layer (or its one activation), for a network of
+    another depth."""
     acts = c.activations
     return acts[0] if acts else (c.activation if isinstance(c.activation, str) else "tanh")
 
 
-def _one_dropout(c: Config) -> float:
+def one_dropout(c: Config) -> float:
+    """The largest dropout rate of `c`, for a network of another depth."""
     return max(c.dropouts) if c.dropouts else 0.0
 
 

@@ -20,11 +20,21 @@ import streamlit as st
 from engine import ACTIVATIONS, CUSTOM, DATASETS, FEATURES, OPTIMIZERS, Config
 
 from . import compare_view
-from .compare import PRESETS, VARIABLES, Comparison, parse_hidden, results_csv, results_row
+from .compare import (
+    PRESETS,
+    VARIABLES,
+    Comparison,
+    one_activation,
+    one_dropout,
+    parse_hidden,
+    results_csv,
+    results_row,
+)
 from .controls import BATCHES, HELP, LEARNING_RATES, SAMPLES
 from .live_chart import live_chart
 from .panels import RETUNE
 from .runner import LOAD, SPEEDS, GroupRunner
+from .state import keep_widgets
 
 TEXT_KEYS = ("dataset", "noise", "n_samples", "features", "hidden", "activation", "optimizer",
              "lr", "batch_size", "max_epochs", "seed")
@@ -45,9 +55,7 @@ def write(cmp: Comparison) -> None:
     ss["cmp.dataset"], ss["cmp.noise"], ss["cmp.n_samples"] = b.dataset, b.noise, b.n_samples
     ss["cmp.features"] = list(b.features)
     ss["cmp.hidden"] = ", ".join(str(h) for h in b.hidden)
-    acts = b.activations
-    ss["cmp.activation"] = acts[0] if acts else (b.activation if isinstance(b.activation, str)
-                                                 else "tanh")
+    ss["cmp.activation"] = one_activation(b)
     ss["cmp.optimizer"], ss["cmp.lr"], ss["cmp.batch_size"] = b.optimizer, b.lr, b.batch_size
     ss["cmp.max_epochs"], ss["cmp.seed"] = b.max_epochs, b.seed
     ss["cmp.vary"], ss["cmp.values"] = cmp.variable, list(cmp.values)
@@ -75,19 +83,14 @@ def _start() -> Comparison:
 
 
 def init() -> None:
-    """Seed the widgets once per session; afterwards re-save them so their values survive page
-    switches (Streamlit forgets the state of widgets it did not draw)."""
+    """Seed the widgets once per session; afterwards keep their values across visits to other
+    pages."""
     ss = st.session_state
     if "cmp.good" not in ss:
         ss["cmp.good"] = _start()
-    if any(k not in ss for k in WIDGETS[:-2]):  # first visit, or back from another page
         write(ss["cmp.good"])
-    # View options are not part of the comparison: a copy outside the widgets keeps them.
-    saved = ss.setdefault("cmp.view", {"cmp.speed": "100", "cmp.log": False})
-    for k, v in saved.items():
-        ss.setdefault(k, v)
-    for k in WIDGETS:
-        ss[k] = ss[k]
+        ss["cmp.speed"], ss["cmp.log"] = "100", False
+    keep_widgets(WIDGETS, "cmp.widgets")
 
 
 def comparison() -> Comparison:
@@ -99,7 +102,7 @@ def comparison() -> Comparison:
         base = ss["cmp.base"].replace(
             dataset=ss["cmp.dataset"], noise=float(ss["cmp.noise"]),
             n_samples=int(ss["cmp.n_samples"]), features=tuple(ss["cmp.features"]),
-            hidden=hidden, activation=ss["cmp.activation"], dropout=_dropout(ss["cmp.base"]),
+            hidden=hidden, activation=ss["cmp.activation"], dropout=one_dropout(ss["cmp.base"]),
             optimizer=ss["cmp.optimizer"], lr=float(ss["cmp.lr"]),
             batch_size=int(ss["cmp.batch_size"]), max_epochs=int(ss["cmp.max_epochs"]),
             seed=int(ss["cmp.seed"]))
@@ -111,10 +114,6 @@ def comparison() -> Comparison:
         return ss["cmp.good"]
     ss["cmp.good"] = cmp
     return cmp
-
-
-def _dropout(base: Config) -> float:
-    return max(base.dropouts) if base.dropouts else 0.0
 
 
 @st.cache_resource(scope="session", on_release=lambda r: r.close(), show_spinner=False)
@@ -261,7 +260,6 @@ def transport(r: GroupRunner) -> None:
                    help="Back to the shared starting weights, epoch 0.")
     speed = cols[3].select_slider("Speed (epochs per second, each run)", list(SPEEDS),
                                   key="cmp.speed", help=HELP["speed"])
-    st.session_state["cmp.view"]["cmp.speed"] = speed
     r.speed = SPEEDS[speed]
 
 
@@ -287,7 +285,7 @@ def _charts(r: GroupRunner, target: float) -> None:
     t0 = time.thread_time()
     ss = st.session_state
     with r.lock:
-        snap = compare_view.snapshot(r.trainers, r.labels, target)
+        snap = compare_view.snapshot(r.trainers, r.labels)
         playing, eps, error, run_id = r.playing, r.epochs_per_s, r.error, r.run_id
     frame = sum(run.epoch for run in snap.runs)
     if error:
@@ -295,8 +293,9 @@ def _charts(r: GroupRunner, target: float) -> None:
     st.markdown(f"#### {compare_view.status_line(snap, eps if playing else 0.0)}")
     live_chart(compare_view.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_maps",
                frame=frame)
-    ss["cmp.view"]["cmp.log"] = st.toggle("Log-scale loss", key="cmp.log",
-                                          help=HELP["log_scale"])
+    # A fragment run does not pass through init(): keep the copy of this widget up to date.
+    ss["cmp.widgets"]["cmp.log"] = st.toggle("Log-scale loss", key="cmp.log",
+                                             help=HELP["log_scale"])
     live_chart(compare_view.losses_chart(snap, ss.get("cmp.log", False),
                                          revision=f"losses-{run_id}"), "cmp_loss",
                frame=frame)

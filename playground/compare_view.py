@@ -8,8 +8,7 @@ import numpy as np
 
 from engine import DIVERGED, STOPPED, Trainer
 
-from .compare import results_row
-from .figures import CLASS_COLORS, FONT, diverging_rgb, map_rgb, png_uri, typed
+from .figures import FONT, map_rgb, png_uri, point_pixels, typed
 
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 MAP_RES = 90  # grid points per side of each run's map
@@ -27,7 +26,6 @@ class RunView:
     reason: str
     grid: np.ndarray
     history: dict  # epoch, train_loss, test_loss (thinned)
-    row: dict  # the results-table line
 
 
 @dataclass
@@ -45,9 +43,9 @@ def _thin(n: int, most: int) -> np.ndarray:
         np.zeros(0, dtype=int)
 
 
-def snapshot(trainers: list[Trainer], labels: list[str], target: float,
+def snapshot(trainers: list[Trainer], labels: list[str],
              resolution: int = MAP_RES) -> GroupSnapshot:
-    """Copy each run's map, thinned curves and results line (call under the runner's lock)."""
+    """Copy each run's map and thinned curves (call under the runner's lock)."""
     runs = []
     for i, (t, label) in enumerate(zip(trainers, labels, strict=True)):
         h = t.history
@@ -55,8 +53,7 @@ def snapshot(trainers: list[Trainer], labels: list[str], target: float,
         hist = {k: np.asarray(h[k], dtype=np.float64)[idx]
                 for k in ("epoch", "train_loss", "test_loss")}
         runs.append(RunView(label, RUN_COLORS[i % len(RUN_COLORS)], t.epoch, t.status,
-                            t.status_reason, t.predict_grid(resolution), hist,
-                            results_row(label, t, target)))
+                            t.status_reason, t.predict_grid(resolution), hist))
     first = trainers[0]
     d = first.data
     keep = _thin(len(d.X_train), MAX_POINTS)
@@ -124,14 +121,7 @@ def raster_points(X: np.ndarray, y: np.ndarray, task: str, bounds, size: int):
     cols, rgb), white rims and then the discs, painted in that order. The browser draws
     one image much faster than hundreds of SVG markers (measured: 4 maps of 250 points cost
     82 ms per redraw as markers, 9 ms as images)."""
-    x1min, x1max, x2min, x2max = bounds
-    cols = ((X[:, 0] - x1min) / (x1max - x1min) * (size - 1)).round().astype(int)
-    rows = ((x2max - X[:, 1]) / (x2max - x2min) * (size - 1)).round().astype(int)
-    if task == "regression":
-        colors = diverging_rgb((np.clip(y, -1, 1) + 1) / 2)
-    else:
-        palette = np.array(CLASS_COLORS, dtype=np.uint8)
-        colors = palette[np.asarray(y, dtype=int) % len(palette)]
+    rows, cols, colors = point_pixels(X, y, task, bounds, size)
     disc = [(dr, dc) for dr in range(-1, 2) for dc in range(-1, 2)]
     rim = [(dr, dc) for dr in range(-2, 3) for dc in range(-2, 3)
            if (dr, dc) not in disc and abs(dr) + abs(dc) < 4]

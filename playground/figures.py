@@ -429,10 +429,10 @@ def confusion_chart(cm: np.ndarray, labels: list[str], revision: str = "cm",
 
 
 # --- small images for pickers ------------------------------------------------------------
-def scatter_thumbnail(X: np.ndarray, y: np.ndarray, task: str, bounds, size: int = 72,
-                      radius: int = 1) -> np.ndarray:
-    """A (size, size, 3) uint8 picture of the points, the right way up (x2 grows upwards)."""
-    img = np.full((size, size, 3), 250, dtype=np.uint8)
+def point_pixels(X: np.ndarray, y: np.ndarray, task: str, bounds,
+                 size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where points fall in a (size, size) image the right way up (x2 grows upwards), and
+    their colours: (rows, cols, uint8 RGB), one per point."""
     x1min, x1max, x2min, x2max = bounds
     cols = ((X[:, 0] - x1min) / (x1max - x1min) * (size - 1)).round().astype(int)
     rows = ((x2max - X[:, 1]) / (x2max - x2min) * (size - 1)).round().astype(int)
@@ -441,6 +441,14 @@ def scatter_thumbnail(X: np.ndarray, y: np.ndarray, task: str, bounds, size: int
     else:
         palette = np.array(CLASS_COLORS, dtype=np.uint8)
         colors = palette[np.asarray(y, dtype=int) % len(palette)]
+    return rows, cols, colors
+
+
+def scatter_thumbnail(X: np.ndarray, y: np.ndarray, task: str, bounds, size: int = 72,
+                      radius: int = 1) -> np.ndarray:
+    """A (size, size, 3) uint8 picture of the points, the right way up (x2 grows upwards)."""
+    img = np.full((size, size, 3), 250, dtype=np.uint8)
+    rows, cols, colors = point_pixels(X, y, task, bounds, size)
     for dr in range(-radius + 1, radius):
         for dc in range(-radius + 1, radius):
             r, c = np.clip(rows + dr, 0, size - 1), np.clip(cols + dc, 0, size - 1)

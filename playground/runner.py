@@ -231,9 +231,6 @@ class GroupRunner(Runner):
     def step_epoch(self) -> None:
         self._advance(1)
 
-    def step_batch(self) -> None:
-        self.step_epoch()
-
     def apply(self, config: Config) -> bool:
         raise NotImplementedError("a comparison is rebuilt with reset_runs")
 

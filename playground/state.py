@@ -78,10 +78,16 @@ def init() -> None:
         ss["good_config"] = config
         for k, v in UI_DEFAULTS.items():
             ss.setdefault(k, v)
-    # Streamlit forgets the values of widgets a run did not draw (a visit to another page): a
-    # copy outside the widgets brings them back, and re-saving keeps them alive meanwhile.
-    saved = ss.setdefault("_widgets", {})
-    for k in widget_keys():
+    keep_widgets(widget_keys(), "_widgets")
+
+
+def keep_widgets(keys, store: str) -> None:
+    """Streamlit forgets the values of widgets a run did not draw (a visit to another page): a
+    copy under `store` brings them back, and re-saving keeps them alive meanwhile. Call at the
+    start of every full run of the page that draws them."""
+    ss = st.session_state
+    saved = ss.setdefault(store, {})
+    for k in keys:
         if k in ss:
             saved[k] = ss[k] = ss[k]
         elif k in saved:

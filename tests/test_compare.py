@@ -216,7 +216,7 @@ def _snapshot(cmp: Comparison, epochs: int = 3):
     trainers = [Trainer(c) for c in cmp.configs()]
     for t in trainers:
         t.run(epochs)
-    return trainers, compare_view.snapshot(trainers, cmp.labels(), cmp.target)
+    return trainers, compare_view.snapshot(trainers, cmp.labels())
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6])

@@ -241,6 +241,7 @@ def test_regression_and_multiclass_datasets_compare(page, dataset):
 def test_settings_survive_a_visit_to_another_page(page):
     page.selectbox(key="cmp.vary").set_value("lr").run()
     page.select_slider(key="cmp.speed").set_value("10").run()
+    page.toggle(key="cmp.log").set_value(True).run()
     good = page.session_state["cmp.good"]
     page.switch_page("app.py").run()
     page.switch_page("pages/2_Compare.py").run()
@@ -248,3 +249,4 @@ def test_settings_survive_a_visit_to_another_page(page):
     assert page.session_state["cmp.good"] == good
     assert page.selectbox(key="cmp.vary").value == "lr"
     assert page.select_slider(key="cmp.speed").value == "10"
+    assert page.toggle(key="cmp.log").value is True
