@@ -3,6 +3,7 @@
 import time
 from urllib.parse import parse_qsl, urlsplit
 
+import apptest_pages
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,19 +11,9 @@ from streamlit.testing.v1 import AppTest
 from engine import Config
 from playground.compare import PRESETS, VARIABLES, Comparison
 
-TIMEOUT = 60
 
-
-def open_compare(root, query: dict | None = None, via_playground: bool = False) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if via_playground:
-        at.switch_page("pages/1_Playground.py").run()
-    at.switch_page("pages/2_Compare.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+def open_compare(root, query: dict | None = None) -> AppTest:
+    return apptest_pages.open_page(root, "pages/2_Compare.py", query)
 
 
 def close(at: AppTest) -> None:
@@ -204,7 +195,7 @@ def test_a_bad_link_opens_with_defaults_and_a_warning(root):
 
 
 def test_defaults_to_the_playground_settings(root):
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=apptest_pages.TIMEOUT)
     at.query_params["dataset"] = "xor"
     at.query_params["hidden"] = "5"
     at.run()

@@ -2,9 +2,9 @@
 cases, the overview covers the whole registry, and stacked linear layers draw a straight line on
 xor while one tanh layer solves it."""
 
-import json
 import math
 
+import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -12,8 +12,6 @@ from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS
 from playground.learn import nonlinearity as nl
-
-TIMEOUT = 60
 
 
 def test_relu_is_dead_exactly_for_z_at_most_zero():
@@ -129,17 +127,10 @@ def test_demo_result_matches_the_trainers():
 
 # --- the page ------------------------------------------------------------------------------
 def open_page(root, query=None) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/4_Activation_functions.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest_pages.open_page(root, "pages/4_Activation_functions.py", query)
 
 
-def specs(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+specs = apptest_pages.plotly_specs
 
 
 def test_page_shows_chart_table_demo_and_explanations(root):

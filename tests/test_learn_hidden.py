@@ -1,8 +1,8 @@
 """What hidden layers see: the maps and the warped grid are the engine's layer outputs, and the
 page under AppTest."""
 
-import json
 
+import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 from engine import ACTIVATIONS, DATASETS, Trainer, grid_points, transform
 from playground.learn import hidden as H
 
-TIMEOUT = 60
 PAGE = "pages/9_Hidden_layers.py"
 
 
@@ -135,17 +134,10 @@ def test_pick_keeps_choices_valid(trained):
 
 # --- the page ---------------------------------------------------------------------------------
 def open_page(root, presenter: bool = False) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
-    if presenter:
-        at.query_params["presenter"] = "1"
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest_pages.open_page(root, PAGE, {"presenter": "1"} if presenter else None)
 
 
-def charts(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+charts = apptest_pages.plotly_specs
 
 
 def ok(at):

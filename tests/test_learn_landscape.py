@@ -1,9 +1,9 @@
 """Gradient descent on a landscape: surfaces, optimizer paths restated by hand, divergence,
 figures, and the page under AppTest."""
 
-import json
 import math
 
+import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from engine import OPTIMIZERS
 from playground.learn import landscape as L
 
-TIMEOUT = 60
 PAGE = "pages/6_Gradient_descent.py"
 
 
@@ -259,14 +258,11 @@ def test_loss_figure_and_summary(surfaces):
 
 # --- the page ---------------------------------------------------------------------------------
 def open_page(root) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest_pages.open_page(root, PAGE)
 
 
 def landscape(at) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)
+    return apptest_pages.plotly_specs(at)[0]
 
 
 def paths_drawn(at) -> dict[str, list[float]]:
@@ -368,7 +364,7 @@ def test_network_surface_controls(root):
 
 
 def test_presenter_view_has_larger_charts(root):
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=apptest_pages.TIMEOUT)
     at.query_params["presenter"] = "1"
     at.run()
     at.switch_page(PAGE).run()

@@ -1,9 +1,9 @@
 """Loss functions: the values and logit gradients shown are the engine's, equal the closed forms
 on the page, and agree with central differences; the page reacts to p."""
 
-import json
 import math
 
+import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from engine import ACTIVATIONS, LOSSES, Network
 from playground.learn import loss_view as lv
 
-TIMEOUT = 60
 PS = [0.005, 0.01, 0.1, 1 / 3, 0.5, 0.9, 0.995]
 CLOSED = {
     "bce": (lambda p: -math.log(p), lambda p: p - 1),
@@ -91,13 +90,7 @@ def test_lines_plug_in_the_engines_values():
 
 # --- the page ------------------------------------------------------------------------------
 def open_page(root, query=None) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/7_Loss_functions.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest_pages.open_page(root, "pages/7_Loss_functions.py", query)
 
 
 def test_page_follows_the_slider(root):
@@ -108,12 +101,12 @@ def test_page_follows_the_slider(root):
         at.slider(key="loss.p").set_value(p).run()
         assert not at.exception
         assert [x.value.strip("$\n") for x in at.latex] == lv.lines(p)
-        figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+        figs = apptest_pages.plotly_specs(at)
         assert len(figs) == 2
         assert all(f["layout"]["shapes"][0]["x0"] == p for f in figs)
 
 
 def test_presenter_view(root):
     at = open_page(root, {"presenter": "1"})
-    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    figs = apptest_pages.plotly_specs(at)
     assert [f["layout"]["height"] for f in figs] == [640, 640]

@@ -2,8 +2,8 @@
 sliders, and the page reacts to every control."""
 
 import base64
-import json
 
+import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from engine import ACTIVATIONS, OPTIMIZERS, Network, make_optimizer
 from playground.learn import neuron
 
-TIMEOUT = 60
 X, Y = neuron.toy_data()
 
 
@@ -145,17 +144,10 @@ def test_formulas_plug_in_the_engines_numbers():
 
 # --- the page ------------------------------------------------------------------------------
 def open_page(root, query=None) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/3_One_neuron.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest_pages.open_page(root, "pages/3_One_neuron.py", query)
 
 
-def plotly_specs(at) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+plotly_specs = apptest_pages.plotly_specs
 
 
 def check(at):
@@ -253,7 +245,7 @@ def test_presenter_view_has_large_charts_and_folded_settings(root):
 def test_playground_keeps_its_settings_across_a_visit_to_a_learn_page(root, learn_page):
     # Streamlit drops the state of widgets that are not drawn; the Playground keeps a copy
     # (state.init), so coming back neither crashes nor resets it.
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=apptest_pages.TIMEOUT).run()
     at.switch_page("pages/1_Playground.py").run()
     at.session_state["cfg.noise"] = 0.2
     at.run()

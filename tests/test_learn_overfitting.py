@@ -3,6 +3,7 @@ and the page under AppTest."""
 
 import json
 
+import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -11,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from engine import Trainer
 from playground.learn import overfitting as O
 
-TIMEOUT = 60
 PAGE = "pages/8_Overfitting_lab.py"
 SEEDS = (0, 1, 2)
 
@@ -104,17 +104,10 @@ def test_boundary_figure_and_numbers(default_runs):
 
 # --- the page ---------------------------------------------------------------------------------
 def open_page(root, presenter: bool = False) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
-    if presenter:
-        at.query_params["presenter"] = "1"
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest_pages.open_page(root, PAGE, {"presenter": "1"} if presenter else None)
 
 
-def charts(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+charts = apptest_pages.plotly_specs
 
 
 def headline(at) -> str:

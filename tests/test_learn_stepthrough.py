@@ -2,8 +2,8 @@
 equal `loss_and_grads` and central finite differences; the batch gradient is the mean of the
 per-example gradients; the page walks every stage and reacts to every control."""
 
-import json
 
+import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from engine import ACTIVATIONS
 from playground.learn import stepthrough as sth
 
-TIMEOUT = 60
 CASES = [sth.Setup(h, act, loss, x, y, 0.3, seed)
          for h in sth.HIDDEN for act in ACTIVATIONS for loss in sth.sigmoid_losses()
          for x, y, seed in [((1.0, -0.5), 1, 0), ((-2.2, 0.7), 0, 5)]]
@@ -161,13 +160,7 @@ def test_diagram_reveals_numbers_stage_by_stage():
 
 # --- the page ------------------------------------------------------------------------------
 def open_page(root, query=None) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/5_Forward_and_backward.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest_pages.open_page(root, "pages/5_Forward_and_backward.py", query)
 
 
 def expected(at) -> list[str]:
@@ -201,7 +194,7 @@ def test_next_back_restart_walk_every_stage(root):
             at.button(key="fb.next").click().run()
     assert at.button(key="fb.next").disabled
     assert len(set(titles)) == sth.N_STAGES
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = apptest_pages.plotly_specs(at)[0]
     assert "L after" in " ".join(fig["data"][-1]["text"])
     at.button(key="fb.back").click().run()
     assert at.session_state["fb.stage"] == sth.N_STAGES - 2
@@ -247,7 +240,7 @@ def test_batch_size_control(root):
 
 def test_presenter_view(root):
     at = open_page(root, {"presenter": "1"})
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = apptest_pages.plotly_specs(at)[0]
     assert fig["layout"]["height"] == 640
     assert [e.proto.label for e in at.expander] == ["What happens here",
                                                     "The example and the network"]

@@ -4,25 +4,19 @@ import io
 import json
 import time
 
+import apptest_pages
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import CUSTOM, DIVERGED, Config, Trainer
 
-TIMEOUT = 60
 WIDGET_KINDS = ("select_slider", "slider", "number_input", "checkbox", "toggle", "selectbox",
                 "radio", "multiselect")
 
 
 def open_playground(root, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/1_Playground.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest_pages.open_page(root, "pages/1_Playground.py", query)
 
 
 @pytest.fixture
