@@ -8,7 +8,7 @@ import numpy as np
 
 from engine import DIVERGED, STOPPED, Trainer
 
-from .figures import FONT, map_rgb, png_uri, point_pixels, typed
+from .figures import FONT, loss_layout, map_rgb, png_uri, point_pixels, typed
 
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 MAP_RES = 90  # grid points per side of each run's map
@@ -161,17 +161,8 @@ def losses_chart(snap: GroupSnapshot, log: bool = False, revision: str = "losses
                          "y": typed(h[f"{part}_loss"]),
                          "line": {"color": run.color, "dash": dash, "width": width},
                          "hovertemplate": "%{y:.4f}"})
-    return {"data": data, "layout": {
-        "height": height, "margin": {"l": 52, "r": 8, "t": 28, "b": 36}, "font": FONT,
-        "title": {"text": "Loss: test solid, train dotted", "x": 0.01, "font": {"size": 13}},
-        "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "x unified",
-        "xaxis": {"title": {"text": "epoch", "standoff": 2}, "gridcolor": "#eee",
-                  "zeroline": False},
-        "yaxis": {"type": "log" if log else "linear", "gridcolor": "#eee", "zeroline": False,
-                  "exponentformat": "power" if log else "none"},
-        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
-                   "yanchor": "bottom"},
-        "uirevision": revision}}
+    return {"data": data,
+            "layout": loss_layout("Loss: test solid, train dotted", height, log, revision)}
 
 
 def status_line(snap: GroupSnapshot, epochs_per_s: float = 0.0) -> str:

@@ -196,7 +196,13 @@ def loss_chart(epochs, train, test, log: bool = False, revision: str = "loss",
                        "y0": 0, "y1": 1, "line": {"color": "#888", "dash": "dot", "width": 1}})
         annotations.append({"x": epoch, "y": 1, "xref": "x", "yref": "paper", "text": label,
                             "showarrow": False, "yanchor": "bottom", "font": {"size": 10}})
-    return {"data": data, "layout": {
+    return {"data": data, "layout": loss_layout(title, height, log, revision) | {
+        "shapes": shapes, "annotations": annotations}}
+
+
+def loss_layout(title: str, height: int, log: bool, revision: str) -> dict:
+    """The layout of a loss-per-epoch chart: linear or log y, unified hover, legend on top."""
+    return {
         "height": height, "margin": {"l": 48, "r": 8, "t": 28, "b": 32}, "font": FONT,
         "title": {"text": title, "x": 0.01, "font": {"size": 13}},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "x unified",
@@ -206,7 +212,7 @@ def loss_chart(epochs, train, test, log: bool = False, revision: str = "loss",
                   "exponentformat": "power" if log else "none"},
         "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
                    "yanchor": "bottom"},
-        "shapes": shapes, "annotations": annotations, "uirevision": revision}}
+        "uirevision": revision}
 
 
 def metric_chart(epochs, series: dict[str, list[float]], title: str, revision: str = "metric",
