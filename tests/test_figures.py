@@ -98,30 +98,70 @@ def test_points_carry_their_class_colours(trained):
     assert len(decode(test["x"])) == len(trained.data.X_test)
 
 
-def test_network_diagram_links_follow_the_weights(trained):
+def test_network_diagram_hover_and_neuron_sprite(trained):
     snap = views.snapshot(trained, views.ViewOptions())
     fig = views.build_figures(snap, views.ViewOptions(), 0)["net"]
     valid(fig)
     sizes = [2, 4, 3, 1]
     n_links = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
-    links = [d for d in fig["data"] if d.get("name") == "links"]
-    assert sum(len(d["x"]) // 3 for d in links) == n_links
-    blue, orange = figures.hexcolor(figures.BLUE), figures.hexcolor(figures.ORANGE)
-    n_pos = sum(int((W >= 0).sum()) for W in snap.weights)
-    assert sum(len(d["x"]) // 3 for d in links if d["line"]["color"] == blue) == n_pos
-    assert sum(len(d["x"]) // 3 for d in links if d["line"]["color"] == orange) == \
-        n_links - n_pos
     hover = next(d for d in fig["data"] if d.get("name") == "weights")["text"]
+    assert len(hover) == n_links
     assert f"w = {snap.weights[0][0, 0]:.4f}" in hover[0]
-    # One sprite holds every neuron's map; the first input's map sits at its top-left.
-    assert len(fig["layout"]["images"]) == 1
-    sprite = png(fig["layout"]["images"][0]["source"])
+    # One links image per gap between columns, then one sprite with every neuron's map; the
+    # first input's map sits at its top-left.
+    images = fig["layout"]["images"]
+    assert len(images) == len(sizes)
+    sprite = png(images[-1]["source"])
     thumbs = figures.node_thumbnails(snap.feature_grids, snap.layer_grids, snap.ranges)
     res = thumbs[0][0].shape[0]
     assert sprite.shape[2] == 4 and sprite[..., 3].max() == 255 and sprite[..., 3].min() == 0
     column0 = sprite[:, :res, :3][sprite[:, :res, 3] == 255].reshape(-1, res, 3)
     assert any((column0[k:k + res] == thumbs[0][0]).all() for k in range(0, len(column0), res))
     assert int((sprite[..., 3] == 255).sum()) == sum(sizes) * res * res
+    # Every trace is hover-only: a live update swaps image sources and restyles nothing.
+    assert all(d.get("meta") == figures.HOVER_ONLY for d in fig["data"])
+
+
+def _colour_masks(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels that are mostly blue, and mostly orange, among the visible ones."""
+    rgb, a = img[..., :3].astype(int), img[..., 3]
+    seen = a > 40
+    blue = seen & (rgb[..., 2] > rgb[..., 0] + 60)
+    orange = seen & (rgb[..., 0] > rgb[..., 2] + 60)
+    return blue, orange
+
+
+def test_links_are_drawn_by_sign_width_and_place():
+    """Two inputs to one output, w = +1 from the top input and -0.25 from the bottom one: a
+    blue line falling from the top-left to the output, a thinner orange one rising to it."""
+    thumb = np.zeros((20, 20, 3), dtype=np.uint8)
+    fig = figures.network_diagram(["x1", "x2"], [np.array([[1.0], [-0.25]])],
+                                  [np.zeros(1)], [[thumb, thumb], [thumb]], [])
+    valid(fig)
+    links, sprite = fig["layout"]["images"]
+    assert links["x"] == pytest.approx(0.4) and links["sizex"] == pytest.approx(0.2)
+    assert links["layer"] == "below" and sprite["layer"] == "above"
+    img = png(links["source"])
+    blue, orange = _colour_masks(img)
+    assert blue.sum() > 2 * orange.sum() > 0  # width grows with |w|
+    assert img[..., 3].max() == figures.LINK_ALPHA  # drawn at 75 % opacity
+
+    def mean_row(mask, col):
+        return float(np.flatnonzero(mask[:, col]).mean())
+
+    # Rows grow downwards: the blue line falls from left to right, the orange one rises, and
+    # both meet at the output's height (the middle of the image), the stronger on top.
+    mid = img.shape[1] // 2
+    assert mean_row(blue, 0) < mean_row(blue, mid) < mean_row(blue, -1)
+    assert mean_row(orange, 0) > mean_row(orange, mid)
+    assert mean_row(blue, 0) < img.shape[0] / 2 < mean_row(orange, 0)
+    assert abs(mean_row(blue, -1) - img.shape[0] / 2) <= 4
+    assert not orange[:, -1].any()
+
+    # All weights positive: no orange anywhere.
+    fig = figures.network_diagram(["x1", "x2"], [np.array([[1.0], [0.25]])], [np.zeros(1)],
+                                  [[thumb, thumb], [thumb]], [])
+    assert _colour_masks(png(fig["layout"]["images"][0]["source"]))[1].sum() == 0
 
 
 def test_weight_heatmaps_show_the_weights_exactly(trained):
