@@ -28,7 +28,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@
 
 run: $(VENV)/.installed-run
-	$(BIN)/python -m streamlit run app.py --server.port 8501
+	$(BIN)/python -m streamlit run serve.py --server.port 8501
 
 test: $(VENV)/.installed-dev browser-deps
 	$(BIN)/ruff check .

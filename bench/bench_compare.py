@@ -1,6 +1,6 @@
 """The Compare page live, measured end to end in headless Chromium.
 
-Starts its own server (`streamlit run app.py` on 127.0.0.1, a free port, no file watcher),
+Starts its own server (`streamlit run serve.py` on 127.0.0.1, a free port, no file watcher),
 opens the Compare page with 2, 4 and 6 runs (activations varied on spiral, 8-8-8 tanh
 network, speed "max"), and prints for each: redraws/s of the map grid and of the loss chart as
 drawn in the browser, chart remounts, and epochs/s of every run. Then, with four runs
@@ -50,7 +50,7 @@ def free_port() -> int:
 def start_server(log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+    cmd = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true",
            "--server.fileWatcherType", "none"]
     with open(log, "w") as out:

@@ -1,7 +1,7 @@
 """Live training in the browser: redraw rate, training speed, slider latency, many users,
 memory and clean-up, measured end to end with a real Streamlit server and headless Chromium.
 
-The script starts its own server (`streamlit run app.py` on 127.0.0.1, a free port, file
+The script starts its own server (`streamlit run serve.py` on 127.0.0.1, a free port, file
 watcher off so that edits to the sources during a run cannot reload modules under the
 measurement) and drives Debian's Chromium through Playwright. It prints one line per figure
 with its goal, then a summary, and stops everything it started by PID.
@@ -106,8 +106,11 @@ SNAP_JS = """() => {
   }
   const loss = document.querySelector('.nnp-chart[data-key=loss]');
   const lossPoints = loss && loss._fullData ? loss._fullData.map((d) => d._length || 0) : [];
+  const live = Object.values(window.__nnpLive || {});
   return {t: performance.now(), heading: h ? h.textContent : '', visible, charts, lossPoints,
-          visibility: document.visibilityState, removed: window.__removed || []};
+          visibility: document.visibilityState, removed: window.__removed || [],
+          fetched: live.reduce((n, c) => n + (c.fetched || 0), 0),
+          interval: live.length ? live[0].interval : null};
 }"""
 
 
@@ -233,14 +236,15 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, log_path: Path):
+    def __init__(self, log_path: Path, script: str = "serve.py"):
+        self.script = script
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0) -> None:
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
+        cmd = [sys.executable, "-m", "streamlit", "run", self.script,
                "--server.address", "127.0.0.1", "--server.port", str(self.port),
                "--server.headless", "true", "--server.fileWatcherType", "none"]
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
@@ -455,6 +459,7 @@ def rates(a: dict, b: dict) -> dict:
     out = {k: (b["charts"][k]["updates"] - a["charts"][k]["updates"]) / dt for k in CHARTS}
     e0, e1 = epoch_of(a["heading"]), epoch_of(b["heading"])
     out["epochs"] = (e1 - e0) / dt if e0 is not None and e1 is not None else float("nan")
+    out["fetched"] = (b["fetched"] - a["fetched"]) / dt  # frames the page fetched itself
     out["seconds"] = dt
     return out
 
@@ -558,6 +563,7 @@ class Bench:
         self.mem_s = 600 if args.long else (30 if q else 120)
         self.users = [int(u) for u in (args.users or ("5" if q else "5,10")).split(",")]
         self.only = [g.strip() for g in args.only.split(",") if g.strip()]
+        self.script = args.script
         self.results: list[tuple[str, str, str, bool | None]] = []
         self.browsers: list[Browser] = []
         self.waiter = Waiter()
@@ -576,7 +582,8 @@ class Bench:
         line("engine epochs/s, default network (2-4-2-1, circle)", f"{self.ref_default:,.0f}")
         line("engine epochs/s, spiral 7 features 6x8", f"{self.ref_heavy:,.0f}")
 
-        self.server = server = Server(Path(tempfile.mkdtemp(prefix="bench-live-")) / "server.log")
+        self.server = server = Server(Path(tempfile.mkdtemp(prefix="bench-live-")) / "server.log",
+                                      self.script)
         server.start()
         print(f"server pid {server.pid} at {server.url} (log {server.log_path})")
         try:
@@ -637,8 +644,10 @@ class Bench:
         for k, name in (("map", "output map"), ("loss", "loss curve"),
                         ("net", "network diagram")):
             report(f"redraws/s {name}", f"{a[k]:.1f}", "goal >= 10", a[k] >= 10)
+        line("frames fetched/s by the page (serve.py's route)", f"{a['fetched']:.1f}",
+             f"interval the server asks for: {a['last']['interval']} s")
         line("script runs finished/s on the server (fragment + full)", f"{runs / span:.1f}",
-             "redraws sent; above: redraws drawn")
+             "with serve.py: ~0 (frames are fetched)")
         report("mounts during training (map, loss, net)",
                "/".join(str(a["mounts"][k]) for k in CHARTS), "goal 1 each",
                all(a["mounts"][k] == 1 for k in CHARTS))
@@ -756,7 +765,8 @@ class Bench:
         line("  share of the engine alone", f"{100 * h['epochs'] / self.ref_heavy:.0f} %")
         report("redraws/s heavy, map / loss / net", " / ".join(f"{h[k]:.1f}" for k in CHARTS),
                "goal >= 10", min(h[k] for k in CHARTS) >= 10)
-        line("script runs finished/s on the server", f"{runs / span:.1f}")
+        line("frames fetched/s / script runs finished/s", f"{h['fetched']:.1f} / "
+             f"{runs / span:.1f}")
         line("server CPU / Chromium CPU, heavy", f"{srv_cpu:.0f} % / {br_cpu:.0f} %")
         line("redraw intervals set by the server (s)",
              ", ".join(f"{x:g}" for x in intervals) or "unchanged",
@@ -804,8 +814,12 @@ class Bench:
                 full_runs, intervals, runs = ws.between(w0, w1)
                 line("redraws/s of the map, each user", " ".join(f"{x:.1f}" for x in maps))
                 sent = [p.ws_stats.between(w0, w1)[2] / (w1 - w0) for p in pages]
+                line("frames fetched/s, each user", " ".join(f"{r['fetched']:.1f}" for r in rs),
+                     "from serve.py's frame route")
+                line("frame interval the server asks for, each user (s)",
+                     " ".join(str(s["interval"]) for s in last))
                 line("script runs finished/s, each user (server sent)",
-                     " ".join(f"{x:.1f}" for x in sent), "main + internals panel")
+                     " ".join(f"{x:.1f}" for x in sent), "timer mode: main + internals")
                 report(f"{n_users} users: redraws/s per user, min / median",
                        f"{min(maps):.1f} / {median(maps):.1f}",
                        "goal >= 5" if n_users <= 5 else "goal: adapts, none below 0.5",
@@ -865,6 +879,9 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="short windows, to check it runs")
     ap.add_argument("--long", action="store_true", help="memory run of ten minutes")
     ap.add_argument("--users", default=None, help="user counts for (c), default 5,10")
+    ap.add_argument("--script", default="serve.py",
+                    help="what the server runs: serve.py (frames fetched by the page) or app.py "
+                         "(frames sent by fragments on a timer), for a comparison")
     ap.add_argument("--only", default="one,heavy,users",
                     help="which groups to run: one (a, b, d, e), heavy, users (c, e)")
     args = ap.parse_args()
@@ -873,7 +890,8 @@ def main() -> int:
         print("chromium is not on PATH (Debian package `chromium`)", file=sys.stderr)
         return 2
     t0 = time.monotonic()
-    print(f"bench_live: {'quick' if args.quick else 'full'} run, {os.cpu_count()} CPUs, "
+    print(f"bench_live: {'quick' if args.quick else 'full'} run of {args.script}, "
+          f"{os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f} at start", flush=True)
     bench = Bench(args)
     try:

@@ -20,9 +20,7 @@ with runner.lock:
 controls.data_controls(custom.task if custom is not None else None)
 controls.feature_controls()
 controls.network_controls(st.session_state["ui.task"])
-controls.training_controls()
-config = session.apply_settings(runner)
-state.sync_url(config)
+session.settings(runner)
 
 st.title("Playground")
 for warning in st.session_state.pop("url_warnings", []):

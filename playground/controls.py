@@ -166,8 +166,9 @@ def network_controls(task: str) -> None:
 
 
 def training_controls() -> None:
-    """Learning rate, optimizer and its hyperparameters, regularization, schedule, stops."""
-    sb, ss = st.sidebar, st.session_state
+    """Learning rate, optimizer and its hyperparameters, regularization, schedule, stops: in
+    the current container (the caller puts them in the sidebar, in a fragment of their own)."""
+    sb, ss = st, st.session_state
     sb.subheader("Training")
     if visible("lr"):
         lr = float(ss[key("lr")])

@@ -115,6 +115,125 @@ function catchUp(Plotly, el) {
   if (idx.length) restyleTraces(Plotly, el, fig, idx, [...attrs]);
 }
 
+// --- frames fetched by the page itself while training plays (live_frames.py) -----------
+// One channel per session (its route URL): the charts and the status line register on it;
+// one loop fetches a frame, draws every registered chart whose figure is in it, and asks again
+// after the interval the server sent (counted from the request, so drawing time is part of it).
+const CHANNELS = (window.__nnpLive = window.__nnpLive || {});
+
+function channel(live) {
+  let c = CHANNELS[live.url];
+  if (!c) {
+    c = CHANNELS[live.url] = { url: live.url, charts: {}, status: null, onEnded: null,
+                               playing: false, looping: false, polls: 0, fetched: 0 };
+  }
+  return c;
+}
+
+const INTERNALS = ["metric", "weights", "grads", "confusion"];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+const GONE = "gone";
+
+// One request for the channel's next frame: the frame, null (failed: try again), or GONE.
+async function request(c, internals) {
+  try {
+    const r = await fetch(new URL(c.url + (internals ? "?internals=1" : ""), document.baseURI),
+                          { cache: "no-store" });
+    if (r.status === 404) return GONE;  // the session has ended
+    return r.ok ? await r.json() : null;
+  } catch (e) {
+    return null;  // a dropped request
+  }
+}
+
+// Ask, draw, ask again: the next request leaves when this frame arrives (or when the interval
+// since the previous request has passed, if later), so the server builds it while the page
+// draws this one.
+async function loop(c) {
+  if (c.looping) return;
+  c.looping = true;
+  const live = () => Object.values(c.charts).filter((x) => x.el.isConnected);
+  const ask = () => request(c, live().some((x) => INTERNALS.includes(x.key)));
+  try {
+    let start = performance.now();
+    let pending = ask();
+    while (c.playing) {
+      const f = await pending;
+      const charts = live();
+      if (f === GONE || !charts.length || !c.playing) break;  // ended, or the page went away
+      const wait = (f ? 1000 * f.interval : 1000) - (performance.now() - start);
+      if (f && !f.playing) {
+        pending = null;
+      } else {
+        pending = sleep(wait).then(() => { start = performance.now(); return ask(); });
+      }
+      if (!f) continue;
+      c.fetched += 1;
+      c.interval = f.interval;
+      const drawn = [];
+      for (const x of charts) {
+        if (x.key in f.figs) drawn.push(x.draw(f.figs[x.key], f.seq, f.steps));
+      }
+      if (c.status) c.status(f.status, f.seq);
+      await Promise.all(drawn);
+      if (!f.playing) {  // training ended by itself: Streamlit redraws the buttons
+        c.playing = false;
+        if (c.onEnded) c.onEnded(f.seq);
+      }
+    }
+  } finally {
+    c.looping = false;
+  }
+}
+
+function follow(live) {
+  if (!live) return null;
+  const c = channel(live);
+  c.playing = live.playing;
+  if (c.playing) setTimeout(() => loop(c), 0);  // after every chart of this run registered
+  return c;
+}
+
+function loadPlotly(src) {
+  if (!window.__nnpPlotly) {
+    window.__nnpPlotly = new Promise((resolve, reject) => {
+      if (window.Plotly) return resolve(window.Plotly);
+      const tag = document.createElement("script");
+      tag.src = new URL(src, document.baseURI).href;
+      tag.onload = () => resolve(window.Plotly);
+      tag.onerror = () => reject(new Error("plotly.js did not load"));
+      document.head.appendChild(tag);
+    });
+  }
+  return window.__nnpPlotly;
+}
+
+// Draw `fig` on chart `el` unless a newer frame is already there. Resolves when drawn.
+function draw(Plotly, el, s, key, fig, seq, frame) {
+  if (seq && el.__nnpSeq && seq <= el.__nnpSeq) return Promise.resolve();
+  el.__nnpSeq = seq || 0;
+  const config = Object.assign(
+    { displaylogo: false, responsive: true,
+      toImageButtonOptions: { filename: key, scale: 2 } },
+    fig.config || {}
+  );
+  const next = describe(fig, config);
+  el.__nnpLatest = { fig, next };
+  const t0 = performance.now();
+  const done = Promise.resolve(apply(Plotly, el, fig, config, next)).then(() => {
+    s.updates += 1;
+    s.last = performance.now();
+    s.frame = frame;
+    el.dataset.frame = String(frame);
+  });
+  s.ms += performance.now() - t0;  // synchronous drawing time, summed
+  s[el.__nnpKind] += 1;
+  clearTimeout(el.__nnpLazyTimer);
+  if (el.__nnpLazy) el.__nnpLazyTimer = setTimeout(() => catchUp(Plotly, el), LAZY_DELAY);
+  return done;
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data || !data.figure) return;
@@ -130,36 +249,14 @@ export default function (component) {
     parentElement.appendChild(el);
     s.mounts += 1;
   }
-  if (!window.__nnpPlotly) {
-    window.__nnpPlotly = new Promise((resolve, reject) => {
-      if (window.Plotly) return resolve(window.Plotly);
-      const tag = document.createElement("script");
-      tag.src = new URL(data.plotly_src, document.baseURI).href;
-      tag.onload = () => resolve(window.Plotly);
-      tag.onerror = () => reject(new Error("plotly.js did not load"));
-      document.head.appendChild(tag);
-    });
-  }
-  window.__nnpPlotly.then((Plotly) => {
-    const fig = data.figure;
-    const config = Object.assign(
-      { displaylogo: false, responsive: true,
-        toImageButtonOptions: { filename: key, scale: 2 } },
-      fig.config || {}
-    );
-    const next = describe(fig, config);
-    el.__nnpLatest = { fig, next };
-    const t0 = performance.now();
-    Promise.resolve(apply(Plotly, el, fig, config, next)).then(() => {
-      s.updates += 1;
-      s.last = performance.now();
-      s.frame = data.frame;
-      el.dataset.frame = String(data.frame);
-    });
-    s.ms += performance.now() - t0;  // synchronous drawing time, summed
-    s[el.__nnpKind] += 1;
-    clearTimeout(el.__nnpLazyTimer);
-    if (el.__nnpLazy) el.__nnpLazyTimer = setTimeout(() => catchUp(Plotly, el), LAZY_DELAY);
+  loadPlotly(data.plotly_src).then((Plotly) => {
+    const c = data.live ? channel(data.live) : null;
+    if (c) {
+      c.charts[key] = { key, el,
+                        draw: (fig, seq, frame) => draw(Plotly, el, s, key, fig, seq, frame) };
+    }
+    draw(Plotly, el, s, key, data.figure, data.seq, data.frame);
+    follow(data.live);
     if (!el.__nnpClick) {
       el.__nnpClick = true;
       el.on("plotly_click", (ev) => {
@@ -181,14 +278,61 @@ CSS = ".nnp-chart { width: 100%; }"
 _component = st.components.v2.component("nnp_live_chart", js=JS, css=CSS, isolate_styles=False)
 
 
-def live_chart(figure: dict, key: str, frame: int = 0, on_click=None):
+def live_chart(figure: dict, key: str, frame: int = 0, on_click=None, seq: int = 0,
+               live: dict | None = None):
     """Draw `figure` (a plotly figure as a plain dict) in place under `key`.
 
-    Returns the component result; `result.click` holds the last click, if any."""
+    `seq` orders frames: a figure older than the one drawn is skipped. With `live`
+    ({"url", "playing"}: live_frames), the chart also draws the frames the page fetches from
+    that route while playing. Returns the component result; `result.click` holds the last
+    click, if any."""
     ensure_plotly_js()
     kwargs = {"on_click_change": on_click} if on_click else {}
-    return _component(key=key, data={"figure": figure, "key": key, "frame": frame,
-                                     "plotly_src": PLOTLY_URL}, **kwargs)
+    return _component(key=key, data={"figure": figure, "key": key, "frame": frame, "seq": seq,
+                                     "live": live, "plotly_src": PLOTLY_URL}, **kwargs)
+
+
+STATUS_JS = r"""
+// The status line ("Epoch 1,234 · ..."): drawn by Streamlit, and while playing from the
+// frames the charts fetch (live_chart's channel); the newest frame wins.
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let h = parentElement.querySelector("h4.nnp-status");
+  if (!h) {
+    h = document.createElement("h4");
+    h.className = "nnp-status";
+    parentElement.appendChild(h);
+  }
+  const show = (text, seq) => {
+    if (seq && h.__nnpSeq && seq <= h.__nnpSeq) return;
+    h.__nnpSeq = seq || 0;
+    h.textContent = text;
+  };
+  show(data.text, data.seq);
+  if (data.live) {
+    const channels = (window.__nnpLive = window.__nnpLive || {});
+    const c = channels[data.live.url] || (channels[data.live.url] = {
+      url: data.live.url, charts: {}, playing: false, looping: false, polls: 0, fetched: 0 });
+    c.status = show;
+    c.onEnded = (seq) => setTriggerValue("ended", seq);
+  }
+}
+"""
+
+STATUS_CSS = """
+h4.nnp-status { font-family: inherit; font-size: 1.25rem; font-weight: 600; line-height: 1.2;
+  margin: 0; padding: 0.5rem 0 0.25rem; color: inherit; }
+"""
+
+_status = st.components.v2.component("nnp_live_status", js=STATUS_JS, css=STATUS_CSS,
+                                     isolate_styles=False)
+
+
+def live_status(text: str, seq: int = 0, live: dict | None = None, on_ended=None):
+    """The status line as text in a heading, updated with the live charts' frames. With
+    `on_ended`, the page reruns when the fetched frames say training has ended."""
+    kwargs = {"on_ended_change": on_ended} if on_ended else {}
+    return _status(key="status", data={"text": text, "seq": seq, "live": live}, **kwargs)
 
 
 SAVE_JS = r"""
@@ -241,3 +385,55 @@ def save_charts_button(label: str = "Save all charts as one PNG",
                        filename: str = "playground.png") -> None:
     """A button that renders every live chart on the page into one PNG, laid out as shown."""
     _save(key="save_png", data={"label": label, "filename": filename})
+
+
+LINK_JS = r"""
+// The page's own address (which the app keeps equal to the settings) with a copy button; it
+// follows the address as settings change, whichever part of the page changed them.
+export default function (component) {
+  const { data, parentElement } = component;
+  if (parentElement.querySelector(".nnp-link")) return;
+  const box = document.createElement("div");
+  box.className = "nnp-link";
+  const code = document.createElement("code");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = data.label;
+  button.onclick = async () => {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      button.textContent = data.copied;
+    } catch (e) {  // no clipboard (not a secure origin): select the link for the user
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+    }
+    setTimeout(() => { button.textContent = data.label; }, 1500);
+  };
+  box.append(code, button);
+  parentElement.appendChild(box);
+  const timer = setInterval(() => {
+    if (!box.isConnected) return clearInterval(timer);
+    if (code.textContent !== location.href) code.textContent = location.href;
+  }, 500);
+  code.textContent = location.href;
+}
+"""
+
+LINK_CSS = """
+.nnp-link { display: flex; gap: 0.5rem; align-items: center; }
+.nnp-link code { flex: 1; overflow-wrap: anywhere; font-size: 0.8rem; padding: 0.5rem 0.75rem;
+  background: #f4f6f9; border-radius: 0.5rem; }
+.nnp-link button { font: inherit; padding: 0.35rem 0.8rem; border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); background: white; cursor: pointer; }
+.nnp-link button:hover { border-color: #f06b1e; color: #f06b1e; }
+"""
+
+_link = st.components.v2.component("nnp_share_link", js=LINK_JS, css=LINK_CSS,
+                                   isolate_styles=False)
+
+
+def share_link(label: str = "Copy link", copied: str = "Copied") -> None:
+    """The page's address, kept current in the browser, with a button that copies it."""
+    _link(key="share_link", data={"label": label, "copied": copied})

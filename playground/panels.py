@@ -1,16 +1,14 @@
 """The playground's panels: transport bar, live drawing (a fragment), and the detail tabs."""
 
-import time
-
 import streamlit as st
 
 from engine import ACTIVATIONS, CUSTOM, STOPPED, to_csv
 
-from . import session, views
+from . import live_frames, session, views
 from .controls import HELP
-from .live_chart import live_chart, save_charts_button
+from .live_chart import live_chart, live_status, save_charts_button, share_link
 from .runner import LOAD, SPEEDS, Runner
-from .state import UI_FLAGS, url_query, visible
+from .state import UI_FLAGS, visible
 
 
 def _noop() -> None:
@@ -26,6 +24,7 @@ def show_messages() -> None:
 def transport(r: Runner) -> None:
     """Play/Pause, Step (epoch), Step (batch), Reset, and the speed."""
     cols = st.columns([1.2, 1, 1, 1, 2.4], vertical_alignment="bottom")
+    st.session_state["live.shown_playing"] = r.playing  # the live panel compares (see there)
     if visible("play"):
         if r.playing:
             cols[0].button("Pause", on_click=r.pause, key="btn.pause", type="primary",
@@ -59,80 +58,89 @@ def view_options() -> views.ViewOptions:
                              presenter=ss.get("presenter", False))
 
 
-INTERNALS_EVERY = 4  # the internals panel redraws once per this many main redraws (per
-#                     session playing)
-RETUNE = 2.0  # seconds between checks of the redraw interval while playing
+RETUNE = 2.0  # seconds between checks of the redraw interval while playing (timer mode)
 
 
 def live(r: Runner) -> None:
-    """The live panels, redrawn by fragments while training runs (the thread trains): the main
-    one (status, diagram, map, loss) at the load monitor's interval, the internals (accuracy,
-    weights, gradients, confusion) less often, since every chart costs the browser time.
+    """The live panels: the main one (status, diagram, map, loss) and the internals (accuracy,
+    weights, gradients, confusion), which redraw less often, since every chart costs the
+    browser time.
 
-    Both sit in an outer fragment that reruns every RETUNE seconds while playing and
-    re-declares them with the interval the load now calls for: a fragment's `run_every` is only
-    read when it is declared, and this way changing it costs no whole-page rerun."""
+    Served by serve.py, the charts fetch their frames themselves while playing (live_frames);
+    Streamlit draws them only when something else changes. Otherwise (timer mode) they are
+    fragments that rerun at the load monitor's interval, inside an outer fragment that reruns
+    every RETUNE seconds while playing and re-declares them with the interval the load now
+    calls for: a fragment's `run_every` is only read when it is declared, and this way changing
+    it costs no whole-page rerun."""
+    ss = st.session_state
+    ch = live_frames.channel(r)
+    ch.view = view_options()
+    ch.internals = ss.get("ui.internals", True)
+    timers = r.playing and not live_frames.served()
 
-    @st.fragment(run_every=RETUNE if r.playing else None)
+    @st.fragment(run_every=RETUNE if timers else None)
     def live_panel() -> None:
-        ss = st.session_state
-        interval = LOAD.frame_interval(ss.get("live.interval")) if r.playing else None
+        interval = LOAD.frame_interval(ss.get("live.interval")) if timers else None
         ss["live.interval"] = interval
-        st.fragment(run_every=interval)(_main_panel)(r)
+        st.fragment(run_every=interval)(_main_panel)(r, ch)
         # Under load the slow panel slows down with the number of sessions playing, so that
         # the main charts keep their rate.
-        slow = interval * INTERNALS_EVERY * max(1, LOAD.n_playing) if interval else None
-        st.fragment(run_every=slow)(_internals_panel)(r)
+        slow = interval * live_frames.INTERNALS_EVERY * max(1, LOAD.n_playing) \
+            if interval else None
+        st.fragment(run_every=slow)(_internals_panel)(r, ch)
 
     live_panel()
 
 
-def _main_panel(r: Runner) -> None:
+def _live(ch: live_frames.Channel, playing: bool) -> dict | None:
+    """What a chart needs to fetch its own frames, when the route is served."""
+    return {"url": ch.url, "playing": playing} if live_frames.served() else None
+
+
+def _main_panel(r: Runner, ch: live_frames.Channel) -> None:
     """Status line, network diagram, output map and loss curve."""
-    t0 = time.thread_time()
-    opts = view_options()
-    with r.lock:
-        snap = views.snapshot(r.trainer, opts)
-        playing, eps, error, run_id = r.playing, r.epochs_per_s, r.error, r.run_id
-    figs = views.build_figures(snap, opts, run_id)
-    if error:
-        st.error(error)
+    f = live_frames.build(ch)
+    snap, figs, live = f.snap, f.figs, _live(ch, f.playing)
+    if r.error:
+        st.error(r.error)
     if snap.status == "diverged":
         st.error(f"Training diverged: {snap.reason}", icon="⚠️")
     elif snap.status == STOPPED:
         st.info(f"Stopped: {snap.reason}.")
-    st.markdown(f"#### {views.status_line(snap, eps if playing else 0.0)}")
+    live_status(f.status, f.seq, live, on_ended=_noop)
     left, right = st.columns([5, 6])
     with left:
-        node = live_chart(figs["net"], "net", frame=snap.steps, on_click=_noop)
+        node = live_chart(figs["net"], "net", frame=snap.steps, on_click=_noop, seq=f.seq,
+                          live=live)
     with right:
-        point = live_chart(figs["map"], "map", frame=snap.steps, on_click=_noop)
-    live_chart(figs["loss"], "loss", frame=snap.steps)
-    LOAD.record_frame(time.thread_time() - t0)
+        point = live_chart(figs["map"], "map", frame=snap.steps, on_click=_noop, seq=f.seq,
+                           live=live)
+    live_chart(figs["loss"], "loss", frame=snap.steps, seq=f.seq, live=live)
     _handle_clicks(node, point, snap)
-    if playing != r.playing:
+    if r.playing != st.session_state.get("live.shown_playing"):
         st.rerun()  # training stopped by itself: the buttons follow
 
 
-def _internals_panel(r: Runner) -> None:
+def _internals_panel(r: Runner, ch: live_frames.Channel) -> None:
     """Accuracy (or R²), weight heatmaps, gradient norms, confusion matrix."""
-    if not st.session_state.get("ui.internals", True):
+    if not ch.internals:
         return
     with r.lock:
         ins = views.internals(r.trainer)
-        run_id, steps = r.run_id, r.trainer.steps
+        run_id, steps, playing = r.run_id, r.trainer.steps, r.playing
     figs = views.internal_figures(ins, run_id)
+    live, seq = _live(ch, playing), ch.seq
     c1, c2 = st.columns(2)
     with c1:
-        live_chart(figs["metric"], "metric", frame=steps)
+        live_chart(figs["metric"], "metric", frame=steps, seq=seq, live=live)
     with c2:
-        live_chart(figs["weights"], "weights", frame=steps)
+        live_chart(figs["weights"], "weights", frame=steps, seq=seq, live=live)
     c1, c2 = st.columns(2)
     with c1:
-        live_chart(figs["grads"], "grads", frame=steps)
+        live_chart(figs["grads"], "grads", frame=steps, seq=seq, live=live)
     if "confusion" in figs:
         with c2:
-            live_chart(figs["confusion"], "confusion", frame=steps)
+            live_chart(figs["confusion"], "confusion", frame=steps, seq=seq, live=live)
 
 
 def _handle_clicks(node, point, snap: views.Snapshot) -> None:
@@ -179,7 +187,11 @@ def data_and_files(r: Runner) -> None:
     with r.lock:
         t = r.trainer
         task, n_classes = t.task, max(t.data.n_classes, 2)
-        config_json = t.config.to_json()
+
+    # Built when a button is pressed: settings may change in a fragment run after this one.
+    def config_json() -> str:
+        with r.lock:
+            return r.trainer.config.to_json()
 
     def model_bytes() -> bytes:  # built only when the button is pressed
         with r.lock:
@@ -243,9 +255,7 @@ def classroom() -> None:
     ss["hidden_controls"] = set(chosen)
     ss["presenter"] = st.toggle("Presenter view (large charts, sidebar closed)",
                                 value=ss.get("presenter", False), key="ui.presenter")
-    q = url_query(ss["good_config"])
-    link = "?" + "&".join(f"{k}={v}" for k, v in q.items())
     st.caption("Share this page's link: it carries every setting, the seed included, and the "
                "hidden controls, so it opens the same data, weights and run.")
-    st.code(link, language=None)
+    share_link()
     st.caption(f"Classroom flags in the link: {', '.join(UI_FLAGS)}.")

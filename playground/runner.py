@@ -95,6 +95,7 @@ class Runner:
         self._wake = threading.Event()
         self._closed = False
         self._thread: threading.Thread | None = None
+        self.live_channel = None  # live_frames.Channel: how the browser fetches frames
 
     # --- commands from the page ------------------------------------------------------------
     def play(self) -> None:
@@ -154,6 +155,10 @@ class Runner:
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2.0)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def alive(self) -> bool:

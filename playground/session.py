@@ -9,6 +9,7 @@ import streamlit as st
 
 from engine import CUSTOM, Config, Dataset, Trainer, load_csv
 
+from . import controls, state
 from .runner import Runner
 from .state import config_from_state, key, write_config
 
@@ -30,6 +31,36 @@ def runner() -> Runner:
 def message(kind: str, text: str) -> None:
     """Queue a message (kind: error, warning, info, success) for the next draw."""
     st.session_state.setdefault("messages", []).append((kind, text))
+
+
+def settings(r: Runner) -> None:
+    """The training controls, then every widget's settings applied to the runner and mirrored
+    in the URL.
+
+    The training controls (learning rate, optimizer, regularization, dropout, schedule, stops)
+    sit in a fragment of their own: every one of them is a live setting, so changing one reruns
+    only the fragment, and while training plays the charts show the effect with their next
+    frame instead of after a whole page run (which costs the browser a few hundred ms). Only a
+    message (a setting that could not be applied) needs the whole page."""
+
+    @st.fragment
+    def training() -> None:
+        controls.training_controls()
+        queued = len(st.session_state.get("messages", []))
+        state.sync_url(apply_settings(r))
+        if len(st.session_state.get("messages", [])) > queued and _fragment_run():
+            st.rerun(scope="app")  # the messages are shown in the main area
+
+    with st.sidebar:
+        training()
+
+
+def _fragment_run() -> bool:
+    """Whether the current script run reruns fragments only (not the whole page)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def apply_settings(r: Runner) -> Config:

@@ -5,6 +5,7 @@ address of a page of the running app). Chromium is Debian's ``chromium`` on PATH
 tests skip, or fail when ``CI=true``.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -74,29 +75,15 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-@pytest.fixture(scope="session")
-def app_url(chromium_path: str, artifacts: Path) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free local port; yield its base URL.
-
-    Depends on ``chromium_path`` so that no server starts when the browser tests skip.
-    """
+@contextlib.contextmanager
+def streamlit_server(script: str, log_path: Path) -> Iterator[str]:
+    """``streamlit run <script>`` on a free local port; yields its base URL, then stops it by
+    its PID."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-    ]
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--server.headless", "true"]
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    log_path = artifacts / "streamlit.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
@@ -113,6 +100,22 @@ def app_url(chromium_path: str, artifacts: Path) -> Iterator[str]:
         yield url
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium_path: str, artifacts: Path) -> Iterator[str]:
+    """Start the app as the README does (``streamlit run serve.py``); yield its base URL.
+
+    Depends on ``chromium_path`` so that no server starts when the browser tests skip.
+    """
+    with streamlit_server("serve.py", artifacts / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def fresh_server(chromium_path: str):
+    """``with fresh_server("app.py", log_path) as url:`` a server of the test's own."""
+    return streamlit_server
 
 
 @pytest.fixture(scope="session")

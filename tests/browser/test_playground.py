@@ -191,3 +191,112 @@ def test_live_updates_redraw_only_what_changed_and_keep_the_zoom(page, page_url,
         return !el.__nnpLazy && JSON.stringify(el.data[0].z) ===
             JSON.stringify(el.__nnpLatest.fig.data[0].z); }}""", timeout=5_000)
     assert_no_errors(page, problems)
+
+
+# --- how frames reach the page --------------------------------------------------------------
+WS_COUNT_JS = "() => window.__wsIn || 0"
+COUNT_WS = """(() => {  // messages the page receives from Streamlit (script runs send them)
+  window.__wsIn = 0;
+  const Orig = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new Orig(...args);
+    ws.addEventListener('message', () => { window.__wsIn += 1; });
+    return ws;
+  };
+  window.WebSocket.prototype = Orig.prototype;
+})();"""
+
+
+def live_channel(page) -> dict:
+    return page.evaluate("() => { const c = Object.values(window.__nnpLive || {})[0];"
+                         " return c ? {fetched: c.fetched, playing: c.playing} : null; }")
+
+
+def test_while_playing_frames_are_fetched_not_sent_by_script_runs(page, page_url, problems):
+    """Served by serve.py, the playing page fetches its frames from the frame route: the
+    charts and the epoch counter move with no Streamlit script run at all."""
+    page.add_init_script(COUNT_WS)
+    open_playground(page, page_url)
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause").wait_for()
+    page.wait_for_function("() => window.__nnp.map.updates >= 3")
+    page.wait_for_timeout(500)  # the Play click's own script run is over
+    ws0, live0, epoch0 = page.evaluate(WS_COUNT_JS), live_channel(page), status(page)[0]
+    maps0 = page.evaluate("window.__nnp.map.updates")
+    page.wait_for_timeout(2000)
+    ws1, live1, epoch1 = page.evaluate(WS_COUNT_JS), live_channel(page), status(page)[0]
+    maps1 = page.evaluate("window.__nnp.map.updates")
+
+    assert live1["playing"] and live1["fetched"] - live0["fetched"] >= 8  # >= 4 frames/s
+    assert maps1 - maps0 >= 8 and epoch1 > epoch0
+    assert ws1 - ws0 <= 2, "Streamlit script runs while playing"  # (e.g. a stray rerun)
+    requests = page.evaluate("performance.getEntriesByType('resource')"
+                             ".filter((e) => e.name.includes('/nnp/live/')).length")
+    assert requests >= 8
+    assert_no_errors(page, problems)
+
+
+def test_a_learning_rate_change_applies_without_a_page_run(page, page_url, problems):
+    """The training controls sit in a fragment: a change reruns only it, reaches the URL, and
+    the share link in the Classroom tab follows the address."""
+    open_playground(page, page_url)
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause").wait_for()
+    thumb = page.locator('[data-testid="stSlider"]', has_text="Learning rate").get_by_role(
+        "slider")
+    thumb.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('lr') === '0.1'")
+    page.get_by_role("tab", name="Classroom").click()
+    page.wait_for_function("() => { const c = document.querySelector('.nnp-link code');"
+                           " return c && c.textContent === location.href; }")
+    assert "lr=0.1" in page.locator(".nnp-link code").inner_text()
+    assert page.get_by_role("button", name="Pause").is_visible()  # still training
+    assert_no_errors(page, problems)
+
+
+def test_training_that_ends_by_itself_brings_back_play(page, page_url, problems):
+    """The fetched frames say when the epoch budget is reached; the page then reruns, so the
+    button reads Play again and the reason is shown."""
+    open_playground(page, page_url, "?max_epochs=600")
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause").wait_for()
+    page.get_by_role("button", name="Play").wait_for(timeout=60_000)
+    assert status(page)[0] == 600
+    assert page.locator('[data-testid="stAlert"]', has_text="Stopped").count() == 1
+    assert not live_channel(page)["playing"]
+    assert_no_errors(page, problems)
+
+
+def test_deep_link_first_after_a_start_and_the_timer_fallback(browser_context, artifacts,
+                                                              fresh_server):
+    """Two fresh servers. serve.py: a shared link as the very first request keeps the app's
+    navigation (Home, Train, Learn) and its settings. app.py (no frame route): the charts are
+    redrawn by fragments on a timer instead, and training still shows live."""
+    with fresh_server("serve.py", artifacts / "streamlit-deep-link.log") as url:
+        tab = browser_context.new_page()
+        try:
+            tab.goto(f"{url}/Playground?lr=0.1&dataset=xor")
+            tab.locator("h4", has_text="Epoch").first.wait_for(timeout=60_000)
+            nav = tab.locator('[data-testid="stSidebarNav"]')
+            nav.get_by_text("Learn", exact=True).wait_for()
+            assert nav.get_by_role("link", name="Home").is_visible()
+            assert nav.get_by_role("link", name="app").count() == 0
+            lr = tab.locator('[data-testid="stSlider"]', has_text="Learning rate")
+            assert lr.get_by_role("slider").get_attribute("aria-valuetext") == "0.1"
+        finally:
+            tab.close()
+    with fresh_server("app.py", artifacts / "streamlit-app-py.log") as url:
+        tab = browser_context.new_page()
+        try:
+            tab.goto(f"{url}/Playground")
+            tab.locator("h4", has_text="Epoch").first.wait_for(timeout=60_000)
+            tab.wait_for_function("() => window.__nnp && window.__nnp.map")
+            tab.get_by_role("button", name="Play").click()
+            tab.get_by_role("button", name="Pause").wait_for()
+            u0 = tab.evaluate("window.__nnp.map.updates")
+            wait_for_epoch(tab, 100)
+            tab.wait_for_function("(n) => window.__nnp.map.updates >= n + 5", arg=u0)
+            assert not tab.evaluate("Object.keys(window.__nnpLive || {}).length")  # no route
+        finally:
+            tab.close()
