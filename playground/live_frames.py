@@ -28,7 +28,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from . import views
-from .runner import LOAD, Runner
+from .runner import FETCH_OVERHEAD, LOAD, Runner
 
 PATH = "nnp/live"  # the route, relative to the app's root
 INTERNALS_EVERY = 4  # the internals charts come with one frame in this many (per session
@@ -149,4 +149,5 @@ def routes() -> list:
     from starlette.routing import Route
 
     _registry().served = True
+    LOAD.overhead = FETCH_OVERHEAD
     return [Route(f"/{PATH}/{{token}}", endpoint, methods=["GET"])]

@@ -20,6 +20,8 @@ TRAIN_SHARE_SHARED = 0.45  # the same when several sessions play: their redraws 
 DRAW_SHARE = 0.4  # fraction of one core all redraws together may use
 FRAME_OVERHEAD = 0.006  # server CPU seconds of a redraw outside the fragment's body (measured:
 #                         Streamlit's script-run bookkeeping, protobufs, the websocket write)
+FETCH_OVERHEAD = 0.001  # the same for a frame the page fetches (serve.py): the HTTP request and
+#                         the JSON (measured 0.6 ms over the frame's own 3.6 ms)
 FRAME_WINDOW = 64  # redraws whose median cost sets the interval
 HYSTERESIS = 0.8  # a faster interval is taken only when the wanted one is this far below it
 LOCK_SLICE = 0.004  # longest time the thread holds the lock at once (s)
@@ -37,6 +39,7 @@ class LoadMonitor:
         self._playing: weakref.WeakSet = weakref.WeakSet()
         self._lock = threading.Lock()
         self._costs: collections.deque = collections.deque([0.01], maxlen=FRAME_WINDOW)
+        self.overhead = FRAME_OVERHEAD  # FETCH_OVERHEAD when frames are fetched (live_frames)
 
     def set_playing(self, runner: "Runner", playing: bool) -> None:
         with self._lock:
@@ -48,11 +51,11 @@ class LoadMonitor:
 
     @property
     def frame_cost(self) -> float:
-        """Server CPU seconds of one redraw: the median of the last FRAME_WINDOW fragment
-        bodies (robust to the odd slow one) plus Streamlit's own share."""
+        """Server CPU seconds of one redraw: the median of the last FRAME_WINDOW frame builds
+        (robust to the odd slow one) plus the overhead of delivering one."""
         with self._lock:
             costs = sorted(self._costs)
-        return costs[len(costs) // 2] + FRAME_OVERHEAD
+        return costs[len(costs) // 2] + self.overhead
 
     def record_frame(self, cpu_seconds: float) -> None:
         """Record the CPU time (thread time, not wall time: under load the wall time counts

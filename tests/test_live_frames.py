@@ -10,7 +10,7 @@ import pytest
 
 from engine import Config
 from playground import live_frames, views
-from playground.runner import FRAME_LEVELS, LOAD, Runner
+from playground.runner import FETCH_OVERHEAD, FRAME_LEVELS, LOAD, Runner
 
 
 @pytest.fixture
@@ -116,12 +116,14 @@ def call_route(path: str, query: str = "") -> tuple[int, dict, dict]:
 
 def test_the_route_answers_with_json_and_404_for_an_ended_session(runner, monkeypatch):
     monkeypatch.setattr(live_frames._registry(), "served", False)
+    monkeypatch.setattr(LOAD, "overhead", LOAD.overhead)
     ch = live_frames.channel(runner)
     status, headers, body = call_route(f"/{ch.url}", "internals=1")
     assert status == 200 and headers["content-type"] == "application/json"
     assert headers["cache-control"] == "no-store"
     assert {"map", "net", "loss", "weights"} <= set(body["figs"])
     assert live_frames.served()  # mounting the routes is what turns fetching on
+    assert LOAD.overhead == FETCH_OVERHEAD  # and a frame costs the server less to deliver
     runner.close()
     status, _, body = call_route(f"/{ch.url}")
     assert status == 404 and "error" in body
