@@ -3,6 +3,7 @@ what a frame holds, its order, the internals' cadence, unknown and ended session
 HTTP answer of the route itself."""
 
 import asyncio
+import concurrent.futures
 import gc
 import json
 
@@ -107,7 +108,9 @@ def call_route(path: str, query: str = "") -> tuple[int, dict, dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(route.handle({**scope, **child}, receive, send))
+    # In a thread of its own: Playwright's tests may leave an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, route.handle({**scope, **child}, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
