@@ -16,9 +16,15 @@ with its goal, then a summary, and stops everything it started by PID.
 
 Engine-only epochs/s (no Streamlit, same process as the script) is measured in the same run as
 the ceiling the page's numbers are compared with. The machine is shared and noisy: rates are
-taken over whole windows, latencies are medians.
+taken over whole windows, latencies are medians. All five users' Chromium tabs run on the same
+two cores as the server, which is harder than a classroom, where each browser has its own
+machine.
+
+`--script app.py` measures the app without serve.py's frame route (frames sent by fragments on
+a timer), for a comparison with the default.
 
 Usage: python bench/bench_live.py [--quick] [--long] [--users 5,10] [--only one,heavy,users]
+                                  [--script serve.py|app.py]
 """
 
 import argparse

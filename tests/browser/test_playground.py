@@ -112,6 +112,7 @@ def test_play_trains_live_then_pause_stops(page, page_url, problems, artifacts):
 
     page.get_by_role("button", name="Pause").click()
     page.get_by_role("button", name="Play").wait_for()
+    page.wait_for_timeout(500)  # the rest of the Pause click's page run (its final frame) lands
     paused = status(page)
     updates_paused = page.evaluate(MAP_STATE_JS)["updates"]
     page.wait_for_timeout(1000)
