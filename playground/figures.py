@@ -26,6 +26,7 @@ HOVER_ONLY = "hover-only"
 LINK_ALPHA = 191  # links of the network diagram are drawn at 75 % opacity
 LINK_WIDTH = (0.6, 7.0)  # on-screen width of the weakest and the strongest link, px
 LINK_SHARPNESS = 1.25  # image pixels of the links per pixel on screen
+LINK_SUPERSAMPLE = 2  # links are drawn this many times larger, then reduced (anti-aliasing)
 
 
 def hexcolor(rgb) -> str:
@@ -315,8 +316,8 @@ def link_images(cols: list[list[float]], weights: list[np.ndarray], thumb: float
     """The links as images, one per gap between two columns of nodes: a link from node i of
     column c (at height cols[c][i]) to node j of column c + 1 is a line across the gap, blue
     for a positive weight and orange for a negative one, as wide as |weight| relative to the
-    largest. `screen` is the diagram's size on screen in pixels per unit. Drawn by PIL at 2x
-    and reduced (anti-aliased), strongest last (on top).
+    largest. `screen` is the diagram's size on screen in pixels per unit. Drawn by PIL at
+    LINK_SUPERSAMPLE times the size and reduced (anti-aliased), strongest last (on top).
 
     Images rather than line traces: a live update then only swaps image sources, which costs
     the browser about 1 ms, where restyling a few hundred lines cost 15-40 ms a frame."""
@@ -325,21 +326,20 @@ def link_images(cols: list[list[float]], weights: list[np.ndarray], thumb: float
     pad = hi / screen / 2
     y_top = max(max(ys) for ys in cols) + pad
     y_bottom = min(min(ys) for ys in cols) - pad
+    ss = LINK_SUPERSAMPLE
     px = LINK_SHARPNESS * screen  # image pixels per unit
-    ss = 2  # supersampling
     gap = 1.0 - thumb
     width, height = max(1, round(gap * px)), max(1, round((y_top - y_bottom) * px))
+    x1 = width * ss  # the drawing's right edge
     images = []
     for c, W in enumerate(weights):
-        img = Image.new("RGBA", (width * ss, height * ss), (0, 0, 0, 0))
+        img = Image.new("RGBA", (x1, height * ss), (0, 0, 0, 0))
         draw = ImageDraw.Draw(img)
-        a = np.abs(W).ravel()
-        ii, jj = np.divmod(np.argsort(a, kind="stable"), W.shape[1])
+        ii, jj = np.divmod(np.argsort(np.abs(W).ravel(), kind="stable"), W.shape[1])
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
             w = float(W[i, j])
             y0 = (y_top - cols[c][i]) * px * ss  # pixel rows at the gap's two edges
             y1 = (y_top - cols[c + 1][j]) * px * ss
-            x1 = width * ss
             slope = (y1 - y0) / x1
             rgb = BLUE if w >= 0 else ORANGE
             line_px = (lo + (hi - lo) * abs(w) / wmax) * LINK_SHARPNESS * ss

@@ -17,6 +17,16 @@ import streamlit as st
 
 from .static import PLOTLY_URL, ensure_plotly_js
 
+# The channel of a session's fetched frames (live_frames.py), shared by the charts and the
+# status line, whichever of them the page runs first.
+CHANNEL_JS = r"""
+function channel(url) {
+  const channels = (window.__nnpLive = window.__nnpLive || {});
+  return channels[url] || (channels[url] = { url, charts: {}, status: null, onEnded: null,
+                                              playing: false, looping: false, fetched: 0 });
+}
+"""
+
 JS = r"""
 // Per update, only what changed is redrawn:
 //  - only image sources changed (the map, the diagram's thumbnails): Plotly.relayout of
@@ -119,16 +129,7 @@ function catchUp(Plotly, el) {
 // One channel per session (its route URL): the charts and the status line register on it;
 // one loop fetches a frame, draws every registered chart whose figure is in it, and asks again
 // after the interval the server sent (counted from the request, so drawing time is part of it).
-const CHANNELS = (window.__nnpLive = window.__nnpLive || {});
-
-function channel(live) {
-  let c = CHANNELS[live.url];
-  if (!c) {
-    c = CHANNELS[live.url] = { url: live.url, charts: {}, status: null, onEnded: null,
-                               playing: false, looping: false, polls: 0, fetched: 0 };
-  }
-  return c;
-}
+""" + CHANNEL_JS + r"""
 
 const INTERNALS = ["metric", "weights", "grads", "confusion"];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -188,11 +189,10 @@ async function loop(c) {
 }
 
 function follow(live) {
-  if (!live) return null;
-  const c = channel(live);
+  if (!live) return;
+  const c = channel(live.url);
   c.playing = live.playing;
   if (c.playing) setTimeout(() => loop(c), 0);  // after every chart of this run registered
-  return c;
 }
 
 function loadPlotly(src) {
@@ -250,7 +250,7 @@ export default function (component) {
     s.mounts += 1;
   }
   loadPlotly(data.plotly_src).then((Plotly) => {
-    const c = data.live ? channel(data.live) : null;
+    const c = data.live ? channel(data.live.url) : null;
     if (c) {
       c.charts[key] = { key, el,
                         draw: (fig, seq, frame) => draw(Plotly, el, s, key, fig, seq, frame) };
@@ -292,7 +292,7 @@ def live_chart(figure: dict, key: str, frame: int = 0, on_click=None, seq: int =
                                      "live": live, "plotly_src": PLOTLY_URL}, **kwargs)
 
 
-STATUS_JS = r"""
+STATUS_JS = CHANNEL_JS + r"""
 // The status line ("Epoch 1,234 · ..."): drawn by Streamlit, and while playing from the
 // frames the charts fetch (live_chart's channel); the newest frame wins.
 export default function (component) {
@@ -310,9 +310,7 @@ export default function (component) {
   };
   show(data.text, data.seq);
   if (data.live) {
-    const channels = (window.__nnpLive = window.__nnpLive || {});
-    const c = channels[data.live.url] || (channels[data.live.url] = {
-      url: data.live.url, charts: {}, playing: false, looping: false, polls: 0, fetched: 0 });
+    const c = channel(data.live.url);
     c.status = show;
     c.onEnded = (seq) => setTriggerValue("ended", seq);
   }

@@ -89,9 +89,10 @@ class Frame:
 
 
 def build(ch: Channel, internals: bool = False) -> Frame:
-    """One frame of runner `r`: status line, diagram, map, loss (and with `internals`, the
-    accuracy, weights, gradients and confusion charts). Copies under the runner's lock, builds
-    the figures outside it; the build's CPU time feeds the load monitor."""
+    """One frame of the channel's runner: status line, diagram, map, loss (and with
+    `internals`, the accuracy, weights, gradients and confusion charts), numbered. Copies under
+    the runner's lock, builds the figures outside it; the build's CPU time feeds the load
+    monitor."""
     t0 = time.thread_time()
     r = ch.runner()
     if r is None:

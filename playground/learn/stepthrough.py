@@ -319,6 +319,15 @@ def _ys(n: int) -> list[float]:
     return [(n - 1) / 2 - i for i in range(n)]
 
 
+def _red(text: str) -> str:
+    return f"<span style='color:#d62728'>{text}</span>"
+
+
+def _label(stage: int, name: str, lines: list[tuple[int, str]]) -> str:
+    """A unit's label: its name, then each line known at `stage` (lines from their stage on)."""
+    return "<br>".join([name] + [text for since, text in lines if stage >= since])
+
+
 def diagram(t: Trace, stage: int, height: int = 420) -> dict:
     """The 2-h-1 network with the numbers known at `stage`: weights on the edges (gradients
     from the backward stages on, new values at the update), z and a in the hidden units, p and
@@ -349,29 +358,12 @@ def diagram(t: Trace, stage: int, height: int = 420) -> dict:
                       "font": {"size": 13}})
     labels = {("x", i): f"x{i + 1} = {t.x[i]:.2f}" for i in range(2)}
     for j in range(h):
-        lines = [f"h{j + 1}"]
-        if stage >= 1:
-            lines.append(f"z = {t.z1[j]:.3f}")
-        if stage >= 2:
-            lines.append(f"a = {t.a1[j]:.3f}")
-        if stage >= 8:
-            lines.append(f"<span style='color:#d62728'>δ = {t.dz1[j]:.4f}</span>")
-        labels[("h", j)] = "<br>".join(lines)
-        if stage >= 9:
-            g = t.engine[1][j]
-            labels[("h", j)] += f"<br><span style='color:#d62728'>∂L/∂b = {g:.4f}</span>"
-    lines = ["output"]
-    if stage >= 3:
-        lines.append(f"z = {t.z2:.3f}")
-    if stage >= 4:
-        lines.append(f"p = {t.p:.3f}")
-    if stage >= 5:
-        lines.append(f"L = {t.loss:.4f}")
-    if stage >= 6:
-        lines.append(f"<span style='color:#d62728'>δ = {t.dz2:.4f}</span>")
-    if update:
-        lines.append(f"L after = {t.new_loss:.4f}")
-    labels[("o", 0)] = "<br>".join(lines)
+        labels[("h", j)] = _label(stage, f"h{j + 1}", [
+            (1, f"z = {t.z1[j]:.3f}"), (2, f"a = {t.a1[j]:.3f}"),
+            (8, _red(f"δ = {t.dz1[j]:.4f}")), (9, _red(f"∂L/∂b = {t.engine[1][j]:.4f}"))])
+    labels[("o", 0)] = _label(stage, "output", [
+        (3, f"z = {t.z2:.3f}"), (4, f"p = {t.p:.3f}"), (5, f"L = {t.loss:.4f}"),
+        (6, _red(f"δ = {t.dz2:.4f}")), (10, f"L after = {t.new_loss:.4f}")])
     keys = list(pos)
     data.append({"type": "scatter", "mode": "markers+text",
                  "x": [pos[k][0] for k in keys], "y": [pos[k][1] for k in keys],
