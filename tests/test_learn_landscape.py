@@ -168,7 +168,11 @@ def test_sgd_rates_too_small_right_too_large(surfaces, name):
     assert right.stopped == small.stopped == ""
     assert right.losses[-1] < small.losses[-1] < start_loss
     if name == "network":  # the sigmoid saturates: SGD bounces out of the valley but stays
-        assert large.losses[-1] > 2 * right.losses[-1]
+        # Where a bouncing path ends is chaotic (its last digits differ between CPUs' tanh), so
+        # the bounce is read over the path's second half: it keeps leaving the valley.
+        second_half = large.losses[len(large.losses) // 2:]
+        assert large.stopped == ""
+        assert max(second_half) > 2 * right.losses[-1]
     else:
         assert large.stopped.startswith("left the plot at step ")
         assert large.steps < s.steps
