@@ -131,35 +131,6 @@ ACTIVATIONS: dict[str, Activation] = {
     ]
 }
 
-# Output activations: the last layer's non-linearity. Softmax is not element-wise.
-OUTPUTS: dict[str, str] = {
-    "sigmoid": "Sigmoid: one probability for binary classification (targets 0/1).",
-    "softmax": "Softmax: one probability per class for multi-class classification.",
-    "linear": "Linear: an unbounded value, for regression.",
-    "tanh": "Tanh: a value in (-1, 1), TensorFlow Playground's output (targets -1/+1).",
-}
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of (n, k) logits, shifted by the row maximum so it never overflows."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    e /= e.sum(axis=1, keepdims=True)
-    return e
-
-
-def output_forward(name: str, z: np.ndarray) -> np.ndarray:
-    """Apply the output activation `name` to logits z (n, k)."""
-    if name == "softmax":
-        return softmax(z)
-    return ACTIVATIONS[name].fn(z)
-
-
-def output_backward(name: str, z: np.ndarray, p: np.ndarray, grad_p: np.ndarray) -> np.ndarray:
-    """dL/dz from dL/dp for the output activation (the softmax Jacobian applied row-wise)."""
-    if name == "softmax":
-        return p * (grad_p - (grad_p * p).sum(axis=1, keepdims=True))
-    return grad_p * ACTIVATIONS[name].deriv(z, p)
-
 
 def get_activation(name: str) -> Activation:
     """Look an activation up by name; unknown names raise ValueError listing the valid ones."""

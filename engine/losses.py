@@ -72,17 +72,6 @@ LOSSES: dict[str, Loss] = {
     ]
 }
 
-# The loss each output activation gets when none is chosen.
-DEFAULT_LOSS = {"sigmoid": "bce", "softmax": "cross_entropy", "linear": "mse", "tanh": "half_mse"}
-
-# Pairs whose dL/dz simplifies to (p - y) times a constant: no Jacobian needed.
-FUSED_SCALE = {
-    ("sigmoid", "bce"): lambda n, k: 1.0 / n,
-    ("softmax", "cross_entropy"): lambda n, k: 1.0 / n,
-    ("linear", "mse"): lambda n, k: 2.0 / (n * k),
-    ("linear", "half_mse"): lambda n, k: 1.0 / n,
-}
-
 
 def get_loss(name: str, output: str) -> Loss:
     """The loss `name` after output activation `output`; ValueError if unknown or incompatible."""

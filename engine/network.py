@@ -5,10 +5,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .activations import ACTIVATIONS, OUTPUTS, get_activation, output_backward, softmax
+from .activations import get_activation
 from .initializers import INITIALIZERS
 from .layers import Dense
-from .losses import DEFAULT_LOSS, FUSED_SCALE, get_loss
+from .losses import get_loss
+from .outputs import get_output
 
 
 def _per_layer(value, n: int, what: str) -> list:
@@ -41,22 +42,20 @@ class Network:
         drops = [float(d) for d in _per_layer(dropout, n_hidden, "dropout rate")]
         if any(not 0.0 <= d < 1.0 for d in drops):
             raise ValueError(f"dropout rates must be in [0, 1): {drops}")
-        if output not in OUTPUTS:
-            raise ValueError(f"unknown output {output!r}; choose one of: {', '.join(OUTPUTS)}")
+        self.out = get_output(output)
         if output == "softmax" and sizes[-1] < 2:
             raise ValueError("a softmax output needs at least 2 outputs (one per class)")
         if init not in INITIALIZERS:
             raise ValueError(f"unknown initializer {init!r}; choose one of: "
                              f"{', '.join(INITIALIZERS)}")
         self.sizes, self.activations, self.output, self.init = sizes, acts, output, init
-        self.set_loss(loss or DEFAULT_LOSS[output])
+        self.set_loss(loss or self.out.default_loss)
         self.layers = [Dense(sizes[i], sizes[i + 1], acts[i], drops[i]) for i in range(n_hidden)]
         self.layers.append(Dense(sizes[-2], sizes[-1], "linear"))
         self.l1 = 0.0
         self.l2 = 0.0
         self._allocate()
-        # Element-wise output function; None for linear (identity) and softmax (row-wise).
-        self._out_fn = None if output in ("linear", "softmax") else ACTIVATIONS[output].fn
+        self._out_fn = self.out.fn  # None for the identity
         self.reset(seed)
 
     # --- parameters -------------------------------------------------------------------------
@@ -94,7 +93,7 @@ class Network:
 
     def set_loss(self, name: str) -> None:
         self.loss = get_loss(name, self.output)
-        self._fused = FUSED_SCALE.get((self.output, name))
+        self._fused = self.out.fused.get(name)
 
     @property
     def dropout(self) -> list[float]:
@@ -120,8 +119,6 @@ class Network:
         return a
 
     def _output(self, z: np.ndarray) -> np.ndarray:
-        if self.output == "softmax":
-            return softmax(z)
         return z if self._out_fn is None else self._out_fn(z)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
@@ -161,7 +158,7 @@ class Network:
             dz *= self._fused(len(Y), Y.shape[1])
         else:
             loss = loss or self.loss
-            dz = output_backward(self.output, z, p, loss.grad(p, Y))
+            dz = self.out.backward(z, p, loss.grad(p, Y))
         layers = self.layers
         for i in range(len(layers) - 1, 0, -1):
             dz = layers[i].backward(dz)

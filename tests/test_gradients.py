@@ -5,9 +5,13 @@ dropout with a fixed mask. Parametrized over the registries, so a new entry is c
 import numpy as np
 import pytest
 
-from engine.activations import ACTIVATIONS, OUTPUTS, output_forward
-from engine.losses import FUSED_SCALE, LOSSES
+from engine.activations import ACTIVATIONS
+from engine.losses import LOSSES
 from engine.network import Network
+from engine.outputs import OUTPUTS
+
+# (output, loss) pairs whose gradient through the output is fused into c (p - y).
+FUSED_SCALE = {(o.name, loss): scale for o in OUTPUTS.values() for loss, scale in o.fused.items()}
 
 H = 1e-6  # central-difference step
 RTOL = 1e-6
@@ -159,7 +163,7 @@ def test_outputs_other_than_softmax_are_activations():
     for name in OUTPUTS:
         assert name == "softmax" or name in ACTIVATIONS
     z = np.random.default_rng(0).normal(size=(5, 4)) * 30
-    p = output_forward("softmax", z)
+    p = OUTPUTS["softmax"].forward(z)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-15)
     np.testing.assert_allclose(p, np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), rtol=1e-12)
 

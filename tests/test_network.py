@@ -6,10 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from engine.activations import ACTIVATIONS, OUTPUTS
+from engine.activations import ACTIVATIONS
 from engine.initializers import INITIALIZERS
-from engine.losses import DEFAULT_LOSS, LOSSES
+from engine.losses import LOSSES
 from engine.network import Network
+from engine.outputs import OUTPUTS
 
 
 def data(n=20, d=3, seed=0):
@@ -87,9 +88,10 @@ def test_network_without_hidden_layers_is_a_linear_model():
 # --- losses -----------------------------------------------------------------------------------
 
 def test_default_loss_follows_the_output():
-    assert DEFAULT_LOSS == {"sigmoid": "bce", "softmax": "cross_entropy", "linear": "mse",
-                            "tanh": "half_mse"}
-    for output, loss in DEFAULT_LOSS.items():
+    defaults = {name: o.default_loss for name, o in OUTPUTS.items()}
+    assert defaults == {"sigmoid": "bce", "softmax": "cross_entropy", "linear": "mse",
+                        "tanh": "half_mse"}
+    for output, loss in defaults.items():
         assert Network([2, 3, 3], output=output).loss.name == loss
 
 
