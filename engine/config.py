@@ -1,226 +1,143 @@
-"""The frozen, validated description of a run; it round-trips through a dict, JSON and a URL."""
+"""The frozen, validated description of a 2-D run, declared once as a table of fields; it
+round-trips through a dict, JSON and a URL."""
 
-import json
-import math
-import numbers
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
-
-from .activations import ACTIVATIONS, OUTPUTS
-from .datasets import DATASETS, FEATURES
+from .activations import ACTIVATIONS
+from .datasets import (
+    DATASETS,
+    FEATURES,
+    MAX_CLASSES,
+    MAX_NOISE,
+    MAX_SAMPLES,
+    MAX_TRAIN_RATIO,
+    MIN_SAMPLES,
+    MIN_TRAIN_RATIO,
+)
+from .fields import Choice, Flag, Names, Number, PerLayer, Settings, Widths, settings
 from .initializers import INITIALIZERS
-from .losses import DEFAULT_LOSS, LOSSES
-from .optimizers import OPTIMIZERS
+from .losses import LOSSES
+from .optimizers import OPTIMIZERS, hyper_fields
+from .outputs import OUTPUTS, default_output, task_outputs
 from .schedules import SCHEDULES
 
 CUSTOM = "custom"  # dataset name for user data (CSV or clicked points), passed to the Trainer
-
-# Settings that apply to a running trainer without touching its weights; the rest rebuild it.
-LIVE_FIELDS = frozenset({
-    "optimizer", "lr", "momentum", "alpha", "beta1", "beta2", "eps", "weight_decay",
-    "batch_size", "l1", "l2", "dropout", "schedule", "lr_decay", "lr_period",
-    "early_stopping", "patience", "max_epochs", "target_loss", "eval_every",
-})
-
-# name -> (type, low, high), inclusive.
-_RANGES: dict[str, tuple[type, float, float]] = {
-    "n_samples": (int, 10, 20_000),
-    "noise": (float, 0.0, 0.5),
-    "train_ratio": (float, 0.1, 0.9),
-    "n_classes": (int, 2, 8),
-    "lr": (float, 1e-6, 100.0),
-    "momentum": (float, 0.0, 0.999),
-    "alpha": (float, 0.0, 0.9999),
-    "beta1": (float, 0.0, 0.999),
-    "beta2": (float, 0.0, 0.99999),
-    "eps": (float, 1e-12, 1e-3),
-    "weight_decay": (float, 0.0, 1.0),
-    "batch_size": (int, 1, 20_000),
-    "l1": (float, 0.0, 10.0),
-    "l2": (float, 0.0, 10.0),
-    "lr_decay": (float, 1e-3, 1.0),
-    "lr_period": (int, 1, 1_000_000),
-    "patience": (int, 1, 1_000_000),
-    "max_epochs": (int, 0, 100_000_000),
-    "target_loss": (float, 0.0, 1e6),
-    "eval_every": (int, 1, 1_000_000),
-    "seed": (int, 0, 2**32 - 1),
-}
 MAX_LAYERS, MAX_WIDTH = 32, 1024
-TASK_OUTPUTS = {
-    "binary": ("sigmoid", "tanh", "linear"),
-    "multiclass": ("softmax",),
-    "regression": ("linear", "tanh"),
-}
-DEFAULT_OUTPUT = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 
+# The values the pickers offer (any other value in range is accepted too).
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+SAMPLES = (50, 100, 200, 300, 500, 1000, 2000, 5000)
+BATCHES = (1, 2, 4, 5, 8, 10, 16, 20, 25, 30, 32, 50, 64, 100, 128, 256, 512, 1000)
 
-# Settings validated against each other: `lenient` applies those given together at once.
-_GROUPS = (("dataset", "output", "loss"), ("hidden", "activation", "dropout"))
-
-
-def _choice(name: str, value: Any, options) -> None:
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of: {', '.join(options)} (got {value!r})")
-
-
-def _is_number(value: Any) -> bool:
-    """A real number (Python's or NumPy's), not a bool."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _is_whole(value: Any) -> bool:
-    return _is_number(value) and (isinstance(value, numbers.Integral)
-                                  or float(value).is_integer())
-
-
-def _show(value: int | float) -> str:
-    """A number as short text that reads back exactly."""
-    text = f"{value:g}" if isinstance(value, float) else str(value)
-    return text if float(text) == value else repr(value)
-
-
-def _number(name: str, value: Any) -> float | int:
-    kind, low, high = _RANGES[name]
-    if not _is_number(value):
-        raise ValueError(f"{name} must be a number, not {value!r}")
-    if isinstance(value, numbers.Integral):
-        value = int(value)  # exact however large; float() of a huge int would overflow
-    elif not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, not {value!r}")
-    elif kind is int and not _is_whole(value):
-        raise ValueError(f"{name} must be a whole number, not {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {_show(low)} and {_show(high)}, "
-                         f"not {_show(value)}")
-    return int(value) if kind is int else float(value)
-
-
-@dataclass(frozen=True)
-class Config:
-    """Everything that defines a run. Invalid values raise ValueError with a readable message."""
-
+FIELDS = (
     # data
-    dataset: str = "circle"
-    n_samples: int = 500
-    noise: float = 0.0
-    train_ratio: float = 0.5
-    n_classes: int = 3
-    features: tuple[str, ...] = ("x1", "x2")
+    Choice("dataset", "circle", "Dataset",
+           "The points to learn from. The first six are TensorFlow Playground's; moons and blobs "
+           "come from scikit-learn.", options=(*DATASETS, CUSTOM),
+           labels={n: s.label for n, s in DATASETS.items()} | {CUSTOM: "Your points"}),
+    Number("n_samples", 500, "Samples", "How many points to generate, before the train/test "
+           "split.", low=MIN_SAMPLES, high=MAX_SAMPLES, integer=True, offered=SAMPLES),
+    Number("noise", 0.0, "Noise", "How messy the data is: labels flip near the boundary, "
+           "clusters widen, spirals blur.", low=0.0, high=MAX_NOISE, step=0.05),
+    Number("train_ratio", 0.5, "Training share", "Share of the points used for training; the "
+           "rest only measure how well the network generalizes.", low=MIN_TRAIN_RATIO,
+           high=MAX_TRAIN_RATIO, step=0.1),
+    Number("n_classes", 3, "Classes", "Number of classes in the multi-class datasets.", low=2,
+           high=MAX_CLASSES, integer=True, step=1),
+    Names("features", ("x1", "x2"), "Inputs", "What the first layer sees. x₁ and x₂ are the "
+          "coordinates; the others are made from them, and can make a hard problem easy.",
+          options=FEATURES, noun="input feature"),
     # network
-    hidden: tuple[int, ...] = (4, 2)
-    activation: str | tuple[str, ...] = "tanh"
-    output: str = "auto"
-    loss: str = "auto"
-    init: str = "xavier_uniform"
-    # training
-    optimizer: str = "sgd"
-    lr: float = 0.03
-    momentum: float = 0.9
-    alpha: float = 0.99
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float | None = None  # None: the optimizer's own default
-    weight_decay: float = 0.01
-    batch_size: int = 10
-    l1: float = 0.0
-    l2: float = 0.0
-    dropout: float | tuple[float, ...] = 0.0
-    schedule: str = "constant"
-    lr_decay: float = 0.5
-    lr_period: int = 100
-    early_stopping: bool = False
-    patience: int = 50
-    max_epochs: int = 0  # 0: no budget
-    target_loss: float = 0.0  # 0: none
-    eval_every: int = 1  # record history (and check stop conditions) every k epochs
-    seed: int = 0
+    Widths("hidden", (4, 2), "Hidden layers", "Hidden layers between the inputs and the output. "
+           "Zero makes a linear model (a straight boundary).", high=MAX_WIDTH,
+           max_len=MAX_LAYERS),
+    PerLayer("activation", "tanh", "Activation", "The function each hidden neuron applies to "
+             "its weighted sum. Without one, stacked layers are still a single straight "
+             "boundary.", item=Choice("activation", "tanh", options=ACTIVATIONS),
+             noun="activation"),
+    Choice("output", "auto", "Output", "The last layer's function. Auto picks sigmoid for two "
+           "classes, softmax for several, linear for regression.", options=("auto", *OUTPUTS),
+           labels={"auto": "Auto"}),
+    Choice("loss", "auto", "Loss", "What training minimizes. Auto picks cross-entropy for "
+           "classification and mean squared error for regression.", options=("auto", *LOSSES),
+           labels={"auto": "Auto"}),
+    Choice("init", "xavier_uniform", "Initial weights", "How the starting weights are drawn. "
+           "Zeros shows why random starts matter: all neurons of a layer stay identical.",
+           options=INITIALIZERS),
+    # training: every one of these applies live
+    Choice("optimizer", "sgd", "Optimizer", "The rule that turns gradients into weight changes. "
+           "Switching keeps the weights and starts the optimizer's memory afresh.",
+           live=True, options=OPTIMIZERS),
+    Number("lr", 0.03, "Learning rate", "How far each step moves the weights. Too small: slow. "
+           "Too large: the loss jumps around or blows up. Applies at once.", live=True,
+           low=1e-6, high=100.0, offered=LEARNING_RATES),
+    *hyper_fields(),
+    Number("batch_size", 10, "Batch size", "Points per gradient step. Small batches give noisy "
+           "but frequent steps; the full set gives one smooth step per epoch.", live=True, low=1,
+           high=20_000, integer=True, offered=BATCHES),
+    Number("l1", 0.0, "L1 rate", "Adds rate × Σ|w| to the loss: pushes weights to exactly zero. "
+           "Applies at once; biases are not penalized.", live=True, low=0.0, high=10.0,
+           offered=REG_RATES),
+    Number("l2", 0.0, "L2 rate", "Adds rate/2 × Σw² to the loss: keeps weights small. Applies "
+           "at once; biases are not penalized.", live=True, low=0.0, high=10.0,
+           offered=REG_RATES),
+    PerLayer("dropout", 0.0, "Dropout", "During training, each hidden neuron is switched off "
+             "with this probability, so no neuron can rely on another. Never applied when "
+             "drawing or testing.", live=True,
+             item=Number("dropout", 0.0, low=0.0, high=0.9, step=0.05), noun="dropout rate"),
+    Choice("schedule", "constant", "Learning-rate schedule", "How the learning rate changes "
+           "over the epochs.", live=True, options=SCHEDULES),
+    Number("lr_decay", 0.5, "Decay", "Factor the schedule multiplies the rate by (per period, "
+           "or at its end for cosine).", live=True, low=1e-3, high=1.0, step=0.05),
+    Number("lr_period", 100, "Period (epochs)", "Epochs over which the schedule applies one "
+           "decay.", live=True, low=1, high=1_000_000, integer=True, step=10),
+    Flag("early_stopping", False, "Early stopping", "Stop when the test loss has not improved "
+         "for a while, and go back to the best weights.", live=True),
+    Number("patience", 50, "Patience (epochs)", "Epochs without a better test loss before early "
+           "stopping acts.", live=True, low=1, high=1_000_000, integer=True, step=10),
+    Number("max_epochs", 0, "Epoch budget", "Stop after this many epochs (0: never).",
+           live=True, low=0, high=100_000_000, integer=True, step=100),
+    Number("target_loss", 0.0, "Target loss", "Stop once the training loss is at or below this "
+           "value (0: never).", live=True, low=0.0, high=1e6, step=0.01),
+    Number("eval_every", 1, "Record every", "Record the history (and check the stop conditions) "
+           "every this many epochs.", live=True, low=1, high=1_000_000, integer=True),
+    Number("seed", 0, "Seed", "Fixes the random data, starting weights and shuffling: the same "
+           "seed gives the same run.", low=0, high=2**32 - 1, integer=True, step=1),
+)
 
-    def __post_init__(self):
-        set_ = object.__setattr__
-        for name in _RANGES:
-            value = getattr(self, name)
-            if not (name == "eps" and value is None):
-                set_(self, name, _number(name, value))
-        _choice("dataset", self.dataset, [*DATASETS, CUSTOM])
-        feats = self.features
-        if not isinstance(feats, list | tuple) or not all(isinstance(f, str) for f in feats):
-            raise ValueError("features must be a list of feature names")
-        feats = tuple(feats)
-        if not feats:
-            raise ValueError("choose at least one input feature")
-        for f in feats:
-            _choice("each feature", f, FEATURES)
-        if len(set(feats)) != len(feats):
-            raise ValueError("each input feature may appear only once")
-        set_(self, "features", feats)
-        self._check_network()
-        _choice("output", self.output, ["auto", *OUTPUTS])
-        _choice("loss", self.loss, ["auto", *LOSSES])
+
+@settings(*FIELDS)
+class Config(Settings):
+    """Everything that defines a 2-D run. Invalid values raise ValueError with a readable
+    message. `Config.FIELDS` is the table above; `live_fields()` the settings that apply to a
+    running trainer without touching its weights."""
+
+    GROUPS = (("dataset", "output", "loss"), ("hidden", "activation", "dropout"))
+    WHAT = "config"
+
+    def _check(self) -> None:
         if self.loss != "auto" and self.output != "auto":
             if self.output not in LOSSES[self.loss].outputs:
                 raise ValueError(f"the {self.loss} loss cannot follow a {self.output} output")
         if self.dataset != CUSTOM:
             # Checks the output against the task, and the loss against the output 'auto' gives.
             self.resolve_output(DATASETS[self.dataset].task)
-        _choice("init", self.init, INITIALIZERS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("schedule", self.schedule, SCHEDULES)
-        if not isinstance(self.early_stopping, bool):
-            raise ValueError(f"early_stopping must be true or false, not {self.early_stopping!r}")
-
-    def _check_network(self):
-        set_ = object.__setattr__
-        hidden = self.hidden
-        if not isinstance(hidden, list | tuple):
-            raise ValueError("hidden must be a list of layer widths, e.g. [4, 2]")
-        if not all(_is_whole(h) for h in hidden):
-            raise ValueError(f"hidden must be a list of whole numbers, not {self.hidden!r}")
-        hidden = tuple(int(h) for h in hidden)
-        if len(hidden) > MAX_LAYERS or any(not 1 <= h <= MAX_WIDTH for h in hidden):
-            raise ValueError(f"at most {MAX_LAYERS} hidden layers of 1 to {MAX_WIDTH} neurons each"
-                             f" (got {list(hidden)})")
-        set_(self, "hidden", hidden)
-        act = self.activation
-        if not isinstance(act, list | tuple):
-            _choice("activation", act, ACTIVATIONS)
-        else:
-            act = tuple(act)
-            if len(act) != len(hidden):
-                raise ValueError(f"give one activation for all layers or one per hidden layer "
-                                 f"({len(hidden)}), not {len(act)}")
-            for a in act:
-                _choice("activation", a, ACTIVATIONS)
-            set_(self, "activation", act)
-        drop = self.dropout
-        per_layer = isinstance(drop, list | tuple)
-        rates = list(drop) if per_layer else [drop]
-        if per_layer and len(rates) != len(hidden):
-            raise ValueError(f"give one dropout rate for all layers or one per hidden layer "
-                             f"({len(hidden)}), not {len(rates)}")
-        for r in rates:
-            if not _is_number(r) or not 0.0 <= r <= 0.9:
-                raise ValueError(f"dropout must be between 0 and 0.9, not {r!r}")
-        set_(self, "dropout", tuple(float(r) for r in rates) if per_layer else float(drop))
 
     # --- derived ------------------------------------------------------------------------
     @property
     def activations(self) -> list[str]:
-        a = self.activation
-        return [a] * len(self.hidden) if isinstance(a, str) else list(a)
+        return FIELDS_BY_NAME["activation"].values(self.activation, len(self.hidden))
 
     @property
     def dropouts(self) -> list[float]:
-        d = self.dropout
-        return [d] * len(self.hidden) if isinstance(d, float) else list(d)
+        return FIELDS_BY_NAME["dropout"].values(self.dropout, len(self.hidden))
 
     def resolve_output(self, task: str) -> tuple[str, str]:
         """(output activation, loss) for `task`, filling in 'auto'."""
-        out = DEFAULT_OUTPUT[task] if self.output == "auto" else self.output
-        if out not in TASK_OUTPUTS[task]:
-            raise ValueError(f"a {task} problem needs a {' or '.join(TASK_OUTPUTS[task])} "
-                             f"output, not {out}")
-        loss = DEFAULT_LOSS[out] if self.loss == "auto" else self.loss
+        allowed = task_outputs(task)
+        out = default_output(task) if self.output == "auto" else self.output
+        if out not in allowed:
+            raise ValueError(f"a {task} problem needs a {' or '.join(allowed)} output, not {out}")
+        loss = OUTPUTS[out].default_loss if self.loss == "auto" else self.loss
         if out not in LOSSES[loss].outputs:
             raise ValueError(f"the {loss} loss cannot follow a {out} output")
         return out, loss
@@ -230,110 +147,6 @@ class Config:
         spec = OPTIMIZERS[self.optimizer]
         return {k: getattr(self, k) for k in spec.hyper if getattr(self, k) is not None}
 
-    # --- round trips ----------------------------------------------------------------------
-    def replace(self, **changes) -> "Config":
-        return replace(self, **changes)
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Config":
-        unknown = set(d) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        return cls(**d)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Config":
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"not a valid config file (JSON error: {e.msg} at line {e.lineno})")\
-                from None
-        if not isinstance(d, dict):
-            raise ValueError("not a valid config file: expected a JSON object of settings")
-        return cls.from_dict(d)
-
-    @classmethod
-    def lenient(cls, d: dict, base: "Config | None" = None) -> tuple["Config", list[str]]:
-        """Apply the valid settings of `d` on `base` (defaults); return the config and one warning
-        per setting that was unknown or invalid and so left at its previous value."""
-        config = base or cls()
-        names = [f.name for f in fields(cls)]
-        warnings = [f"unknown setting '{k}' was ignored" for k in d if k not in names]
-        known = sorted((k for k in d if k in names), key=names.index)
-        group_of = {k: g for g in _GROUPS for k in g}
-        done: set[str] = set()
-        for key in known:
-            if key in done:
-                continue
-            group = [k for k in known if k in group_of.get(key, (key,))]
-            done.update(group)
-            if len(group) > 1:  # e.g. a new dataset with the loss it needs
-                try:
-                    config = replace(config, **{k: d[k] for k in group})
-                    continue
-                except (ValueError, TypeError):
-                    pass
-            for k in group:
-                try:
-                    config = replace(config, **{k: d[k]})
-                except (ValueError, TypeError) as e:
-                    warnings.append(f"{k}: {e}; kept {getattr(config, k)!r}")
-        return config, warnings
-
-    def to_query(self) -> dict[str, str]:
-        """Every setting as URL query text: lists comma-separated, booleans true/false. A
-        per-layer list of one gets a trailing comma, to tell it from one value for all layers."""
-        out = {}
-        for k, v in self.to_dict().items():
-            if v is None:
-                continue
-            if isinstance(v, list):
-                one = len(v) == 1 and k in ("activation", "dropout")
-                v = ",".join(str(x) for x in v) + ("," if one else "")
-            elif isinstance(v, bool):
-                v = "true" if v else "false"
-            out[k] = str(v)
-        return out
-
-    @classmethod
-    def from_query(cls, query: dict[str, str], base: "Config | None" = None):
-        """Parse URL query text leniently: (config, warnings); bad values keep the defaults."""
-        parsed, warnings = {}, []
-        types = {f.name: f.type for f in fields(cls)}
-        for k, text in query.items():
-            if k not in types:
-                parsed[k] = text  # reported as unknown by lenient()
-                continue
-            try:
-                parsed[k] = _parse_query_value(k, str(text), cls())
-            except (ValueError, OverflowError):
-                warnings.append(f"{k}: could not read {str(text)[:40]!r}; kept the default")
-        config, more = cls.lenient(parsed, base)
-        return config, warnings + more
-
-
-def _parse_query_value(key: str, text: str, defaults: Config):
-    default = getattr(defaults, key)
-    parts = [p for p in text.split(",") if p != ""]
-    if key in ("features", "hidden"):
-        return tuple(int(p) for p in parts) if key == "hidden" else tuple(parts)
-    if key in ("activation", "dropout"):
-        conv = float if key == "dropout" else str
-        if text and "," not in text:
-            return conv(text)  # one value for all layers
-        return tuple(conv(p) for p in parts)
-    if isinstance(default, bool):
-        if text.lower() not in ("true", "false", "1", "0"):
-            raise ValueError(text)
-        return text.lower() in ("true", "1")
-    if key in _RANGES:
-        value = float(text)
-        return int(value) if _RANGES[key][0] is int and value == int(value) else value
-    return text
+FIELDS_BY_NAME = Config.FIELDS
+LIVE_FIELDS = Config.live_fields()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .fields import Number
+
 
 class Optimizer:
     """Base class: hyperparameters as attributes, buffers created on the first step."""
@@ -209,3 +211,21 @@ def make_optimizer(name: str, lr: float, **hyper: float) -> Optimizer:
             raise ValueError(f"{h.label} must be between {h.low:g} and {h.high:g}, not {v:g}")
     return spec.cls(lr, **values)
 
+
+
+def hyper_fields() -> list[Number]:
+    """One live settings field per hyperparameter name of any optimizer, in the order they
+    first appear. Where optimizers disagree on the default (Adagrad's epsilon), the field's
+    default is None: each optimizer's own."""
+    seen: dict[str, list[Hyper]] = {}
+    for spec in OPTIMIZERS.values():
+        for name, h in spec.hyper.items():
+            seen.setdefault(name, []).append(h)
+    out = []
+    for name, hs in seen.items():
+        shared = len({h.default for h in hs}) == 1
+        h = hs[0]
+        out.append(Number(name, h.default if shared else None, h.label, h.help, live=True,
+                          low=min(x.low for x in hs), high=max(x.high for x in hs),
+                          optional=not shared))
+    return out

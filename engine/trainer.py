@@ -13,11 +13,15 @@ from .config import CUSTOM, LIVE_FIELDS, Config
 from .datasets import Dataset, make_dataset, transform
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
+from .outputs import OUTPUTS
 from .schedules import lr_at
 
 READY, RUNNING, STOPPED, DIVERGED = "ready", "running", "stopped early", "diverged"
 FORMAT = "nn-playground-model-v1"
 DEAD_TOL = 1e-8  # a unit whose derivative stays below this on every training point is dead
+_clock = time.perf_counter
+# A run that diverges overflows on its way to inf; that is reported as a status, not as warnings.
+_QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 
 
 class History:
@@ -114,8 +118,8 @@ class Trainer:
         self._dropout_rng = np.random.default_rng([cfg.seed, 3])
         self.epoch = self.steps = 0
         self._apply_training_settings()
-        self.train_time = 0.0
-        self._pos, self._perm, self._t0 = self._n, None, 0.0
+        self.train_time = 0.0  # seconds spent in training steps (pauses and evaluation excluded)
+        self._pos, self._perm = self._n, None
         self.status, self.status_reason = READY, ""
         self._halt = False
         self._best = None  # (test loss, epoch, weights, optimizer state) for early stopping
@@ -128,8 +132,9 @@ class Trainer:
         self._save_good()
 
     def _net_targets(self, y: np.ndarray) -> np.ndarray:
-        if self.task == "binary" and self.output == "tanh":
-            return 2.0 * y - 1.0  # TensorFlow Playground's +-1 targets
+        lo, hi = OUTPUTS[self.output].binary_targets
+        if self.task == "binary" and (lo, hi) != (0.0, 1.0):
+            return lo + (hi - lo) * y  # e.g. TensorFlow Playground's +-1 targets for tanh
         return y
 
     def _apply_training_settings(self) -> None:
@@ -179,6 +184,7 @@ class Trainer:
     # --- training ----------------------------------------------------------------------------
     def step(self) -> None:
         """One mini-batch: forward, backward, optimizer update. An epoch ends after its last."""
+        t0 = _clock()
         if self._pos >= self._n and not self._start_epoch():
             return
         i = self._pos
@@ -187,6 +193,7 @@ class Trainer:
         self.optimizer.step(self._p, self._g)
         self.steps += 1
         self.status = RUNNING
+        self.train_time += _clock() - t0
         w = self._p[0]
         if not math.isfinite(w @ w):
             self._diverge(self.epoch + 1)
@@ -199,8 +206,9 @@ class Trainer:
         self._halt = False
         end = self.epoch + int(epochs)
         step = self.step
-        while self.epoch < end and not self._halt:
-            step()
+        with np.errstate(**_QUIET):
+            while self.epoch < end and not self._halt:
+                step()
         return self.status
 
     def _start_epoch(self) -> bool:
@@ -212,11 +220,9 @@ class Trainer:
         self._Xs, self._Ys = self.X_train[perm], self.Y_train[perm]
         self._pos = 0
         self.optimizer.lr = lr_at(cfg.schedule, cfg.lr, self.epoch, cfg.lr_decay, cfg.lr_period)
-        self._t0 = time.perf_counter()
         return True
 
     def _end_epoch(self) -> None:
-        self.train_time += time.perf_counter() - self._t0
         self.epoch += 1
         cfg = self.config
         if self.epoch % cfg.eval_every and not (cfg.max_epochs and self.epoch >= cfg.max_epochs):
@@ -243,6 +249,7 @@ class Trainer:
         elif self.epoch - best[1] >= self.config.patience:
             self.net.flat[...] = best[2]
             self.optimizer.load_state_dict(best[3])
+            self.history.last = self._row() | {"epoch": best[1]}  # what the weights now give
             self._stop(f"early stopping: the test loss has not improved for "
                        f"{self.config.patience:,} epochs; the weights of epoch {best[1]:,} "
                        f"(test loss {best[0]:.4g}) are restored")
@@ -299,7 +306,7 @@ class Trainer:
     def _classes(self, p: np.ndarray) -> np.ndarray:
         if self.task == "multiclass":
             return p.argmax(axis=1)
-        return (p[:, 0] > (0.0 if self.output == "tanh" else 0.5)).astype(np.int64)
+        return (p[:, 0] > OUTPUTS[self.output].threshold).astype(np.int64)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Network outputs (n, n_outputs) for raw 2-D points X (n, 2)."""
@@ -467,7 +474,6 @@ class Trainer:
         if "perm" in arrays:
             t._perm = arrays["perm"]
             t._Xs, t._Ys = t.X_train[t._perm], t.Y_train[t._perm]
-            t._t0 = time.perf_counter()
         t.history = History.from_dict(state["history"])
         return t
 

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from engine import ACTIVATIONS, DIVERGED, INITIALIZERS, OPTIMIZERS, Config, Trainer
-
-from .controls import LEARNING_RATES
+from engine.config import LEARNING_RATES
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in [
     Variable("optimizer", "Optimizer", list(OPTIMIZERS),
              lambda c, v: c.replace(optimizer=v), lambda v: OPTIMIZERS[v].label,
              defaults=("sgd", "momentum", "adam")),
-    Variable("lr", "Learning rate", LEARNING_RATES, lambda c, v: c.replace(lr=float(v)),
+    Variable("lr", "Learning rate", list(LEARNING_RATES), lambda c, v: c.replace(lr=float(v)),
              lambda v: f"lr {v:g}", float, (0.001, 0.03, 1.0), _num),
     Variable("init", "Initializer", list(INITIALIZERS), lambda c, v: c.replace(init=v),
              lambda v: INITIALIZERS[v].label, defaults=("zeros", "xavier_uniform")),

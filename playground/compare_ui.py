@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import ACTIVATIONS, CUSTOM, DATASETS, FEATURES, OPTIMIZERS, Config
+from engine.config import BATCHES, LEARNING_RATES, SAMPLES
 
 from . import compare_view
 from .compare import (
@@ -30,7 +31,7 @@ from .compare import (
     results_csv,
     results_row,
 )
-from .controls import BATCHES, HELP, LEARNING_RATES, SAMPLES
+from .controls import HELP
 from .live_chart import live_chart
 from .panels import RETUNE
 from .runner import LOAD, SPEEDS, GroupRunner

@@ -20,7 +20,8 @@ from engine import (
     make_dataset,
     transform,
 )
-from engine.config import TASK_OUTPUTS
+from engine.config import BATCHES, LEARNING_RATES, REG_RATES, SAMPLES
+from engine.outputs import task_outputs
 
 from . import figures
 from .state import MAX_LAYERS, MAX_WIDTH, key, visible
@@ -28,10 +29,6 @@ from .state import MAX_LAYERS, MAX_WIDTH, key, visible
 HELP = tomllib.loads((Path(__file__).resolve().parent.parent / "assets" / "help.toml")
                      .read_text(encoding="utf-8"))
 TASKS = {"binary": "Two classes", "multiclass": "Several classes", "regression": "Regression"}
-LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-REG_RATES = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-SAMPLES = [50, 100, 200, 300, 500, 1000, 2000, 5000]
-BATCHES = [1, 2, 4, 5, 8, 10, 16, 20, 25, 30, 32, 50, 64, 100, 128, 256, 512, 1000]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -84,7 +81,7 @@ def data_controls(custom_task: str | None) -> None:
                  format_func=lambda n: "Your points" if n == CUSTOM else DATASETS[n].label)
     generated = ss[key("dataset")] != CUSTOM
     if visible("n_samples") and generated:
-        sb.select_slider("Samples", SAMPLES + sorted({int(ss[key("n_samples")])} - set(SAMPLES)),
+        sb.select_slider("Samples", [*SAMPLES, *sorted({int(ss[key("n_samples")])} - set(SAMPLES))],
                          key=key("n_samples"), help=HELP["n_samples"])
     if visible("noise") and generated:
         sb.slider("Noise", 0.0, 0.5, step=0.05, key=key("noise"), help=HELP["noise"])
@@ -144,7 +141,7 @@ def network_controls(task: str) -> None:
             sb.selectbox("Activation", acts, key="net.act", help=HELP["activation"],
                          format_func=lambda a: ACTIVATIONS[a].label)
     if visible("output"):
-        outs = ["auto", *TASK_OUTPUTS[task]]
+        outs = ["auto", *task_outputs(task)]
         if ss[key("output")] not in outs:
             ss[key("output")] = "auto"
         out = ss[key("output")]

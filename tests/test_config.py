@@ -11,15 +11,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import Trainer
-from engine.activations import ACTIVATIONS, OUTPUTS
-from engine.config import _RANGES, CUSTOM, LIVE_FIELDS, Config
+from engine.activations import ACTIVATIONS
+from engine.config import CUSTOM, LIVE_FIELDS, Config
 from engine.datasets import DATASETS, FEATURES
+from engine.fields import Number
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
+from engine.outputs import OUTPUTS
 from engine.schedules import SCHEDULES
 
 FIELDS = [f.name for f in fields(Config)]
+# name -> (type, low, high), inclusive: every numeric setting of the table.
+RANGES = {n: (int if f.integer else float, f.low, f.high)
+          for n, f in Config.FIELDS.items() if isinstance(f, Number)}
 BETWEEN = re.compile(r"^(\w+) must be between (\S+) and (\S+), not (\S+)$")
 
 
@@ -37,14 +42,14 @@ def test_defaults():
 # --- validation -------------------------------------------------------------------------------
 
 def out_of_range(name):
-    kind, low, high = _RANGES[name]
+    kind, low, high = RANGES[name]
     below = low - 1 if kind is int else (low / 2 if low > 0 else low - 0.5)
     return [below, high * 2 + 1]
 
 
-@pytest.mark.parametrize("name", list(_RANGES))
+@pytest.mark.parametrize("name", list(RANGES))
 def test_every_range_is_enforced_with_exact_bounds_in_the_message(name):
-    kind, low, high = _RANGES[name]
+    kind, low, high = RANGES[name]
     for bad in out_of_range(name):
         bad = kind(bad)
         with pytest.raises(ValueError) as e:
@@ -59,7 +64,7 @@ def test_every_range_is_enforced_with_exact_bounds_in_the_message(name):
         assert type(getattr(Config(**{name: kind(ok)}), name)) is kind
 
 
-@pytest.mark.parametrize("name", list(_RANGES))
+@pytest.mark.parametrize("name", list(RANGES))
 def test_numbers_must_be_finite_real_numbers(name):
     for bad in ("0.1", None, True, [1], {}):
         if name == "eps" and bad is None:
@@ -73,9 +78,9 @@ def test_numbers_must_be_finite_real_numbers(name):
         Config(**{name: 10**400})  # too large for a float
 
 
-@pytest.mark.parametrize("name", [n for n, r in _RANGES.items() if r[0] is int])
+@pytest.mark.parametrize("name", [n for n, r in RANGES.items() if r[0] is int])
 def test_whole_numbers(name):
-    kind, low, high = _RANGES[name]
+    kind, low, high = RANGES[name]
     with pytest.raises(ValueError, match=f"^{name} must be a whole number, not {low + 0.5}"):
         Config(**{name: low + 0.5})
     c = Config(**{name: float(low)})

@@ -4,6 +4,7 @@ schedules, stop conditions, history thinning, inspection, and random configs (hy
 import io
 import math
 import signal
+import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import fields
@@ -34,8 +35,8 @@ from engine import (
     grid_points,
     make_dataset,
 )
-from engine.config import TASK_OUTPUTS
 from engine.losses import LOSSES
+from engine.outputs import task_outputs
 from engine.trainer import FORMAT
 
 FIELDS = [f.name for f in fields(Config)]
@@ -176,7 +177,7 @@ def test_divergence_keeps_the_last_good_epoch_and_training_can_go_on(optimizer, 
     flats = epochs_with_weights(t, 5)
     good_loss = t.history.last["train_loss"]
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("error", RuntimeWarning)  # overflow on the way is no warning
         assert t.apply(config.replace(lr=high)) is False
         steps, rows, opts = {}, {}, {}
         for _ in range(20):
@@ -207,7 +208,7 @@ def test_divergence_keeps_the_last_good_epoch_and_training_can_go_on(optimizer, 
 
 def test_divergence_in_the_first_epoch_restores_the_initial_weights():
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("error", RuntimeWarning)  # overflow on the way is no warning
         t = Trainer(Config(dataset="plane", activation="relu", hidden=(8, 8), lr=10))
         start = t.net.flat.copy()
         assert t.run(3) == DIVERGED
@@ -588,6 +589,20 @@ def test_early_stopping_restores_the_best_weights():
     assert t.epoch - best == EARLY.patience
     assert t.net.flat.tobytes() == flats[best].tobytes()
     assert all(loss > losses[best] for loss in losses[best + 1:])
+    # The latest row describes the restored weights: the best epoch's, not the last one trained.
+    last = t.history.last
+    assert last["epoch"] == best and last["test_loss"] == losses[best]
+    assert last["train_loss"] == t.history["train_loss"][best]
+
+
+def test_train_time_counts_training_steps_only():
+    t = Trainer(Config(n_samples=400, batch_size=10))  # 20 steps an epoch
+    for _ in range(5):
+        t.step()
+    time.sleep(0.3)  # a pause in the middle of the epoch
+    while t.epoch < 1:
+        t.step()
+    assert 0 < t.history.last["time"] == t.train_time < 0.2
 
 
 def test_turning_early_stopping_on_live_starts_counting_then():
@@ -772,7 +787,7 @@ def configs(draw):
     hidden = draw(st.lists(st.integers(1, 8), max_size=3))
     n = len(hidden)
     acts = list(ACTIVATIONS)
-    output = draw(st.sampled_from(["auto", *TASK_OUTPUTS[task]]))
+    output = draw(st.sampled_from(["auto", *task_outputs(task)]))
     resolved = Config(dataset=dataset, output=output).resolve_output(task)[0]
     loss = draw(st.sampled_from(["auto", *[k for k, v in LOSSES.items() if resolved in v.outputs]]))
     return Config(
