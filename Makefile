@@ -8,11 +8,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-# Tiny matrices: one BLAS thread is fastest and leaves the other cores to the server.
-export OPENBLAS_NUM_THREADS := 1
-export OMP_NUM_THREADS := 1
-export MKL_NUM_THREADS := 1
-
 .PHONY: run test bench clean browser-deps
 
 $(BIN)/python:

@@ -1,11 +1,9 @@
 """Entry point of the Neural Network Playground: the navigation and the home page. The other
 pages are the scripts in pages/, grouped by their number: 1-2 train networks, 3 and up teach."""
 
-import os
+import runtime  # noqa: F401 - first, before NumPy: one BLAS thread
 
-# Tiny matrices: one BLAS thread. Must be set before NumPy is first imported.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+# isort: split
 
 import ast  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -12,10 +12,16 @@ The same app as `app.py`, plus two things a plain `streamlit run app.py` lacks:
   app.py always calls `st.navigation`, so the question is settled here, before any run.
 """
 
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
+import runtime  # noqa: F401 - first, before NumPy: one BLAS thread
 
-from playground.live_frames import routes
+# isort: split
 
+import streamlit as st  # noqa: E402
+from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
+
+from engine import keep_freed_memory  # noqa: E402
+from playground.live_frames import routes  # noqa: E402
+
+keep_freed_memory()  # a long-running server keeps freed memory (engine/_memory.py)
 PagesManager.uses_pages_directory = False  # app.py navigates with st.navigation (see above)
 app = st.App("app.py", routes=routes())

@@ -27,11 +27,11 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import runtime  # noqa: E402, F401 - before NumPy: one BLAS thread
+
+# isort: split
 
 from engine import Config  # noqa: E402
 from playground.compare import Comparison  # noqa: E402

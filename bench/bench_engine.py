@@ -6,21 +6,23 @@ time to predict a 100x100 grid. Trials are interleaved and medians reported, bec
 machine is shared and noisy. Usage: python bench/bench_engine.py [--quick]
 """
 
-import os
+import sys
+from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import runtime  # noqa: E402, F401 - before NumPy: one BLAS thread
+
+# isort: split
 
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from engine import Config, Trainer  # noqa: E402
+from engine import Config, Trainer, keep_freed_memory  # noqa: E402
+
+keep_freed_memory()  # as the server does (engine/_memory.py)
 
 # name: (hidden, activation, batch, training points)
 CASES = {

@@ -1,7 +1,10 @@
-"""A NumPy training engine for small dense networks, with a step-by-step training API."""
+"""A NumPy training engine for small networks, with a step-by-step training API.
+
+Importing it changes nothing in the process; a server calls `keep_freed_memory()` once (see
+engine/_memory.py)."""
 
 from ._memory import keep_freed_memory
-from .activations import ACTIVATIONS, OUTPUTS
+from .activations import ACTIVATIONS
 from .config import CUSTOM, LIVE_FIELDS, Config
 from .datasets import (
     DATASETS,
@@ -13,18 +16,18 @@ from .datasets import (
     to_csv,
     transform,
 )
+from .fields import Settings
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
+from .outputs import OUTPUTS
 from .schedules import SCHEDULES
 from .trainer import DIVERGED, READY, RUNNING, STOPPED, History, Trainer, grid_points
-
-keep_freed_memory()
 
 __all__ = [
     "ACTIVATIONS", "CUSTOM", "Config", "DATASETS", "DIVERGED", "Dataset", "FEATURES", "History",
     "INITIALIZERS", "LIVE_FIELDS", "LOSSES", "Network", "OPTIMIZERS", "OUTPUTS", "READY",
-    "RUNNING", "SCHEDULES", "STOPPED", "Trainer", "from_points", "grid_points", "load_csv",
-    "make_dataset", "make_optimizer", "to_csv", "transform",
+    "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer", "from_points", "grid_points",
+    "keep_freed_memory", "load_csv", "make_dataset", "make_optimizer", "to_csv", "transform",
 ]

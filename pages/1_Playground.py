@@ -1,12 +1,8 @@
 """Playground: build a network, press Play, watch it learn."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from playground import controls, panels, session, state  # noqa: E402
+from playground import controls, panels, session, state
 
 state.init()
 st.set_page_config(page_title="Playground · Neural Network Playground", page_icon="🧠",

@@ -1,12 +1,8 @@
 """Compare: runs that differ in one setting, side by side, from identical starting weights."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from playground import compare_ui as ui  # noqa: E402
+from playground import compare_ui as ui
 
 st.set_page_config(page_title="Compare · Neural Network Playground", page_icon="🧠",
                    layout="wide")

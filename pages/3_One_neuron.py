@@ -1,13 +1,9 @@
 """Learn: one neuron, its weighted sum, its output over the plane, and gradient descent."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from engine import ACTIVATIONS, OPTIMIZERS  # noqa: E402
-from playground.learn import common, neuron  # noqa: E402
+from engine import ACTIVATIONS, OPTIMIZERS
+from playground.learn import common, neuron
 
 presenter = common.setup("One neuron")
 common.defaults(neuron.DEFAULTS)

@@ -1,14 +1,10 @@
 """Learn: every activation in the engine, its derivative, range, saturated and dead regions, and
 why a network needs one at all."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from engine import ACTIVATIONS  # noqa: E402
-from playground.learn import common, nonlinearity  # noqa: E402
+from engine import ACTIVATIONS
+from playground.learn import common, nonlinearity
 
 presenter = common.setup("Activation functions")
 common.defaults({"act.name": "tanh", "act.seed": 0})

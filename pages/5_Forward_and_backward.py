@@ -1,14 +1,10 @@
 """Learn: one forward and backward pass through a tiny network, one stage at a time."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from engine import ACTIVATIONS, LOSSES  # noqa: E402
-from playground.learn import common  # noqa: E402
-from playground.learn import stepthrough as sth  # noqa: E402
+from engine import ACTIVATIONS, LOSSES
+from playground.learn import common
+from playground.learn import stepthrough as sth
 
 presenter = common.setup("Forward and backward")
 common.defaults(sth.DEFAULTS)

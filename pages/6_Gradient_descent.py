@@ -1,14 +1,10 @@
 """Learn: gradient descent on a landscape. Every optimizer of the engine from one start."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from engine import OPTIMIZERS  # noqa: E402
-from playground.learn import common  # noqa: E402
-from playground.learn import landscape as L  # noqa: E402
+from engine import OPTIMIZERS
+from playground.learn import common
+from playground.learn import landscape as L
 
 presenter = common.setup("Gradient descent on a landscape")
 state = st.session_state

@@ -1,12 +1,8 @@
 """Learn: mean squared error against cross-entropy after a sigmoid output."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from playground.learn import common, loss_view  # noqa: E402
+from playground.learn import common, loss_view
 
 presenter = common.setup("Loss functions")
 common.defaults({"loss.p": 0.2})

@@ -1,13 +1,9 @@
 """Learn: the overfitting lab. A big network on a few noisy points, and what each remedy does."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from playground.learn import common  # noqa: E402
-from playground.learn import overfitting as O  # noqa: E402
+from playground.learn import common
+from playground.learn import overfitting as O
 
 presenter = common.setup("Overfitting lab")
 height = common.chart_height(presenter)

@@ -1,14 +1,10 @@
 """Learn: what hidden layers see. Every neuron's map, and the input plane as a layer sees it."""
 
-import os
+import streamlit as st
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import streamlit as st  # noqa: E402
-
-from engine import ACTIVATIONS, DATASETS  # noqa: E402
-from playground.learn import common  # noqa: E402
-from playground.learn import hidden as H  # noqa: E402
+from engine import ACTIVATIONS, DATASETS
+from playground.learn import common
+from playground.learn import hidden as H
 
 presenter = common.setup("What hidden layers see")
 height = common.chart_height(presenter)
