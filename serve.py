@@ -3,7 +3,7 @@
 The same app as `app.py`, plus two things a plain `streamlit run app.py` lacks:
 
 - the route through which the live charts fetch their frames while training plays
-  (playground/live_frames.py), which spares the browser and the server a Streamlit script run
+  (ui/live/frames.py), which spares the browser and the server a Streamlit script run
   per redraw (without it the charts redraw from fragments on a timer);
 - a shared link to a page works as the first request after a start. Streamlit decides once per
   process, at its first script run, whether the app uses the old `pages/` folder navigation;
@@ -20,7 +20,7 @@ import streamlit as st  # noqa: E402
 from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 
 from engine import keep_freed_memory  # noqa: E402
-from playground.live_frames import routes  # noqa: E402
+from ui.live.frames import routes  # noqa: E402
 
 keep_freed_memory()  # a long-running server keeps freed memory (engine/_memory.py)
 PagesManager.uses_pages_directory = False  # app.py navigates with st.navigation (see above)

@@ -34,7 +34,7 @@ import runtime  # noqa: E402, F401 - before NumPy: one BLAS thread
 # isort: split
 
 from engine import Config  # noqa: E402
-from playground.compare import Comparison  # noqa: E402
+from ui.compare.model import Comparison  # noqa: E402
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "elu", "silu")
 BASE = Config(dataset="spiral", hidden=(8, 8, 8), optimizer="adam", lr=0.01)

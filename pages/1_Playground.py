@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground import controls, panels, session, state
+from ui.playground import controls, panels, session, state
 
 state.init()
 st.set_page_config(page_title="Playground · Neural Network Playground", page_icon="🧠",

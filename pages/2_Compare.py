@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground import compare_ui as ui
+from ui.compare import page as ui
 
 st.set_page_config(page_title="Compare · Neural Network Playground", page_icon="🧠",
                    layout="wide")

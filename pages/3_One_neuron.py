@@ -3,7 +3,7 @@
 import streamlit as st
 
 from engine import ACTIVATIONS, OPTIMIZERS
-from playground.learn import common, neuron
+from ui.learn import common, neuron
 
 presenter = common.setup("One neuron")
 common.defaults(neuron.DEFAULTS)

@@ -4,7 +4,7 @@ why a network needs one at all."""
 import streamlit as st
 
 from engine import ACTIVATIONS
-from playground.learn import common, nonlinearity
+from ui.learn import common, nonlinearity
 
 presenter = common.setup("Activation functions")
 common.defaults({"act.name": "tanh", "act.seed": 0})

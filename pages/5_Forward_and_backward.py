@@ -3,8 +3,8 @@
 import streamlit as st
 
 from engine import ACTIVATIONS, LOSSES
-from playground.learn import common
-from playground.learn import stepthrough as sth
+from ui.learn import common
+from ui.learn import stepthrough as sth
 
 presenter = common.setup("Forward and backward")
 common.defaults(sth.DEFAULTS)

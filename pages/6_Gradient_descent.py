@@ -3,8 +3,8 @@
 import streamlit as st
 
 from engine import OPTIMIZERS
-from playground.learn import common
-from playground.learn import landscape as L
+from ui.learn import common
+from ui.learn import landscape as L
 
 presenter = common.setup("Gradient descent on a landscape")
 state = st.session_state

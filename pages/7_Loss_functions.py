@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground.learn import common, loss_view
+from ui.learn import common, loss_view
 
 presenter = common.setup("Loss functions")
 common.defaults({"loss.p": 0.2})

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from playground.learn import common
-from playground.learn import overfitting as O
+from ui.learn import common
+from ui.learn import overfitting as O
 
 presenter = common.setup("Overfitting lab")
 height = common.chart_height(presenter)

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from engine import ACTIVATIONS, DATASETS
-from playground.learn import common
-from playground.learn import hidden as H
+from ui.learn import common
+from ui.learn import hidden as H
 
 presenter = common.setup("What hidden layers see")
 height = common.chart_height(presenter)

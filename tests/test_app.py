@@ -41,7 +41,7 @@ def test_page_runs_without_exception(root, page):
 
 
 def test_help_links_lead_to_pages_that_exist(root):
-    from playground.controls import HELP
+    from ui.playground.controls import HELP
 
     urls = {p.stem.split("_", 1)[1] for p in PAGES}
     links = [(k, m) for k, text in HELP.items() for m in re.findall(r"\]\(([^)]+)\)", text)]

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from engine import CUSTOM, DIVERGED, Config, Trainer
-from playground import compare_view
-from playground.compare import (
+from ui.charts import compare as compare_charts
+from ui.compare import view as compare_view
+from ui.compare.model import (
     PRESETS,
     VARIABLES,
     Comparison,
@@ -21,7 +22,7 @@ from playground.compare import (
     results_row,
     run_configs,
 )
-from playground.runner import GroupRunner
+from ui.live.runner import GroupRunner
 
 
 @pytest.mark.parametrize("name", list(VARIABLES))
@@ -223,14 +224,14 @@ def _snapshot(cmp: Comparison, epochs: int = 3):
 def test_maps_grid_has_one_map_per_run_on_one_colour_scale(n):
     cmp = Comparison(Config(dataset="circle"), "lr", tuple(VARIABLES["lr"].options[3:3 + n]))
     trainers, snap = _snapshot(cmp, 0)
-    fig = compare_view.maps_grid(snap)
+    fig = compare_charts.maps_grid(snap)
     assert len(fig["layout"]["images"]) == n and len(fig["data"]) == n
     texts = [a["text"] for a in fig["layout"]["annotations"]]
     assert all(label in text for label, text in zip(cmp.labels(), texts, strict=True))
     # Untrained runs from the same weights and data predict alike (the learning rate has not
     # acted yet): their maps are the same picture, so the colours mean the same everywhere.
     assert len({img["source"] for img in fig["layout"]["images"]}) == 1
-    rows, cols = compare_view.grid_shape(n)
+    rows, cols = compare_charts.grid_shape(n)
     domains = [fig["layout"][f"xaxis{'' if i == 0 else i + 1}"]["domain"] for i in range(n)]
     widths = {round(d[1] - d[0], 9) for d in domains}
     assert len(widths) == 1 and rows * cols >= n
@@ -241,7 +242,7 @@ def test_a_diverged_run_is_framed_and_named():
                      (0.01, 10.0))
     trainers, snap = _snapshot(cmp, 30)
     assert trainers[1].status == DIVERGED
-    fig = compare_view.maps_grid(snap)
+    fig = compare_charts.maps_grid(snap)
     assert [s["xref"] for s in fig["layout"]["shapes"]] == ["x2 domain"]
     assert "diverged" in fig["layout"]["annotations"][1]["text"]
 
@@ -249,7 +250,7 @@ def test_a_diverged_run_is_framed_and_named():
 def test_losses_chart_draws_train_and_test_of_every_run_in_its_colour():
     cmp = Comparison.preset("optimizers")
     trainers, snap = _snapshot(cmp, 4)
-    fig = compare_view.losses_chart(snap, log=True)
+    fig = compare_charts.losses_chart(snap, log=True)
     assert len(fig["data"]) == 2 * len(trainers)
     assert fig["layout"]["yaxis"]["type"] == "log"
     for i, run in enumerate(snap.runs):

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import Config
-from playground.compare import PRESETS, VARIABLES, Comparison
+from ui.compare.model import PRESETS, VARIABLES, Comparison
 
 
 def open_compare(root, query: dict | None = None) -> AppTest:

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from engine import ACTIVATIONS, Config, Trainer
-from playground import figures, views
+from ui.charts import base, curves, heatmaps, maps, network
+from ui.playground import view as views
 
 
 def decode(spec) -> np.ndarray:
@@ -41,30 +42,30 @@ def trained():
 
 def test_typed_arrays_round_trip():
     a = np.arange(12, dtype=np.float64).reshape(3, 4) / 7
-    np.testing.assert_array_equal(decode(figures.typed(a, "f8")), a)
-    np.testing.assert_array_equal(decode(figures.typed(a)), a.astype(np.float32))
+    np.testing.assert_array_equal(decode(base.typed(a, "f8")), a)
+    np.testing.assert_array_equal(decode(base.typed(a)), a.astype(np.float32))
 
 
 def test_diverging_colours_ends_and_middle():
-    rgb = figures.diverging_rgb(np.array([0.0, 0.5, 1.0]))
-    assert tuple(rgb[0]) == figures.ORANGE
-    assert tuple(rgb[1]) == figures.WHITE
-    assert tuple(rgb[2]) == figures.BLUE
+    rgb = base.diverging_rgb(np.array([0.0, 0.5, 1.0]))
+    assert tuple(rgb[0]) == base.ORANGE
+    assert tuple(rgb[1]) == base.WHITE
+    assert tuple(rgb[2]) == base.BLUE
 
 
 def test_class_blend_is_pure_when_sure_and_grey_when_unsure():
     P = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [1 / 3, 1 / 3, 1 / 3]])
-    rgb = figures.class_blend_rgb(P)
-    assert tuple(rgb[0]) == figures.CLASS_COLORS[0]
-    assert tuple(rgb[1]) == figures.CLASS_COLORS[2]
-    assert tuple(rgb[2]) == figures.WHITE
+    rgb = base.class_blend_rgb(P)
+    assert tuple(rgb[0]) == base.CLASS_COLORS[0]
+    assert tuple(rgb[1]) == base.CLASS_COLORS[2]
+    assert tuple(rgb[2]) == base.WHITE
 
 
 def test_output_map_is_the_right_way_up(trained):
     # A grid that is 1 (blue) in its top rows (largest x2) and 0 (orange) at the bottom.
     grid = np.zeros((100, 100))
     grid[50:] = 1.0
-    fig = figures.output_map(grid, (-6, 6, -6, 6), "binary", "sigmoid",
+    fig = maps.output_map(grid, (-6, 6, -6, 6), "binary", "sigmoid",
                              trained.data.X_train, trained.data.y_train)
     valid(fig)
     img = png(fig["layout"]["images"][0]["source"])
@@ -78,12 +79,12 @@ def test_output_map_is_the_right_way_up(trained):
 
 def test_output_map_discretize_and_multiclass():
     grid = np.linspace(0.2, 0.8, 100)[None, :].repeat(100, 0)
-    fig = figures.output_map(grid, (-6, 6, -6, 6), "binary", "sigmoid", np.zeros((0, 2)),
+    fig = maps.output_map(grid, (-6, 6, -6, 6), "binary", "sigmoid", np.zeros((0, 2)),
                              np.zeros(0, dtype=int), discretize=True)
     colours = {tuple(c) for c in png(fig["layout"]["images"][0]["source"])[50, :, :3]}
     assert len(colours) == 2  # only the two class colours, no shading
     P = np.random.default_rng(0).dirichlet(np.ones(3), size=(20, 20))
-    valid(figures.output_map(P, (-6, 6, -6, 6), "multiclass", "softmax", np.zeros((3, 2)),
+    valid(maps.output_map(P, (-6, 6, -6, 6), "multiclass", "softmax", np.zeros((3, 2)),
                              np.array([0, 1, 2])))
 
 
@@ -93,7 +94,7 @@ def test_points_carry_their_class_colours(trained):
     valid(fig)
     train, test = fig["data"][1], fig["data"][2]
     np.testing.assert_array_equal(decode(train["x"]), trained.data.X_train[:, 0])
-    expected = [figures.hexcolor(figures.CLASS_COLORS[c]) for c in trained.data.y_train]
+    expected = [base.hexcolor(base.CLASS_COLORS[c]) for c in trained.data.y_train]
     assert train["marker"]["color"] == expected
     assert len(decode(test["x"])) == len(trained.data.X_test)
 
@@ -112,14 +113,14 @@ def test_network_diagram_hover_and_neuron_sprite(trained):
     images = fig["layout"]["images"]
     assert len(images) == len(sizes)
     sprite = png(images[-1]["source"])
-    thumbs = figures.node_thumbnails(snap.feature_grids, snap.layer_grids, snap.ranges)
+    thumbs = network.node_thumbnails(snap.feature_grids, snap.layer_grids, snap.ranges)
     res = thumbs[0][0].shape[0]
     assert sprite.shape[2] == 4 and sprite[..., 3].max() == 255 and sprite[..., 3].min() == 0
     column0 = sprite[:, :res, :3][sprite[:, :res, 3] == 255].reshape(-1, res, 3)
     assert any((column0[k:k + res] == thumbs[0][0]).all() for k in range(0, len(column0), res))
     assert int((sprite[..., 3] == 255).sum()) == sum(sizes) * res * res
     # Every trace is hover-only: a live update swaps image sources and restyles nothing.
-    assert all(d.get("meta") == figures.HOVER_ONLY for d in fig["data"])
+    assert all(d.get("meta") == base.HOVER_ONLY for d in fig["data"])
 
 
 def _colour_masks(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +136,7 @@ def test_links_are_drawn_by_sign_width_and_place():
     """Two inputs to one output, w = +1 from the top input and -0.25 from the bottom one: a
     blue line falling from the top-left to the output, a thinner orange one rising to it."""
     thumb = np.zeros((20, 20, 3), dtype=np.uint8)
-    fig = figures.network_diagram(["x1", "x2"], [np.array([[1.0], [-0.25]])],
+    fig = network.network_diagram(["x1", "x2"], [np.array([[1.0], [-0.25]])],
                                   [np.zeros(1)], [[thumb, thumb], [thumb]], [])
     valid(fig)
     links, sprite = fig["layout"]["images"]
@@ -144,7 +145,7 @@ def test_links_are_drawn_by_sign_width_and_place():
     img = png(links["source"])
     blue, orange = _colour_masks(img)
     assert blue.sum() > 2 * orange.sum() > 0  # width grows with |w|
-    assert img[..., 3].max() == figures.LINK_ALPHA  # drawn at 75 % opacity
+    assert img[..., 3].max() == network.LINK_ALPHA  # drawn at 75 % opacity
 
     def mean_row(mask, col):
         return float(np.flatnonzero(mask[:, col]).mean())
@@ -159,14 +160,14 @@ def test_links_are_drawn_by_sign_width_and_place():
     assert not orange[:, -1].any()
 
     # All weights positive: no orange anywhere.
-    fig = figures.network_diagram(["x1", "x2"], [np.array([[1.0], [0.25]])], [np.zeros(1)],
+    fig = network.network_diagram(["x1", "x2"], [np.array([[1.0], [0.25]])], [np.zeros(1)],
                                   [[thumb, thumb], [thumb]], [])
     assert _colour_masks(png(fig["layout"]["images"][0]["source"]))[1].sum() == 0
 
 
 def test_weight_heatmaps_show_the_weights_exactly(trained):
     W = [w.copy() for w in trained.net.params[0::2]]
-    fig = figures.weight_heatmaps(W, ["layer 1", "layer 2", "output"])
+    fig = heatmaps.weight_heatmaps(W, ["layer 1", "layer 2", "output"])
     valid(fig)
     for trace, w in zip(fig["data"], W, strict=True):
         np.testing.assert_array_equal(decode(trace["z"]), w)
@@ -176,7 +177,7 @@ def test_weight_heatmaps_show_the_weights_exactly(trained):
 def test_loss_chart_thins_but_keeps_ends_and_hover():
     epochs = list(range(5000))
     loss = list(np.linspace(1, 0.01, 5000))
-    fig = figures.loss_chart(epochs, loss, loss, log=True, max_points=400)
+    fig = curves.loss_chart(epochs, loss, loss, log=True, max_points=400)
     valid(fig)
     x = decode(fig["data"][0]["x"])
     assert len(x) <= 400 and x[0] == 0 and x[-1] == 4999
@@ -205,9 +206,9 @@ def test_confusion_and_gradient_charts(trained):
 
 def test_scatter_thumbnail_is_the_right_way_up():
     X = np.array([[-6.0, 6.0], [6.0, -6.0]])
-    img = figures.scatter_thumbnail(X, np.array([0, 1]), "binary", (-6, 6, -6, 6), size=10)
-    assert tuple(img[0, 0]) == figures.ORANGE  # top-left: x1 small, x2 large
-    assert tuple(img[9, 9]) == figures.BLUE  # bottom-right
+    img = maps.scatter_thumbnail(X, np.array([0, 1]), "binary", (-6, 6, -6, 6), size=10)
+    assert tuple(img[0, 0]) == base.ORANGE  # top-left: x1 small, x2 large
+    assert tuple(img[9, 9]) == base.BLUE  # bottom-right
 
 
 def test_every_live_figure_is_valid_for_every_task():

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS
-from playground.learn import nonlinearity as nl
+from ui.learn import nonlinearity as nl
 
 
 def test_relu_is_dead_exactly_for_z_at_most_zero():

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS, DATASETS, Trainer, grid_points, transform
-from playground.learn import hidden as H
+from ui.learn import hidden as H
 
 PAGE = "pages/9_Hidden_layers.py"
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import OPTIMIZERS
-from playground.learn import landscape as L
+from ui.learn import landscape as L
 
 PAGE = "pages/6_Gradient_descent.py"
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS, LOSSES, Network
-from playground.learn import loss_view as lv
+from ui.learn import loss_view as lv
 
 PS = [0.005, 0.01, 0.1, 1 / 3, 0.5, 0.9, 0.995]
 CLOSED = {

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS, OPTIMIZERS, Network, make_optimizer
-from playground.learn import neuron
+from ui.learn import neuron
 
 X, Y = neuron.toy_data()
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import Trainer
-from playground.learn import overfitting as O
+from ui.learn import overfitting as O
 
 PAGE = "pages/8_Overfitting_lab.py"
 SEEDS = (0, 1, 2)

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS
-from playground.learn import stepthrough as sth
+from ui.learn import stepthrough as sth
 
 CASES = [sth.Setup(h, act, loss, x, y, 0.3, seed)
          for h in sth.HIDDEN for act in ACTIVATIONS for loss in sth.sigmoid_losses()

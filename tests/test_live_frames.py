@@ -1,4 +1,4 @@
-"""The frame route the live charts fetch from while training plays (playground/live_frames.py):
+"""The frame route the live charts fetch from while training plays (ui/live/frames.py):
 what a frame holds, its order, the internals' cadence, unknown and ended sessions, and the
 HTTP answer of the route itself."""
 
@@ -10,8 +10,9 @@ import json
 import pytest
 
 from engine import Config
-from playground import live_frames, views
-from playground.runner import FETCH_OVERHEAD, FRAME_LEVELS, LOAD, Runner
+from ui.live import frames as live_frames
+from ui.live.runner import FETCH_OVERHEAD, FRAME_LEVELS, LOAD, Runner
+from ui.playground import view as views
 
 
 @pytest.fixture

@@ -344,7 +344,7 @@ def test_clear_points_leaves_one_per_class(page):
 
 
 def test_redraw_interval_adapts_to_load_with_hysteresis():
-    from playground.runner import (
+    from ui.live.runner import (
         CYCLE,
         FRAME_LEVELS,
         FRAME_OVERHEAD,

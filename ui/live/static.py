@@ -12,7 +12,7 @@ from pathlib import Path
 
 import plotly
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 PLOTLY_JS = STATIC / "vendor" / "plotly.min.js"
 PLOTLY_URL = "app/static/vendor/plotly.min.js"

@@ -1,20 +1,20 @@
-"""The Compare page's pictures: one output map per run on a single colour scale, every run's
-loss on one chart, and the status line. `snapshot` copies what they need out of the trainers
-(under the runner's lock); the figure functions take only that copy and return plotly dicts."""
+"""The Compare page's charts: one output map per run on a single colour scale, and every run's
+loss on one chart. They take a `GroupSnapshot`, the plain copy that ui/compare/view.py makes of
+the runs."""
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from engine import DIVERGED, STOPPED, Trainer
+from engine import DIVERGED, STOPPED
 
-from .figures import FONT, loss_layout, map_rgb, png_uri, point_pixels, typed
+from .base import FONT, png_uri, typed
+from .curves import loss_layout
+from .maps import map_rgb, raster_points
 
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 MAP_RES = 90  # grid points per side of each run's map
 UPSCALE = 2  # image pixels per grid point: the points are drawn into the image, so sharper
-MAX_POINTS = 300  # training points drawn on each map
-MAX_CURVE = 300  # points per loss curve
 
 
 @dataclass
@@ -36,29 +36,6 @@ class GroupSnapshot:
     bounds: tuple
     X_train: np.ndarray
     y_train: np.ndarray
-
-
-def _thin(n: int, most: int) -> np.ndarray:
-    return np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int)) if n else \
-        np.zeros(0, dtype=int)
-
-
-def snapshot(trainers: list[Trainer], labels: list[str],
-             resolution: int = MAP_RES) -> GroupSnapshot:
-    """Copy each run's map and thinned curves (call under the runner's lock)."""
-    runs = []
-    for i, (t, label) in enumerate(zip(trainers, labels, strict=True)):
-        h = t.history
-        idx = _thin(len(h), MAX_CURVE)
-        hist = {k: np.asarray(h[k], dtype=np.float64)[idx]
-                for k in ("epoch", "train_loss", "test_loss")}
-        runs.append(RunView(label, RUN_COLORS[i % len(RUN_COLORS)], t.epoch, t.status,
-                            t.status_reason, t.predict_grid(resolution), hist))
-    first = trainers[0]
-    d = first.data
-    keep = _thin(len(d.X_train), MAX_POINTS)
-    return GroupSnapshot(runs, first.task, first.output, tuple(d.bounds),
-                         d.X_train[keep].copy(), d.y_train[keep].copy())
 
 
 def grid_shape(n: int) -> tuple[int, int]:
@@ -116,22 +93,6 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
     return {"data": data, "layout": layout, "config": {"scrollZoom": True}}
 
 
-def raster_points(X: np.ndarray, y: np.ndarray, task: str, bounds, size: int):
-    """The points as pixels of a (size, size) image, the right way up: two layers of (rows,
-    cols, rgb), white rims and then the discs, painted in that order. The browser draws
-    one image much faster than hundreds of SVG markers (measured: 4 maps of 250 points cost
-    82 ms per redraw as markers, 9 ms as images)."""
-    rows, cols, colors = point_pixels(X, y, task, bounds, size)
-    disc = [(dr, dc) for dr in range(-1, 2) for dc in range(-1, 2)]
-    rim = [(dr, dc) for dr in range(-2, 3) for dc in range(-2, 3)
-           if (dr, dc) not in disc and abs(dr) + abs(dc) < 4]
-    white = np.full_like(colors, 255)
-    return [(np.concatenate([np.clip(rows + dr, 0, size - 1) for dr, _ in offsets]),
-             np.concatenate([np.clip(cols + dc, 0, size - 1) for _, dc in offsets]),
-             np.concatenate([color] * len(offsets)))
-            for offsets, color in ((rim, white), (disc, colors))]
-
-
 def map_image(grid: np.ndarray, task: str, output: str, points) -> np.ndarray:
     """A run's map, `UPSCALE` times larger, with the points drawn in (see `raster_points`)."""
     img = map_rgb(grid, task, output).repeat(UPSCALE, axis=0).repeat(UPSCALE, axis=1)
@@ -163,15 +124,3 @@ def losses_chart(snap: GroupSnapshot, log: bool = False, revision: str = "losses
                          "hovertemplate": "%{y:.4f}"})
     return {"data": data,
             "layout": loss_layout("Loss: test solid, train dotted", height, log, revision)}
-
-
-def status_line(snap: GroupSnapshot, epochs_per_s: float = 0.0) -> str:
-    """'Epoch 1,234 · 3 runs · 250 epochs/s' (the epoch of the runs still training)."""
-    epochs = [r.epoch for r in snap.runs]
-    text = f"Epoch {max(epochs):,} · {len(epochs)} runs"
-    over = sum(r.status in (STOPPED, DIVERGED) for r in snap.runs)
-    if over:
-        text += f" ({over} finished)"
-    if epochs_per_s > 0:
-        text += f" · {epochs_per_s:,.0f} epochs/s"
-    return text

@@ -8,9 +8,9 @@ import numpy as np
 import streamlit as st
 
 from engine import CUSTOM, Config, Dataset, Trainer, load_csv
+from ui.live.runner import Runner
 
 from . import controls, state
-from .runner import Runner
 from .state import config_from_state, key, write_config
 
 

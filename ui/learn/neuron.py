@@ -8,7 +8,7 @@ import numpy as np
 
 from engine import ACTIVATIONS, Network, grid_points, make_optimizer
 from engine.layers import Dense
-from playground.figures import BLUE, DIVERGING, FONT, ORANGE, hexcolor, typed
+from ui.charts.base import BLUE, DIVERGING, FONT, ORANGE, hexcolor, typed
 
 BOUNDS = (-4.0, 4.0, -4.0, 4.0)
 W_RANGE, B_RANGE = (-4.0, 4.0), (-8.0, 8.0)  # the sliders' ranges

@@ -27,7 +27,8 @@ import types
 import weakref
 from dataclasses import dataclass, field
 
-from . import views
+from ui.playground import view as views
+
 from .runner import FETCH_OVERHEAD, LOAD, Runner
 
 PATH = "nnp/live"  # the route, relative to the app's root

@@ -5,7 +5,7 @@ Network whose bias is the logit)."""
 import numpy as np
 
 from engine import LOSSES, Network
-from playground.figures import FONT
+from ui.charts.base import FONT
 
 P_RANGE = (0.005, 0.995)
 COLORS = {"bce": "#0877bd", "mse": "#f59322", "half_mse": "#2ca02c"}

@@ -3,11 +3,13 @@
 import streamlit as st
 
 from engine import ACTIVATIONS, CUSTOM, STOPPED, to_csv
+from ui.live import frames as live_frames
+from ui.live.components import live_chart, live_status, save_charts_button, share_link
+from ui.live.runner import LOAD, SPEEDS, Runner
 
-from . import live_frames, session, views
+from . import session
+from . import view as views
 from .controls import HELP
-from .live_chart import live_chart, live_status, save_charts_button, share_link
-from .runner import LOAD, SPEEDS, Runner
 from .state import UI_FLAGS, visible
 
 

@@ -19,9 +19,15 @@ import streamlit as st
 
 from engine import ACTIVATIONS, CUSTOM, DATASETS, FEATURES, OPTIMIZERS, Config
 from engine.config import BATCHES, LEARNING_RATES, SAMPLES
+from ui.charts import compare as compare_charts
+from ui.live.components import live_chart
+from ui.live.runner import LOAD, SPEEDS, GroupRunner
+from ui.playground.controls import HELP
+from ui.playground.panels import RETUNE
+from ui.playground.state import keep_widgets
 
-from . import compare_view
-from .compare import (
+from . import view as compare_view
+from .model import (
     PRESETS,
     VARIABLES,
     Comparison,
@@ -31,11 +37,6 @@ from .compare import (
     results_csv,
     results_row,
 )
-from .controls import HELP
-from .live_chart import live_chart
-from .panels import RETUNE
-from .runner import LOAD, SPEEDS, GroupRunner
-from .state import keep_widgets
 
 TEXT_KEYS = ("dataset", "noise", "n_samples", "features", "hidden", "activation", "optimizer",
              "lr", "batch_size", "max_epochs", "seed")
@@ -292,12 +293,12 @@ def _charts(r: GroupRunner, target: float) -> None:
     if error:
         st.error(error)
     st.markdown(f"#### {compare_view.status_line(snap, eps if playing else 0.0)}")
-    live_chart(compare_view.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_maps",
+    live_chart(compare_charts.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_maps",
                frame=frame)
     # A fragment run does not pass through init(): keep the copy of this widget up to date.
     ss["cmp.widgets"]["cmp.log"] = st.toggle("Log-scale loss", key="cmp.log",
                                              help=HELP["log_scale"])
-    live_chart(compare_view.losses_chart(snap, ss.get("cmp.log", False),
+    live_chart(compare_charts.losses_chart(snap, ss.get("cmp.log", False),
                                          revision=f"losses-{run_id}"), "cmp_loss",
                frame=frame)
     LOAD.record_frame(time.thread_time() - t0)

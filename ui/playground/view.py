@@ -7,8 +7,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 from engine import ACTIVATIONS, FEATURES, Trainer
-
-from . import figures
+from ui.charts import base, curves, heatmaps, maps, network
 
 MAP_RES, THUMB_RES = 100, 20
 
@@ -125,20 +124,20 @@ def build_figures(s: Snapshot, opts: ViewOptions, run_id: int) -> dict[str, dict
     if s.grid_label == "output":
         grid, task, output = s.grid, s.task, s.output
     else:
-        grid, task, output = figures.unit_scale(s.grid, _range_of(s, opts.selected)), \
+        grid, task, output = base.unit_scale(s.grid, _range_of(s, opts.selected)), \
             "binary", "sigmoid"
-    figs["map"] = figures.output_map(
+    figs["map"] = maps.output_map(
         grid, s.bounds, task, output, s.X_train, s.y_train, s.X_test, s.y_test,
         show_test=opts.show_test, discretize=opts.discretize and s.grid_label == "output",
         title=title, revision=rev, height=620 if big else 430,
         hover_grid=s.grid if s.grid_label != "output" else None)
     labels = [FEATURES[f].label for f in s.config.features]
-    thumbs = figures.node_thumbnails(s.feature_grids, s.layer_grids, s.ranges)
-    figs["net"] = figures.network_diagram(labels, s.weights, s.biases, thumbs,
+    thumbs = network.node_thumbnails(s.feature_grids, s.layer_grids, s.ranges)
+    figs["net"] = network.network_diagram(labels, s.weights, s.biases, thumbs,
                                           list(s.config.activations), opts.selected,
                                           revision=rev, height=620 if big else 430)
     hist = s.history
-    figs["loss"] = figures.loss_chart(hist["epoch"], hist["train_loss"], hist["test_loss"],
+    figs["loss"] = curves.loss_chart(hist["epoch"], hist["train_loss"], hist["test_loss"],
                                       log=opts.log_scale, revision=rev,
                                       height=320 if big else 250)
     return figs
@@ -150,15 +149,15 @@ def internal_figures(ins: Internals, run_id: int) -> dict[str, dict]:
     hist, metric = ins.history, "accuracy" if ins.task != "regression" else "r2"
     names = layer_names(len(ins.weights) - 1)
     figs = {
-        "metric": figures.metric_chart(
+        "metric": curves.metric_chart(
             hist["epoch"], {f"train {_metric_label(metric)}": hist[f"train_{metric}"],
                             f"test {_metric_label(metric)}": hist[f"test_{metric}"]},
             title="Accuracy" if metric == "accuracy" else "R²", revision=rev,
             yrange=(0, 1.02) if metric == "accuracy" else None),
-        "weights": figures.weight_heatmaps(ins.weights, names, revision=rev),
-        "grads": figures.gradient_norms_chart(ins.grad_norms, names, ins.dead, revision=rev)}
+        "weights": heatmaps.weight_heatmaps(ins.weights, names, revision=rev),
+        "grads": curves.gradient_norms_chart(ins.grad_norms, names, ins.dead, revision=rev)}
     if ins.confusion is not None:
-        figs["confusion"] = figures.confusion_chart(
+        figs["confusion"] = heatmaps.confusion_chart(
             ins.confusion, [f"class {k}" for k in range(ins.n_classes)], revision=rev)
     return figs
 
@@ -178,7 +177,7 @@ def activation_figure(name: str) -> dict:
     z = np.linspace(-4, 4, 401)
     act = ACTIVATIONS[name]
     a = act.fn(z)
-    return figures.activation_chart(z, a, np.asarray(act.deriv(z, a), dtype=np.float64),
+    return curves.activation_chart(z, a, np.asarray(act.deriv(z, a), dtype=np.float64),
                                     act.label)
 
 

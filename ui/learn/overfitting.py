@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import CUSTOM, Config, Dataset, Trainer, make_dataset
-
-from ..figures import FONT, TEST_COLOR, TRAIN_COLOR, output_map
+from ui.charts.base import FONT, TEST_COLOR, TRAIN_COLOR
+from ui.charts.maps import output_map
 
 DATASET, NOISE = "moons", 0.3
 POOL = 1000  # points drawn: half for training, half for the fixed test set

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import ACTIVATIONS, DATASETS, Config, Trainer, transform
-
-from ..figures import CLASS_COLORS, DIVERGING, FONT, hexcolor, unit_scale
+from ui.charts.base import CLASS_COLORS, DIVERGING, FONT, hexcolor, unit_scale
 
 # Classification datasets only: the points are coloured by class.
 CHOICES = [name for name, spec in DATASETS.items() if spec.task != "regression"]

@@ -7,8 +7,9 @@ import math
 import numpy as np
 
 from engine import ACTIVATIONS, Config, Trainer
-from playground import figures
-from playground.learn.neuron import boundary
+from ui.charts.curves import activation_chart
+from ui.charts.maps import output_map
+from ui.learn.neuron import boundary
 
 Z_RANGE = (-8.0, 8.0)
 N_GRID = 1601  # z step 0.01
@@ -83,7 +84,7 @@ def activation_figure(name: str, height: int = 420) -> dict:
     output range's finite bounds drawn as dotted lines."""
     z = z_grid()
     act = ACTIVATIONS[name]
-    fig = figures.activation_chart(z, act.fn(z), derivative(name, z), act.label, height)
+    fig = activation_chart(z, act.fn(z), derivative(name, z), act.label, height)
     shapes = []
     for kind, color in (("saturated", "rgba(90,90,90,0.14)"), ("dead", "rgba(214,39,40,0.16)")):
         for a, b in regions(name)[kind]:
@@ -146,7 +147,7 @@ def demo_figure(result: dict, kind: str, height: int = 420) -> dict:
     r = result[kind]
     name = (f"{LINEAR_LAYERS} linear layers of {WIDTH}" if kind == "linear"
             else f"one tanh layer of {WIDTH}")
-    fig = figures.output_map(r["grid"], bounds, "binary", "sigmoid", X, y,
+    fig = output_map(r["grid"], bounds, "binary", "sigmoid", X, y,
                              title=f"{name}: test accuracy {r['test_accuracy']:.0%}",
                              revision=kind, height=height)
     fig.pop("config")  # st.plotly_chart takes a figure; the map's config is for live charts

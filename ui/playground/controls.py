@@ -22,11 +22,11 @@ from engine import (
 )
 from engine.config import BATCHES, LEARNING_RATES, REG_RATES, SAMPLES
 from engine.outputs import task_outputs
+from ui.charts import maps
 
-from . import figures
 from .state import MAX_LAYERS, MAX_WIDTH, key, visible
 
-HELP = tomllib.loads((Path(__file__).resolve().parent.parent / "assets" / "help.toml")
+HELP = tomllib.loads((Path(__file__).resolve().parents[2] / "assets" / "help.toml")
                      .read_text(encoding="utf-8"))
 TASKS = {"binary": "Two classes", "multiclass": "Several classes", "regression": "Regression"}
 
@@ -34,7 +34,7 @@ TASKS = {"binary": "Two classes", "multiclass": "Several classes", "regression":
 @st.cache_data(max_entries=64, show_spinner=False)
 def dataset_thumbnail(name: str, noise: float, n_classes: int) -> np.ndarray:
     ds = make_dataset(name, n_samples=300, noise=noise, seed=0, n_classes=n_classes)
-    return figures.scatter_thumbnail(ds.X, ds.y, ds.task, ds.bounds, size=64, radius=2)
+    return maps.scatter_thumbnail(ds.X, ds.y, ds.task, ds.bounds, size=64, radius=2)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -42,7 +42,7 @@ def feature_thumbnail(name: str) -> np.ndarray:
     xs = np.linspace(-6, 6, 32)
     g1, g2 = np.meshgrid(xs, xs)
     vals = transform(np.column_stack([g1.ravel(), g2.ravel()]), [name]).reshape(32, 32)
-    return figures.feature_thumbnail(vals)
+    return maps.feature_thumbnail(vals)
 
 
 def _on_task_change() -> None:

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine import OPTIMIZERS, Network, make_dataset, make_optimizer
-
-from ..figures import FONT
+from ui.charts.base import FONT
 
 RATES = ("too small", "right", "too large")
 BATCHES = {"full": "Full batch", "mini": "Mini-batch of 10", "single": "Single example"}

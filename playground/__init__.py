@@ -1,1 +1,0 @@
-"""UI helpers shared by the Streamlit pages: state, controls, live training and figures."""

@@ -1,0 +1,91 @@
+"""What every chart shares: the colours, the font, compact encodings of arrays and images, colour
+maps, and thinning long series.
+
+Every module of ui/charts/ holds plain functions from arrays and numbers to plotly figures (as
+dicts) or RGB images: nothing there reads Streamlit state or the engine's objects, so each figure
+is testable without a browser (`plotly.graph_objects.Figure(fig)` validates one). Maps are sent
+as small PNGs and numeric arrays as base64 typed arrays, to keep frames small."""
+
+import base64
+import io
+import math
+
+import numpy as np
+from PIL import Image
+
+# TensorFlow Playground's colours: orange for negative / class 0, blue for positive / class 1.
+ORANGE, WHITE, BLUE = (245, 147, 34), (232, 234, 235), (8, 119, 189)
+
+CLASS_COLORS = [ORANGE, BLUE, (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+                (227, 119, 194), (23, 190, 207)]
+
+TRAIN_COLOR, TEST_COLOR = "#5b6472", "#f06b1e"
+
+FONT = {"family": "sans-serif", "size": 12, "color": "#1f2430"}
+
+DIVERGING = [[0.0, "rgb(245,147,34)"], [0.5, "rgb(232,234,235)"], [1.0, "rgb(8,119,189)"]]
+
+# Marks an invisible trace that only gives hover text and receives clicks: the live chart brings
+# it up to date lazily (when the pointer is over the chart or the updates pause).
+HOVER_ONLY = "hover-only"
+
+
+def hexcolor(rgb) -> str:
+    return "#" + "".join(f"{int(c):02x}" for c in rgb)
+
+
+def typed(a: np.ndarray, dtype: str = "f4") -> dict:
+    """A numpy array as plotly.js's base64 typed-array spec."""
+    a = np.ascontiguousarray(a, dtype={"f4": np.float32, "f8": np.float64, "u1": np.uint8,
+                                       "i4": np.int32}[dtype])
+    spec = {"dtype": dtype, "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+    if a.ndim > 1:
+        spec["shape"] = ", ".join(str(s) for s in a.shape)
+    return spec
+
+
+def png_uri(rgb: np.ndarray | Image.Image) -> str:
+    """A (h, w, 3|4) uint8 array (row 0 at the top) or a PIL image as a PNG data URI."""
+    img = rgb if isinstance(rgb, Image.Image) else \
+        Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+# --- colour maps -------------------------------------------------------------------------
+def diverging_rgb(v: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] -> uint8 RGB (..., 3): orange at 0, light grey at 0.5, blue at 1."""
+    v = np.clip(np.nan_to_num(np.asarray(v, dtype=np.float64), nan=0.5), 0.0, 1.0)[..., None]
+    lo, mid, hi = (np.array(c, dtype=np.float64) for c in (ORANGE, WHITE, BLUE))
+    t = np.abs(v - 0.5) * 2.0
+    end = np.where(v < 0.5, lo, hi)
+    return (mid + (end - mid) * t).round().astype(np.uint8)
+
+
+def class_blend_rgb(P: np.ndarray) -> np.ndarray:
+    """Class probabilities (..., k) -> uint8 RGB: class colours mixed by probability and
+    faded towards grey where the network is unsure."""
+    k = P.shape[-1]
+    colors = np.array(CLASS_COLORS[:k], dtype=np.float64)
+    mix = P @ colors
+    conf = ((P.max(axis=-1) - 1.0 / k) / (1.0 - 1.0 / k))[..., None]
+    return (np.array(WHITE) + (mix - np.array(WHITE)) * np.clip(conf, 0, 1)).round().astype(
+        np.uint8)
+
+
+def unit_scale(values: np.ndarray, output_range: tuple[float, float]) -> np.ndarray:
+    """Map a neuron's outputs to [0, 1] for colouring: by its activation's range when that is
+    bounded, else by its largest magnitude (0 stays in the middle)."""
+    lo, hi = output_range
+    if math.isfinite(lo) and math.isfinite(hi) and lo < 0 < hi:
+        return (values / max(-lo, hi) + 1.0) / 2.0
+    if math.isfinite(lo) and math.isfinite(hi):
+        return (values - lo) / (hi - lo)
+    m = float(np.abs(values).max()) or 1.0
+    return (values / m + 1.0) / 2.0
+
+
+def thin(n: int, max_points: int) -> np.ndarray:
+    return np.unique(np.linspace(0, n - 1, min(n, max_points)).round().astype(int)) if n else \
+        np.zeros(0, dtype=int)

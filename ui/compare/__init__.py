@@ -1,0 +1,1 @@
+"""The Compare page: runs that differ in one setting (model), what it draws (view), its page."""

@@ -1,0 +1,41 @@
+"""What the Compare page draws, copied out of its runs: `snapshot` takes each run's map and
+thinned curves (under the runner's lock); the charts are in ui/charts/compare.py."""
+
+import numpy as np
+
+from engine import DIVERGED, STOPPED, Trainer
+from ui.charts.base import thin
+from ui.charts.compare import MAP_RES, RUN_COLORS, GroupSnapshot, RunView
+
+MAX_POINTS = 300  # training points drawn on each map
+MAX_CURVE = 300  # points per loss curve
+
+
+def snapshot(trainers: list[Trainer], labels: list[str],
+             resolution: int = MAP_RES) -> GroupSnapshot:
+    """Copy each run's map and thinned curves (call under the runner's lock)."""
+    runs = []
+    for i, (t, label) in enumerate(zip(trainers, labels, strict=True)):
+        h = t.history
+        idx = thin(len(h), MAX_CURVE)
+        hist = {k: np.asarray(h[k], dtype=np.float64)[idx]
+                for k in ("epoch", "train_loss", "test_loss")}
+        runs.append(RunView(label, RUN_COLORS[i % len(RUN_COLORS)], t.epoch, t.status,
+                            t.status_reason, t.predict_grid(resolution), hist))
+    first = trainers[0]
+    d = first.data
+    keep = thin(len(d.X_train), MAX_POINTS)
+    return GroupSnapshot(runs, first.task, first.output, tuple(d.bounds),
+                         d.X_train[keep].copy(), d.y_train[keep].copy())
+
+
+def status_line(snap: GroupSnapshot, epochs_per_s: float = 0.0) -> str:
+    """'Epoch 1,234 · 3 runs · 250 epochs/s' (the epoch of the runs still training)."""
+    epochs = [r.epoch for r in snap.runs]
+    text = f"Epoch {max(epochs):,} · {len(epochs)} runs"
+    over = sum(r.status in (STOPPED, DIVERGED) for r in snap.runs)
+    if over:
+        text += f" ({over} finished)"
+    if epochs_per_s > 0:
+        text += f" · {epochs_per_s:,.0f} epochs/s"
+    return text

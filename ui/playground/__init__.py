@@ -1,0 +1,1 @@
+"""The Playground page: its controls, its view of a trainer, and its panels."""
