@@ -1,5 +1,15 @@
-"""Data beyond the 2-D toy sets: 8×8 digit images and toy sequence tasks."""
+"""Data beyond the 2-D toy sets: 8×8 digit images, toy sequence tasks, and 2-D
+distributions for GANs with their mode coverage and MMD."""
 
+from .distributions import (
+    DISTRIBUTIONS,
+    bounds,
+    check_points,
+    mmd,
+    mode_centres,
+    mode_coverage,
+    sample,
+)
 from .images import (
     DIGIT_MAX,
     IMAGE_DATASETS,
@@ -23,7 +33,9 @@ from .sequences import (
 )
 
 __all__ = [
-    "DIGIT_MAX", "DrawnDigit", "IMAGE_DATASETS", "ImageData", "SEQUENCE_TASKS", "SequenceData",
-    "SequenceTask", "all_digits", "as_vectors", "decode", "make_digits", "make_images",
-    "make_sequences", "make_train_test", "preprocess_drawing", "random_shifts", "shift_images",
+    "DIGIT_MAX", "DISTRIBUTIONS", "DrawnDigit", "IMAGE_DATASETS", "ImageData", "SEQUENCE_TASKS",
+    "SequenceData", "SequenceTask", "all_digits", "as_vectors", "bounds", "check_points",
+    "decode", "make_digits", "make_images", "make_sequences", "make_train_test", "mmd",
+    "mode_centres", "mode_coverage", "preprocess_drawing", "random_shifts", "sample",
+    "shift_images",
 ]
