@@ -1,0 +1,305 @@
+"""Tests for engine.data.images: the digits split, shifts, augmentation, drawn digits."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from engine.data.images import (
+    DIGIT_MAX,
+    IMAGE_DATASETS,
+    INK_THRESHOLD,
+    all_digits,
+    as_vectors,
+    make_digits,
+    make_images,
+    preprocess_drawing,
+    random_shifts,
+    shift_images,
+)
+
+
+def slow_shift(X, dx, dy):
+    """Reference: one image and one pixel at a time."""
+    n, c, h, w = X.shape
+    out = np.zeros_like(X)
+    for i in range(n):
+        for r in range(h):
+            for col in range(w):
+                src_r, src_c = r - dy[i], col - dx[i]
+                if 0 <= src_r < h and 0 <= src_c < w:
+                    out[i, :, r, col] = X[i, :, src_r, src_c]
+    return out
+
+
+# --- the digits -------------------------------------------------------------------------------
+
+def test_all_digits_are_sklearns_scaled_and_read_only():
+    X, y = all_digits()
+    bunch = load_digits()
+    assert X.shape == (1797, 1, 8, 8) and X.dtype == np.float64
+    assert y.shape == (1797,) and y.dtype == np.int64
+    np.testing.assert_array_equal(X[:, 0] * 16, bunch.images)
+    np.testing.assert_array_equal(y, bunch.target)
+    assert not X.flags.writeable and not y.flags.writeable
+    with pytest.raises(ValueError):
+        X[0, 0, 0, 0] = 1.0
+    assert all_digits()[0] is X  # loaded once
+
+
+def test_digit_max_is_the_typical_brightest_pixel():
+    X, _ = all_digits()
+    assert DIGIT_MAX == np.median(X.reshape(len(X), -1).max(axis=1))
+
+
+@pytest.mark.parametrize("name", list(IMAGE_DATASETS))
+def test_image_sets_shapes_dtypes_ranges(name):
+    spec = IMAGE_DATASETS[name]
+    assert spec.name == name and spec.label
+    assert spec.description.endswith(".") and len(spec.description) < 100
+    data = make_images(name, seed=3)
+    assert data.X_train.shape == (1347, 1, 8, 8) and data.X_test.shape == (450, 1, 8, 8)
+    assert data.image_shape == (1, 8, 8) and data.n_classes == 10
+    for X, y in ((data.X_train, data.y_train), (data.X_test, data.y_test)):
+        assert X.dtype == np.float64 and y.dtype == np.int64
+        assert X.min() == 0.0 and X.max() == 1.0
+        assert set(np.unique(y)) == set(range(10))
+    assert data.test_shifts.shape == (450, 2) and data.test_shifts.dtype == np.int64
+    assert np.abs(data.test_shifts).max() == spec.max_shift
+
+
+def test_split_is_a_partition_and_deterministic():
+    X, y = all_digits()
+    a, b, c = make_digits(seed=5), make_digits(seed=5), make_digits(seed=6)
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    np.testing.assert_array_equal(a.y_test, b.y_test)
+    assert not np.array_equal(a.y_train, c.y_train)
+    # Every digit lands on exactly one side: compare the multisets of rows.
+    both = np.concatenate([a.X_train, a.X_test]).reshape(1797, -1)
+    key = lambda M: np.array(sorted(map(bytes, M)))  # noqa: E731
+    np.testing.assert_array_equal(key(both), key(X.reshape(1797, -1)))
+
+
+@pytest.mark.parametrize("test_size", [0.1, 0.25, 0.5])
+def test_split_is_stratified(test_size):
+    data = make_digits(test_size=test_size, seed=1)
+    _, y = all_digits()
+    assert data.n_test == round(np.ceil(test_size * 1797))
+    whole = np.bincount(y) / len(y)
+    for part in (data.y_train, data.y_test):
+        share = np.bincount(part, minlength=10) / len(part)
+        # Stratified: each class within one example of its exact share.
+        assert np.abs(share - whole).max() <= 1.0 / len(part) + 1e-12
+
+
+def test_outputs_do_not_share_the_cache():
+    data = make_digits(seed=0)
+    data.X_train[:] = -1.0
+    data.X_test[:] = -1.0
+    X, _ = all_digits()
+    assert X.min() == 0.0
+    assert make_digits(seed=0).X_train.min() == 0.0
+
+
+def test_vectors_are_views():
+    data = make_digits(seed=0)
+    flat = data.X_train_flat
+    assert flat.shape == (1347, 64)
+    assert np.shares_memory(flat, data.X_train)
+    assert np.shares_memory(data.X_test_flat, data.X_test)
+    np.testing.assert_array_equal(flat[7], data.X_train[7, 0].ravel())
+    assert as_vectors(np.zeros((3, 2, 4, 5))).shape == (3, 40)
+
+
+def test_shifted_test_set_is_the_plain_one_moved():
+    plain, moved = make_digits(seed=2), make_digits(seed=2, max_shift=2)
+    np.testing.assert_array_equal(plain.X_train, moved.X_train)
+    np.testing.assert_array_equal(plain.y_test, moved.y_test)
+    assert not plain.test_shifts.any()
+    dx, dy = moved.test_shifts.T
+    np.testing.assert_array_equal(moved.X_test, slow_shift(plain.X_test, dx, dy))
+    # Never (0, 0), so every test digit really changed; all 24 other shifts occur.
+    assert (np.abs(moved.test_shifts).max(axis=1) >= 1).all()
+    assert len({tuple(s) for s in moved.test_shifts}) == 24
+    assert (moved.X_test != plain.X_test).any(axis=(1, 2, 3)).all()
+
+
+def test_shifted_test_sets_differ_by_seed():
+    a, b = make_digits(seed=0, max_shift=1), make_digits(seed=1, max_shift=1)
+    assert not np.array_equal(a.test_shifts, b.test_shifts)
+    assert np.abs(a.test_shifts).max() == 1
+
+
+# --- shifts -----------------------------------------------------------------------------------
+
+def test_shift_images_matches_the_slow_loop():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(40, 2, 6, 7))
+    dx, dy = rng.integers(-8, 9, (2, 40))  # includes shifts past the whole image
+    np.testing.assert_array_equal(shift_images(X, dx, dy), slow_shift(X, dx, dy))
+
+
+def test_shift_images_scalar_and_zero():
+    X = np.arange(2 * 1 * 3 * 3, dtype=np.float64).reshape(2, 1, 3, 3)
+    np.testing.assert_array_equal(shift_images(X, 0, 0), X)
+    right = shift_images(X, 1, 0)
+    np.testing.assert_array_equal(right[:, :, :, 1:], X[:, :, :, :-1])
+    assert not right[:, :, :, 0].any()
+    up = shift_images(X, 0, -1)
+    np.testing.assert_array_equal(up[:, :, :-1], X[:, :, 1:])
+    assert not up[:, :, -1].any()
+    assert shift_images(X, 1, 1) is not X
+
+
+@pytest.mark.parametrize("args, match", [
+    ((np.zeros((2, 8, 8)), 0, 0), "shape"),
+    ((np.zeros((2, 1, 8, 8)), 0.5, 0), "whole numbers"),
+    ((np.zeros((2, 1, 8, 8)), np.array([1, 2, 3]), 0), "one per image"),
+])
+def test_shift_images_rejects_bad_arguments(args, match):
+    with pytest.raises(ValueError, match=match):
+        shift_images(*args)
+
+
+def test_random_shifts_per_rng():
+    X = make_digits(seed=0).X_train[:64]
+    a = random_shifts(X, np.random.default_rng(4))
+    b = random_shifts(X, np.random.default_rng(4))
+    c = random_shifts(X, np.random.default_rng(5))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert a.shape == X.shape and a is not X
+    # Each image is one of the 25 shifts of its original.
+    for i in range(len(X)):
+        candidates = [shift_images(X[i:i + 1], dx, dy)[0]
+                      for dx in range(-2, 3) for dy in range(-2, 3)]
+        assert any(np.array_equal(a[i], cand) for cand in candidates)
+    np.testing.assert_array_equal(random_shifts(X, np.random.default_rng(0), max_shift=0), X)
+    with pytest.raises(ValueError, match="max_shift must be a whole number from 0 to 4"):
+        random_shifts(X, np.random.default_rng(0), max_shift=5)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"test_size": 0.05}, "test_size must be a number from 0.1 to 0.9"),
+    ({"seed": -1}, "seed must be a whole number >= 0"),
+    ({"max_shift": 9}, "max_shift must be a whole number from 0 to 4"),
+])
+def test_make_digits_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_digits(**kwargs)
+
+
+def test_unknown_image_set_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="digits, digits_shifted"):
+        make_images("mnist")
+
+
+# --- a drawn digit ----------------------------------------------------------------------------
+
+def test_upsampled_training_digits_come_back():
+    """Every digit blown up 8× (64×64) and preprocessed again. The training digits are only
+    roughly centred by centre of mass (std 0.3 px), so centring moves some by up to about a
+    pixel: we ask for correlation >= 0.9 for 80 % of the digits (measured 84 %), >= 0.8 for
+    90 % (measured 94 %), and an exact return (up to the max scaling) whenever centring
+    left the digit where it was."""
+    X, _ = all_digits()
+    corr, unmoved = [], 0
+    for x in X[:, 0]:
+        big = np.kron(x, np.ones((8, 8)))
+        d = preprocess_drawing(big)
+        assert d.image.shape == (8, 8) and d.image.dtype == np.float64
+        assert d.image.max() == pytest.approx(DIGIT_MAX)
+        corr.append(np.corrcoef(d.image.ravel(), x.ravel())[0, 1])
+        if d.centred.shape == big.shape and np.array_equal(d.centred, big):
+            unmoved += 1
+            np.testing.assert_allclose(d.image, x * DIGIT_MAX / x.max(), atol=1e-12)
+    corr = np.array(corr)
+    assert (corr >= 0.9).mean() >= 0.80
+    assert (corr >= 0.8).mean() >= 0.90
+    assert np.median(corr) >= 0.95
+    assert unmoved >= 300  # the exact check ran on many digits (measured 363)
+
+
+def test_drawing_steps_crop_centre_and_area_average():
+    # A symmetric 13×13 ring (centre of mass at its centre, side not a multiple of 8) on a
+    # 0..255 canvas: the crop fills the square unmoved, and the 8×8 image is its exact area
+    # average, computed here by blowing it up 8× and averaging 13×13 blocks.
+    ring = np.zeros((13, 13))
+    ring[2:11, 2:11] = 1.0
+    ring[4:9, 4:9] = 0.0
+    canvas = np.zeros((40, 50))
+    canvas[20:33, 5:18] = 255 * ring
+    d = preprocess_drawing(canvas)
+    assert d.box == (22, 31, 7, 16)
+    np.testing.assert_array_equal(d.crop, ring[2:11, 2:11])
+    np.testing.assert_array_equal(d.centred, ring[2:11, 2:11])
+    blocks = np.kron(ring[2:11, 2:11], np.ones((8, 8))).reshape(8, 9, 8, 9).mean(axis=(1, 3))
+    np.testing.assert_allclose(d.image, blocks / blocks.max(), atol=1e-12)
+    assert d.batch.shape == (1, 1, 8, 8) and np.shares_memory(d.batch, d.image)
+
+
+def test_drawing_is_padded_to_a_square_by_centre_of_mass():
+    canvas = np.zeros((100, 100))
+    canvas[10:90, 30:34] = 1.0   # a tall bar: 80×4, with a heavy foot on the right
+    canvas[80:90, 34:50] = 1.0
+    d = preprocess_drawing(canvas)
+    assert d.crop.shape == (80, 20) and d.centred.shape == (80, 80)
+    rows, cols = np.nonzero(d.centred)
+    mass_col = (d.centred.sum(axis=0) * (np.arange(80) + 0.5)).sum() / d.centred.sum()
+    assert abs(mass_col - 40) <= 0.5
+    assert rows.min() == 0 and rows.max() == 79  # the long side fills the square
+
+
+def test_same_drawing_anywhere_on_the_canvas_gives_the_same_digit():
+    X, _ = all_digits()
+    digit = np.kron(X[10, 0], np.ones((5, 5)))
+    a, b = np.zeros((120, 90)), np.zeros((120, 90))
+    a[3:43, 7:47] = digit
+    b[70:110, 45:85] = digit
+    np.testing.assert_array_equal(preprocess_drawing(a).image, preprocess_drawing(b).image)
+    np.testing.assert_allclose(preprocess_drawing(a * 255).image, preprocess_drawing(a).image)
+
+
+@pytest.mark.parametrize("canvas", [np.zeros((280, 280)), np.full((50, 50), INK_THRESHOLD),
+                                    [[0.0] * 8] * 8])
+def test_empty_canvas_gives_none(canvas):
+    assert preprocess_drawing(canvas) is None
+
+
+def test_edge_cases_do_not_crash():
+    dot = np.zeros((280, 280))
+    dot[140, 100] = 1.0
+    full = np.ones((280, 280))
+    big = np.zeros((2000, 1500))
+    big[100:1900, 200:1300] = 255.0
+    line = np.zeros((200, 200))
+    line[57, 3:197] = 0.2
+    for canvas in (dot, full, big, line, np.full((8, 8), 255.0)):
+        d = preprocess_drawing(canvas)
+        assert d.image.shape == (8, 8) and np.isfinite(d.image).all()
+        assert d.image.min() >= 0 and d.image.max() == pytest.approx(DIGIT_MAX)
+    # A dot is not blown up: one pixel of an 8×8 square, near the middle.
+    d = preprocess_drawing(dot)
+    assert np.count_nonzero(d.image) == 1 and d.image[4, 4] == DIGIT_MAX
+    np.testing.assert_allclose(preprocess_drawing(full).image, DIGIT_MAX)
+    # A faint horizontal line is a full-width row at full brightness.
+    d = preprocess_drawing(line)
+    assert np.count_nonzero(d.image.max(axis=1)) == 1
+    np.testing.assert_allclose(d.image.max(axis=0), DIGIT_MAX)
+
+
+@pytest.mark.parametrize("canvas, match", [
+    (np.zeros((7, 100)), "at least 8×8"),
+    (np.zeros((3, 10, 10)), "2-D"),
+    (np.full((10, 10), np.nan), "finite"),
+    (np.full((10, 10), -1.0), "0..1 or 0..255"),
+    (np.full((10, 10), 300.0), "0..1 or 0..255"),
+    ([["a"] * 10] * 10, "numbers"),
+])
+def test_bad_canvas_raises(canvas, match):
+    with pytest.raises(ValueError, match=match):
+        preprocess_drawing(canvas)
+
+
+def test_bad_threshold_raises():
+    with pytest.raises(ValueError, match="threshold must be a number"):
+        preprocess_drawing(np.ones((8, 8)), threshold=1.5)
