@@ -37,12 +37,12 @@ FIELDS = (
     Number("n_samples", 500, "Samples", "How many points to generate, before the train/test "
            "split.", low=MIN_SAMPLES, high=MAX_SAMPLES, integer=True, offered=SAMPLES),
     Number("noise", 0.0, "Noise", "How messy the data is: labels flip near the boundary, "
-           "clusters widen, spirals blur.", low=0.0, high=MAX_NOISE, step=0.05),
+           "clusters widen, spirals blur.", low=0.0, high=MAX_NOISE, slider=True, step=0.05),
     Number("train_ratio", 0.5, "Training share", "Share of the points used for training; the "
            "rest only measure how well the network generalizes.", low=MIN_TRAIN_RATIO,
-           high=MAX_TRAIN_RATIO, step=0.1),
+           high=MAX_TRAIN_RATIO, slider=True, step=0.1),
     Number("n_classes", 3, "Classes", "Number of classes in the multi-class datasets.", low=2,
-           high=MAX_CLASSES, integer=True, step=1),
+           high=MAX_CLASSES, integer=True, slider=True, step=1),
     Names("features", ("x1", "x2"), "Inputs", "What the first layer sees. x₁ and x₂ are the "
           "coordinates; the others are made from them, and can make a hard problem easy.",
           options=FEATURES, noun="input feature"),
@@ -83,7 +83,8 @@ FIELDS = (
     PerLayer("dropout", 0.0, "Dropout", "During training, each hidden neuron is switched off "
              "with this probability, so no neuron can rely on another. Never applied when "
              "drawing or testing.", live=True,
-             item=Number("dropout", 0.0, low=0.0, high=0.9, step=0.05), noun="dropout rate"),
+             item=Number("dropout", 0.0, low=0.0, high=0.9, slider=True, step=0.05),
+             noun="dropout rate"),
     Choice("schedule", "constant", "Learning-rate schedule", "How the learning rate changes "
            "over the epochs.", live=True, options=SCHEDULES),
     Number("lr_decay", 0.5, "Decay", "Factor the schedule multiplies the rate by (per period, "

@@ -71,14 +71,16 @@ class Field:
 @dataclass(frozen=True)
 class Number(Field):
     """A number in [low, high]; whole when `integer`; None allowed when `optional` (it then
-    means "the default of whatever uses it"). `offered` lists the values a picker offers (any
-    other value in range is accepted too); `step` is a slider's step, if it has one."""
+    means "the default of whatever uses it"). For the widget: `offered` lists the values a
+    picker offers (any other value in range is accepted too), `slider` asks for a slider
+    from low to high, and `step` is the slider's or number box's step."""
 
     low: float = -math.inf
     high: float = math.inf
     integer: bool = False
     optional: bool = False
     offered: tuple = ()
+    slider: bool = False
     step: float | None = None
 
     def check(self, value):

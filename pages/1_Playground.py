@@ -2,26 +2,25 @@
 
 import streamlit as st
 
-from ui.playground import controls, panels, session, state
+from ui.live import panel
+from ui.live.session import presenter
+from ui.playground import actions, controls, panels, state, view
 
 state.init()
 st.set_page_config(page_title="Playground · Neural Network Playground", page_icon="🧠",
-                   layout="wide",
-                   initial_sidebar_state="collapsed" if st.session_state["presenter"] else "auto")
-runner = session.runner()
-session.handle_pending(runner)
+                   layout="wide", initial_sidebar_state="collapsed" if presenter() else "auto")
+PAGE = state.PAGE
+runner = PAGE.runner()
+actions.handle_pending(runner)
 
 with runner.lock:
     custom = runner.trainer.custom_data
-controls.data_controls(custom.task if custom is not None else None)
-controls.feature_controls()
-controls.network_controls(st.session_state["ui.task"])
-session.settings(runner)
+values = controls.data_controls(custom.task if custom is not None else None)
+values |= controls.feature_controls() | controls.network_controls(st.session_state["ui.task"])
+actions.settings(runner, values)
 
 st.title("Playground")
-for warning in st.session_state.pop("url_warnings", []):
-    st.warning(f"The link had a setting this page could not use: {warning}.")
-panels.show_messages()
-panels.transport(runner)
-panels.live(runner)
+PAGE.show_messages()
+panel.transport(PAGE, runner, panel.Transport("btn", steps=("epoch", "batch")))
+panel.live_panel(PAGE, runner, panels.live_view(), view.LAYOUT, on_click=actions.on_click)
 panels.details(runner)

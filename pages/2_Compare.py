@@ -3,21 +3,23 @@
 import streamlit as st
 
 from ui.compare import page as ui
+from ui.live import panel
+from ui.live.session import presenter
 
-st.set_page_config(page_title="Compare · Neural Network Playground", page_icon="🧠",
-                   layout="wide")
 ui.init()
-ui.experiment_controls()
+st.set_page_config(page_title="Compare · Neural Network Playground", page_icon="🧠",
+                   layout="wide", initial_sidebar_state="collapsed" if presenter() else "auto")
+values = ui.experiment_controls()
 
 st.title("Compare")
 st.caption("Runs that differ in one setting train side by side on the same data, from the same "
            "starting weights and in the same order, so the only difference is the one you chose.")
 ui.presets()
 ui.variation_controls()
-cmp = ui.comparison()
-r = ui.runner()
+cmp = ui.comparison(values)
+r = ui.PAGE.runner()
 ui.sync(r, cmp)
-ui.show_messages()
-ui.transport(r)
-ui.live(r, cmp.target)
+ui.PAGE.show_messages()
+panel.transport(ui.PAGE, r, ui.TRANSPORT)
+ui.live(r)
 ui.exports(r, cmp)

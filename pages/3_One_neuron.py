@@ -5,7 +5,7 @@ import streamlit as st
 from engine import ACTIVATIONS, OPTIMIZERS
 from ui.learn import common, neuron
 
-presenter = common.setup("One neuron")
+presenter = common.setup("One neuron", keep=neuron.DEFAULTS)
 common.defaults(neuron.DEFAULTS)
 ss = st.session_state
 X, y = neuron.toy_data()

@@ -6,7 +6,7 @@ import streamlit as st
 from engine import ACTIVATIONS
 from ui.learn import common, nonlinearity
 
-presenter = common.setup("Activation functions")
+presenter = common.setup("Activation functions", keep=("act.name", "act.seed"))
 common.defaults({"act.name": "tanh", "act.seed": 0})
 ss = st.session_state
 height = common.chart_height(presenter)

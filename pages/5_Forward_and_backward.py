@@ -6,7 +6,7 @@ from engine import ACTIVATIONS, LOSSES
 from ui.learn import common
 from ui.learn import stepthrough as sth
 
-presenter = common.setup("Forward and backward")
+presenter = common.setup("Forward and backward", keep=(*sth.DEFAULTS, "fb.batch"))
 common.defaults(sth.DEFAULTS)
 ss = st.session_state
 intro, batch_text = common.text("forward_backward").split("\n---\n")

@@ -6,7 +6,7 @@ from engine import OPTIMIZERS
 from ui.learn import common
 from ui.learn import landscape as L
 
-presenter = common.setup("Gradient descent on a landscape")
+presenter = common.setup("Gradient descent on a landscape", keep=L.WIDGETS)
 state = st.session_state
 height = common.chart_height(presenter)
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.learn import common, loss_view
 
-presenter = common.setup("Loss functions")
+presenter = common.setup("Loss functions", keep=("loss.p",))
 common.defaults({"loss.p": 0.2})
 ss = st.session_state
 height = common.chart_height(presenter)

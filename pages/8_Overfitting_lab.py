@@ -5,7 +5,7 @@ import streamlit as st
 from ui.learn import common
 from ui.learn import overfitting as O
 
-presenter = common.setup("Overfitting lab")
+presenter = common.setup("Overfitting lab", keep=O.WIDGETS)
 height = common.chart_height(presenter)
 run = st.cache_data(max_entries=64, show_spinner="Training…")(O.run)
 

@@ -6,7 +6,7 @@ from engine import ACTIVATIONS, DATASETS
 from ui.learn import common
 from ui.learn import hidden as H
 
-presenter = common.setup("What hidden layers see")
+presenter = common.setup("What hidden layers see", keep=H.WIDGETS)
 height = common.chart_height(presenter)
 state = st.session_state
 train = st.cache_data(max_entries=32, show_spinner="Training…")(H.train)

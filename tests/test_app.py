@@ -41,10 +41,13 @@ def test_page_runs_without_exception(root, page):
 
 
 def test_help_links_lead_to_pages_that_exist(root):
-    from ui.playground.controls import HELP
+    from engine import Config
+    from ui.live.widgets import HELP, help_text
 
     urls = {p.stem.split("_", 1)[1] for p in PAGES}
-    links = [(k, m) for k, text in HELP.items() for m in re.findall(r"\]\(([^)]+)\)", text)]
+    texts = {k: help_text(k) for k in HELP} | {n: help_text(n, f)
+                                                for n, f in Config.FIELDS.items()}
+    links = [(k, m) for k, text in texts.items() for m in re.findall(r"\]\(([^)]+)\)", text)]
     assert len(links) >= 10
     assert all(target in urls for _, target in links), [x for x in links if x[1] not in urls]
     learn = {p.stem.split("_", 1)[1] for p in PAGES if int(p.stem.split("_", 1)[0]) > 2}

@@ -1,5 +1,6 @@
 """AppTest tests of the Compare page: presets, controls, transport, URL, bad input."""
 
+import json
 import time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -17,7 +18,7 @@ def open_compare(root, query: dict | None = None) -> AppTest:
 
 
 def close(at: AppTest) -> None:
-    for k in ("cmp.runner", "runner"):
+    for k in ("cmp.runner", "pg.runner"):
         if k in at.session_state:
             at.session_state[k].close()
 
@@ -34,7 +35,10 @@ def runner(at: AppTest):
 
 
 def heading(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("#### Epoch"))
+    """The status line ("Epoch 12 · 3 runs"), drawn by the live framework's status component."""
+    (text,) = [json.loads(c.proto.json)["text"] for c in at.get("bidi_component")
+               if c.proto.component_name.endswith("nnp_live_status")]
+    return text
 
 
 def table_runs(at: AppTest) -> list[str]:
@@ -50,7 +54,7 @@ def wait_epoch(r, epoch: int, timeout: float = 20.0) -> None:
 
 def test_default_page_shows_three_runs_from_identical_weights(page):
     r = runner(page)
-    assert heading(page) == "#### Epoch 0 · 3 runs"
+    assert heading(page) == "Epoch 0 · 3 runs"
     assert table_runs(page) == Comparison().labels() == r.labels
     for t in r.trainers[1:]:
         np.testing.assert_array_equal(t.net.flat, r.trainers[0].net.flat)
@@ -76,8 +80,8 @@ def test_every_preset_loads_in_one_click_and_trains(page, name):
 
 def test_step_reset_and_play_pause(page):
     r = runner(page)
-    page.button(key="cmp.step").click().run()
-    assert heading(page) == "#### Epoch 1 · 3 runs"
+    page.button(key="cmp.step_epoch").click().run()
+    assert heading(page) == "Epoch 1 · 3 runs"
     assert [t.epoch for t in r.trainers] == [1, 1, 1]
     page.button(key="cmp.play").click().run()
     assert r.playing and page.button(key="cmp.pause")
@@ -86,12 +90,12 @@ def test_step_reset_and_play_pause(page):
     epochs = {t.epoch for t in r.trainers}
     assert len(epochs) == 1 and epochs.pop() >= 5  # lockstep
     page.button(key="cmp.reset").click().run()
-    assert heading(page) == "#### Epoch 0 · 3 runs"
+    assert heading(page) == "Epoch 0 · 3 runs"
 
 
 def test_changing_the_varied_setting_offers_its_values_and_rebuilds(page):
     r = runner(page)
-    page.button(key="cmp.step").click().run()
+    page.button(key="cmp.step_epoch").click().run()
     page.selectbox(key="cmp.vary").set_value("optimizer").run()
     assert list(page.session_state["cmp.values"]) == list(VARIABLES["optimizer"].defaults)
     assert r.labels == ["SGD", "Momentum", "Adam"] == table_runs(page)
@@ -105,8 +109,8 @@ def test_every_variable_runs_with_its_default_values(page, name):
     page.selectbox(key="cmp.vary").set_value(name).run()
     assert not page.exception, [e.message for e in page.exception]
     assert runner(page).labels == [VARIABLES[name].show(v) for v in VARIABLES[name].defaults]
-    page.button(key="cmp.step").click().run()
-    assert heading(page).startswith("#### Epoch 1")
+    page.button(key="cmp.step_epoch").click().run()
+    assert heading(page).startswith("Epoch 1")
 
 
 def test_values_can_be_added_up_to_six(page):
@@ -155,7 +159,7 @@ def test_shared_settings_reach_every_run(page):
 
 def test_target_loss_changes_the_table_not_the_runs(page):
     r = runner(page)
-    page.button(key="cmp.step").click().run()
+    page.button(key="cmp.step_epoch").click().run()
     trainers = list(r.trainers)
     page.number_input(key="cmp.target").set_value(0.0001).run()
     assert set(page.table[0].value["epochs to target"]) == {"–"}  # not reached
@@ -221,12 +225,12 @@ def test_the_playground_button_explains_when_there_is_nothing_to_use(page):
 @pytest.mark.parametrize("dataset", ["plane", "blobs", "spiral_k"])
 def test_regression_and_multiclass_datasets_compare(page, dataset):
     page.selectbox(key="cmp.dataset").set_value(dataset).run()
-    page.button(key="cmp.step").click().run()
+    page.button(key="cmp.step_epoch").click().run()
     assert not page.exception, [e.message for e in page.exception]
     task = runner(page).trainers[0].task
     columns = list(page.table[0].value.columns)
     assert ("R²" in columns) == (task == "regression")
-    assert heading(page).startswith("#### Epoch 1")
+    assert heading(page).startswith("Epoch 1")
 
 
 def test_settings_survive_a_visit_to_another_page(page):

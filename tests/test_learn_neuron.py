@@ -254,6 +254,6 @@ def test_playground_keeps_its_settings_across_a_visit_to_a_learn_page(root, lear
         check(at)
         at.switch_page("pages/1_Playground.py").run()
         check(at)
-        assert at.session_state["runner"].trainer.config.noise == 0.2
+        assert at.session_state["pg.runner"].trainer.config.noise == 0.2
     finally:
-        at.session_state["runner"].close()
+        at.session_state["pg.runner"].close()

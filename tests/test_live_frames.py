@@ -22,21 +22,28 @@ def runner():
     r.close()
 
 
-def poll(token: str, internals: bool = False) -> dict | None:
-    body = live_frames.poll(token, internals)
+def channel(r: Runner, **options) -> live_frames.Channel:
+    """The runner's channel, with the Playground's view (as the page sets it)."""
+    ch = live_frames.channel(r)
+    ch.view = views.PlaygroundView(views.ViewOptions(**options))
+    return ch
+
+
+def poll(token: str, slow: bool = False) -> dict | None:
+    body = live_frames.poll(token, slow)
     return None if body is None else json.loads(body)
 
 
 def test_a_frame_holds_the_status_and_every_main_chart(runner):
-    ch = live_frames.channel(runner)
+    ch = channel(runner)
     runner.step_epoch()
     f = poll(ch.token)
     assert set(f["figs"]) == {"map", "net", "loss"}
     assert f["status"].startswith("Epoch 1 ·")
     assert f["steps"] == runner.trainer.steps and f["playing"] is False
     # The same figures as the page draws, from the same view options.
-    snap = views.snapshot(runner.trainer, ch.view)
-    expected = views.build_figures(snap, ch.view, runner.run_id)
+    snap = views.snapshot(runner.trainer, ch.view.options)
+    expected = views.build_figures(snap, ch.view.options, runner.run_id)
     assert f["figs"]["map"] == json.loads(json.dumps(expected["map"]))
     assert f["interval"] in FRAME_LEVELS  # when to ask again: the load monitor's interval
 
@@ -44,7 +51,7 @@ def test_a_frame_holds_the_status_and_every_main_chart(runner):
 def test_frames_are_numbered_across_both_ways_of_drawing(runner):
     """The page's own draws (build) and fetched frames share one counter, so the browser can
     drop whichever is older."""
-    ch = live_frames.channel(runner)
+    ch = channel(runner)
     a = live_frames.build(ch).seq
     b = poll(ch.token)["seq"]
     c = live_frames.build(ch).seq
@@ -52,33 +59,41 @@ def test_frames_are_numbered_across_both_ways_of_drawing(runner):
 
 
 def test_view_options_of_the_page_apply_to_fetched_frames(runner):
-    ch = live_frames.channel(runner)
-    ch.view = views.ViewOptions(selected=(1, 0))
+    ch = channel(runner, selected=(1, 0))
     title = poll(ch.token)["figs"]["map"]["layout"]["title"]["text"]
     assert title.startswith("Showing layer 1, neuron 1")
-    ch.view = views.ViewOptions(log_scale=True)
+    ch = channel(runner, log_scale=True)
     assert poll(ch.token)["figs"]["loss"]["layout"]["yaxis"]["type"] == "log"
 
 
-def test_internals_come_with_one_frame_in_every_few(runner):
-    ch = live_frames.channel(runner)
-    every = live_frames.INTERNALS_EVERY * max(1, LOAD.n_playing)
-    got = [{"weights", "grads", "metric"} <= set(poll(ch.token, internals=True)["figs"])
+def test_slow_charts_come_with_one_frame_in_every_few(runner):
+    ch = channel(runner)
+    every = live_frames.SLOW_EVERY * max(1, LOAD.n_playing)
+    got = [{"weights", "grads", "metric"} <= set(poll(ch.token, slow=True)["figs"])
            for _ in range(2 * every)]
     assert got[0] and sum(got) == 2  # at once, then once per `every` frames
     assert not any("weights" in poll(ch.token)["figs"] for _ in range(every))  # not asked
-    ch.internals = False  # the page hides them
-    assert not any("weights" in poll(ch.token, internals=True)["figs"] for _ in range(every))
+    ch.view.slow = False  # the page hides them
+    assert not any("weights" in poll(ch.token, slow=True)["figs"] for _ in range(every))
+
+
+def test_frames_of_the_slow_charts_alone(runner):
+    """The timer-mode slow panel builds only its own charts, not the main ones again."""
+    ch = channel(runner)
+    f = live_frames.build(ch, "slow")
+    assert set(f.figs) == {"metric", "weights", "grads", "confusion"}
+    assert set(live_frames.build(ch, "all").figs) == {"map", "net", "loss", "metric",
+                                                      "weights", "grads", "confusion"}
 
 
 def test_unknown_closed_and_released_sessions_get_nothing(runner):
     assert live_frames.poll("no-such-token", False) is None
-    ch = live_frames.channel(runner)
+    ch = channel(runner)
     assert live_frames.channel(runner) is ch  # one channel per runner, registered again
     runner.close()
     assert live_frames.poll(ch.token, False) is None
     r2 = Runner(Config())
-    token = live_frames.channel(r2).token
+    token = channel(r2).token
     assert poll(token) is not None
     del r2
     gc.collect()
@@ -121,8 +136,8 @@ def call_route(path: str, query: str = "") -> tuple[int, dict, dict]:
 def test_the_route_answers_with_json_and_404_for_an_ended_session(runner, monkeypatch):
     monkeypatch.setattr(live_frames._registry(), "served", False)
     monkeypatch.setattr(LOAD, "overhead", LOAD.overhead)
-    ch = live_frames.channel(runner)
-    status, headers, body = call_route(f"/{ch.url}", "internals=1")
+    ch = channel(runner)
+    status, headers, body = call_route(f"/{ch.url}", "slow=1")
     assert status == 200 and headers["content-type"] == "application/json"
     assert headers["cache-control"] == "no-store"
     assert {"map", "net", "loss", "weights"} <= set(body["figs"])

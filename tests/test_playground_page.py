@@ -23,7 +23,7 @@ def open_playground(root, query: dict | None = None) -> AppTest:
 def page(root):
     at = open_playground(root)
     yield at
-    at.session_state["runner"].close()
+    at.session_state["pg.runner"].close()
 
 
 def widget(at: AppTest, key: str):
@@ -36,7 +36,7 @@ def widget(at: AppTest, key: str):
 
 
 def runner(at):
-    return at.session_state["runner"]
+    return at.session_state["pg.runner"]
 
 
 def texts(elements) -> list[str]:
@@ -166,7 +166,7 @@ def test_play_change_lr_pause_step_reset(page):
 
 def test_speed_limits_training(page):
     r = runner(page)
-    widget(page, "ui.speed").set_value("10").run()
+    widget(page, "pg.speed").set_value("10").run()
     page.button(key="btn.play").click().run()
     time.sleep(1.5)
     page.button(key="btn.pause").click().run()

@@ -40,7 +40,9 @@ def test_a_preset_plays_and_every_run_advances(page, page_url, artifacts):
     maps = chart_stats(page, "cmp_maps")
 
     assert list(first) == ["SGD", "Momentum", "Adam"]
-    assert all(second[k] > first[k] for k in first), (first, second)
+    rows = page.locator(ROWS)
+    dump = [rows.nth(i).locator("th, td").all_inner_texts() for i in range(rows.count())]
+    assert all(second[k] > first[k] for k in first), (first, second, dump)
     assert maps["updates"] > maps0 and maps["mounts"] == 1
     assert chart_stats(page, "cmp_loss")["mounts"] == 1
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,32 +1,28 @@
-"""The Compare page's state, controls and panels.
+"""The Compare page's state, controls and panels, on the live framework.
 
 Widgets live under "cmp.*" keys, apart from the playground's, so the two pages never change each
 other's settings. `init()` seeds them once per session from the URL or, without one, from the
-playground's current settings. `comparison()` reads them back into a `Comparison` (keeping the
-last good one when they do not fit), `sync()` rebuilds the session's GroupRunner when the
-experiment changed and mirrors it in the URL. Settings the page has no widget for (output,
-loss, initializer, L1/L2, ...) are kept from the base config they came with.
+playground's current settings. `comparison(values)` turns the controls' values into a
+`Comparison` (keeping the last good one when they do not fit), `sync()` rebuilds the session's
+GroupRunner when the experiment changed and mirrors it in the URL. Settings the page has no
+widget for (output, loss, initializer, L1/L2, ...) are kept from the base config they came with.
 """
 
 import math
-import time
-import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from engine import ACTIVATIONS, CUSTOM, DATASETS, FEATURES, OPTIMIZERS, Config
-from engine.config import BATCHES, LEARNING_RATES, SAMPLES
-from ui.charts import compare as compare_charts
-from ui.live.components import live_chart
-from ui.live.runner import LOAD, SPEEDS, GroupRunner
-from ui.playground.controls import HELP
-from ui.playground.panels import RETUNE
-from ui.playground.state import keep_widgets
+from engine import CUSTOM, DATASETS, Config
+from ui.charts import compare as charts
+from ui.live import panel
+from ui.live.runner import GroupRunner
+from ui.live.session import FLAGS, LivePage, keep_widgets, shared_config
+from ui.live.widgets import HELP, field_widget
 
-from . import view as compare_view
+from . import view
 from .model import (
     PRESETS,
     VARIABLES,
@@ -38,28 +34,36 @@ from .model import (
     results_row,
 )
 
-TEXT_KEYS = ("dataset", "noise", "n_samples", "features", "hidden", "activation", "optimizer",
-             "lr", "batch_size", "max_epochs", "seed")
-WIDGETS = [f"cmp.{k}" for k in TEXT_KEYS] + ["cmp.vary", "cmp.values", "cmp.target",
-                                               "cmp.speed", "cmp.log"]
-TABLE_EVERY = 3  # the results table redraws once per this many chart redraws
+F = Config.FIELDS
+SHARED = ("dataset", "noise", "n_samples", "features", "activation", "optimizer", "lr",
+          "batch_size", "max_epochs", "seed")  # settings with a field widget here
+WIDGETS = [f"cmp.{k}" for k in (*SHARED, "hidden")] + ["cmp.vary", "cmp.values", "cmp.target",
+                                                       "cmp.speed", "cmp.log"]
+
+
+def _make_runner() -> GroupRunner:
+    cmp = st.session_state["cmp.good"]
+    st.session_state["cmp.running"] = cmp
+    return GroupRunner(cmp.configs(), cmp.labels())
+
+
+PAGE = LivePage("cmp", _make_runner)
+TRANSPORT = panel.Transport("cmp", steps=("epoch",), speed_label="Speed (epochs per second, "
+                            "each run)", help={"step_epoch": "Every run trains one more epoch.",
+                                               "reset": "Back to the shared starting weights, "
+                                                        "epoch 0."})
 
 
 # --- state ------------------------------------------------------------------------------
-def _message(kind: str, text: str) -> None:
-    st.session_state.setdefault("cmp.messages", []).append((kind, text))
-
-
 def write(cmp: Comparison) -> None:
     """Set every widget from `cmp` (only before the widgets are drawn, or in a callback)."""
     ss, b = st.session_state, cmp.base
     ss["cmp.base"] = b
-    ss["cmp.dataset"], ss["cmp.noise"], ss["cmp.n_samples"] = b.dataset, b.noise, b.n_samples
+    for name in SHARED:
+        ss[f"cmp.{name}"] = getattr(b, name)
     ss["cmp.features"] = list(b.features)
     ss["cmp.hidden"] = ", ".join(str(h) for h in b.hidden)
     ss["cmp.activation"] = one_activation(b)
-    ss["cmp.optimizer"], ss["cmp.lr"], ss["cmp.batch_size"] = b.optimizer, b.lr, b.batch_size
-    ss["cmp.max_epochs"], ss["cmp.seed"] = b.max_epochs, b.seed
     ss["cmp.vary"], ss["cmp.values"] = cmp.variable, list(cmp.values)
     ss["cmp.target"] = cmp.target
 
@@ -67,13 +71,13 @@ def write(cmp: Comparison) -> None:
 def _start() -> Comparison:
     """The first comparison of a session: the URL's, else one built on the playground's
     settings, else the default."""
-    ss = st.session_state
-    query = st.query_params.to_dict()
+    query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
     if "vary" in query:
         cmp, warnings = Comparison.from_query(query)
-        ss["cmp.url_warnings"] = warnings
+        for w in warnings:
+            PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
         return cmp
-    base = ss.get("good_config")
+    base = shared_config()
     if isinstance(base, Config) and base.dataset != CUSTOM:
         try:
             cmp = Comparison(base=base)
@@ -88,50 +92,29 @@ def init() -> None:
     """Seed the widgets once per session; afterwards keep their values across visits to other
     pages."""
     ss = st.session_state
-    if "cmp.good" not in ss:
+    if PAGE.first_run():
         ss["cmp.good"] = _start()
         write(ss["cmp.good"])
         ss["cmp.speed"], ss["cmp.log"] = "100", False
     keep_widgets(WIDGETS, "cmp.widgets")
 
 
-def comparison() -> Comparison:
-    """The comparison the widgets describe, or the last good one with a message saying why
+def comparison(values: dict) -> Comparison:
+    """The comparison the controls describe, or the last good one with a message saying why
     the new one was not used."""
     ss = st.session_state
     try:
-        hidden = parse_hidden(str(ss["cmp.hidden"]))
-        base = ss["cmp.base"].replace(
-            dataset=ss["cmp.dataset"], noise=float(ss["cmp.noise"]),
-            n_samples=int(ss["cmp.n_samples"]), features=tuple(ss["cmp.features"]),
-            hidden=hidden, activation=ss["cmp.activation"], dropout=one_dropout(ss["cmp.base"]),
-            optimizer=ss["cmp.optimizer"], lr=float(ss["cmp.lr"]),
-            batch_size=int(ss["cmp.batch_size"]), max_epochs=int(ss["cmp.max_epochs"]),
-            seed=int(ss["cmp.seed"]))
-        cmp = Comparison(base, ss["cmp.vary"], tuple(ss["cmp.values"]),
+        base = ss["cmp.base"]
+        shared = values | {"hidden": parse_hidden(values["hidden"]),
+                           "dropout": one_dropout(base)}
+        cmp = Comparison(base.replace(**shared), ss["cmp.vary"], tuple(ss["cmp.values"]),
                          float(ss["cmp.target"]))
         cmp.configs()
     except ValueError as e:
-        _message("warning", f"Not applied: {e}. The runs keep the last valid settings.")
+        PAGE.message("warning", f"Not applied: {e}. The runs keep the last valid settings.")
         return ss["cmp.good"]
     ss["cmp.good"] = cmp
     return cmp
-
-
-@st.cache_resource(scope="session", on_release=lambda r: r.close(), show_spinner=False)
-def _session_runner(token: str) -> GroupRunner:
-    cmp = st.session_state["cmp.good"]
-    r = GroupRunner(cmp.configs(), cmp.labels())
-    st.session_state["cmp.running"] = cmp
-    return r
-
-
-def runner() -> GroupRunner:
-    """This session's comparison runner (closed when the session ends); also kept in session
-    state as `cmp.runner`, for tests."""
-    r = _session_runner(st.session_state.setdefault("cmp.token", uuid.uuid4().hex))
-    st.session_state["cmp.runner"] = r
-    return r
 
 
 def sync(r: GroupRunner, cmp: Comparison) -> None:
@@ -144,9 +127,7 @@ def sync(r: GroupRunner, cmp: Comparison) -> None:
     ss["cmp.running"] = cmp
     if ss.pop("cmp.autoplay", False):
         r.play()
-    query = cmp.to_query()
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)
+    PAGE.sync_url(cmp.to_query())
 
 
 def load_preset(name: str) -> None:
@@ -158,13 +139,13 @@ def load_preset(name: str) -> None:
 def load_playground() -> None:
     """Button callback: the playground's current settings as the shared experiment."""
     ss = st.session_state
-    base = ss.get("good_config")
+    base = shared_config()
     if not isinstance(base, Config):
-        _message("info", "Open the Playground page first: its settings are used from there.")
+        PAGE.message("info", "Open the Playground page first: its settings are used from there.")
         return
     if base.dataset == CUSTOM:
-        _message("warning", "The playground trains on points of your own, which this page "
-                            "cannot use yet; pick a dataset here instead.")
+        PAGE.message("warning", "The playground trains on points of your own, which this page "
+                                "cannot use yet; pick a dataset here instead.")
         return
     good = ss["cmp.good"]
     write(Comparison(base, good.variable, good.values, good.target))
@@ -176,14 +157,6 @@ def _on_vary_change() -> None:
 
 
 # --- controls ---------------------------------------------------------------------------
-def show_messages() -> None:
-    ss = st.session_state
-    for w in ss.pop("cmp.url_warnings", []):
-        st.warning(f"The link had a setting this page could not use: {w}.")
-    for kind, text in ss.pop("cmp.messages", []):
-        getattr(st, kind)(text)
-
-
 def presets() -> None:
     """One button per classroom preset."""
     st.markdown("**Classroom demos**: one click sets up the comparison and starts it.")
@@ -194,40 +167,26 @@ def presets() -> None:
                            on_click=load_preset, args=(name,), help=PRESETS[name].note)
 
 
-def experiment_controls() -> None:
-    """The shared experiment, in the sidebar. The setting being varied is greyed out."""
+def experiment_controls() -> dict:
+    """The shared experiment, in the sidebar; returns its settings. The setting being varied
+    is greyed out."""
     sb, ss = st.sidebar, st.session_state
     varied = ss["cmp.vary"]
     sb.subheader("Shared experiment")
     sb.button("Use the playground's settings", key="cmp.from_playground",
               on_click=load_playground, width="stretch",
               help="Start from what the Playground page is set to now.")
-    names = list(DATASETS)
-    sb.selectbox("Dataset", names, key="cmp.dataset", format_func=lambda n: DATASETS[n].label,
-                 help=HELP["dataset"])
-    sb.slider("Noise", 0.0, 0.5, step=0.05, key="cmp.noise", help=HELP["noise"])
-    sb.select_slider("Samples", sorted(set(SAMPLES) | {int(ss["cmp.n_samples"])}),
-                     key="cmp.n_samples", help=HELP["n_samples"])
-    sb.multiselect("Inputs", list(FEATURES), key="cmp.features",
-                   format_func=lambda f: FEATURES[f].label, help=HELP["features"])
-    sb.text_input("Hidden layers (neurons per layer)", key="cmp.hidden",
-                  disabled=varied == "hidden",
-                  help="Comma-separated, e.g. 8, 8 for two layers of eight; empty for none.")
-    sb.selectbox("Activation", list(ACTIVATIONS), key="cmp.activation",
-                 disabled=varied == "activation",
-                 format_func=lambda a: ACTIVATIONS[a].label, help=HELP["activation"])
-    sb.selectbox("Optimizer", list(OPTIMIZERS), key="cmp.optimizer",
-                 disabled=varied == "optimizer",
-                 format_func=lambda o: OPTIMIZERS[o].label, help=HELP["optimizer"])
-    sb.select_slider("Learning rate", sorted(set(LEARNING_RATES) | {float(ss["cmp.lr"])}),
-                     key="cmp.lr", disabled=varied == "lr", format_func=lambda v: f"{v:g}",
-                     help=HELP["lr"])
-    sb.select_slider("Batch size", sorted(set(BATCHES) | {int(ss["cmp.batch_size"])}),
-                     key="cmp.batch_size", disabled=varied == "batch_size",
-                     help=HELP["batch_size"])
-    sb.number_input("Epochs (0: no limit)", 0, 1_000_000, step=100, key="cmp.max_epochs",
-                    help=HELP["max_epochs"])
-    sb.number_input("Seed", 0, 2**32 - 1, key="cmp.seed", help=HELP["seed"])
+    values = {}
+    for name in SHARED:
+        if name == "activation":
+            values["hidden"] = sb.text_input(
+                "Hidden layers (neurons per layer)", key="cmp.hidden",
+                disabled=varied == "hidden",
+                help="Comma-separated, e.g. 8, 8 for two layers of eight; empty for none.")
+        values[name] = field_widget(F[name], f"cmp.{name}", sb, disabled=varied == name,
+                                    options=list(DATASETS) if name == "dataset" else None)
+    values["features"] = tuple(values["features"])
+    return values
 
 
 def variation_controls() -> None:
@@ -247,66 +206,42 @@ def variation_controls() -> None:
                            "down to this.")
 
 
-def transport(r: GroupRunner) -> None:
-    cols = st.columns([1.2, 1, 1, 2.4], vertical_alignment="bottom")
-    if r.playing:
-        cols[0].button("Pause", on_click=r.pause, key="cmp.pause", type="primary",
-                       icon=":material/pause:", width="stretch", help=HELP["play"])
-    else:
-        cols[0].button("Play", on_click=r.play, key="cmp.play", type="primary",
-                       icon=":material/play_arrow:", width="stretch", help=HELP["play"])
-    cols[1].button("Step epoch", on_click=r.step_epoch, key="cmp.step", width="stretch",
-                   help="Every run trains one more epoch.")
-    cols[2].button("Reset", on_click=r.reset, key="cmp.reset", width="stretch",
-                   icon=":material/restart_alt:",
-                   help="Back to the shared starting weights, epoch 0.")
-    speed = cols[3].select_slider("Speed (epochs per second, each run)", list(SPEEDS),
-                                  key="cmp.speed", help=HELP["speed"])
-    r.speed = SPEEDS[speed]
-
-
 # --- live panels ------------------------------------------------------------------------
-def live(r: GroupRunner, target: float) -> None:
-    """The maps and the loss chart, redrawn while the runs train, and the results table less
-    often (the thread trains; these only read). As on the playground, an outer fragment
-    re-declares them every RETUNE seconds with the interval the load calls for, so a new
-    interval costs no whole-page rerun."""
+@dataclass
+class CompareView:
+    """The Compare page's view of its runs (ui.live.frames.LiveView): every run's map and
+    the loss chart in each frame; the results table follows in a fragment of its own."""
 
-    @st.fragment(run_every=RETUNE if r.playing else None)
-    def live_panel() -> None:
-        ss = st.session_state
-        interval = LOAD.frame_interval(ss.get("cmp.interval")) if r.playing else None
-        ss["cmp.interval"] = interval
-        st.fragment(run_every=interval)(_charts)(r, target)
-        st.fragment(run_every=interval * TABLE_EVERY if interval else None)(_table)(r, target)
+    log: bool = False
+    slow: bool = False
 
-    live_panel()
+    def snapshot(self, r: GroupRunner, what: str):
+        return view.snapshot(r.trainers, r.labels)
 
+    def figures(self, snap, run_id: int, what: str) -> dict[str, dict]:
+        return {"cmp_maps": charts.maps_grid(snap, revision=f"maps-{run_id}"),
+                "cmp_loss": charts.losses_chart(snap, self.log, revision=f"losses-{run_id}")}
 
-def _charts(r: GroupRunner, target: float) -> None:
-    t0 = time.thread_time()
-    ss = st.session_state
-    with r.lock:
-        snap = compare_view.snapshot(r.trainers, r.labels)
-        playing, eps, error, run_id = r.playing, r.epochs_per_s, r.error, r.run_id
-    frame = sum(run.epoch for run in snap.runs)
-    if error:
-        st.error(error)
-    st.markdown(f"#### {compare_view.status_line(snap, eps if playing else 0.0)}")
-    live_chart(compare_charts.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_maps",
-               frame=frame)
-    # A fragment run does not pass through init(): keep the copy of this widget up to date.
-    ss["cmp.widgets"]["cmp.log"] = st.toggle("Log-scale loss", key="cmp.log",
-                                             help=HELP["log_scale"])
-    live_chart(compare_charts.losses_chart(snap, ss.get("cmp.log", False),
-                                         revision=f"losses-{run_id}"), "cmp_loss",
-               frame=frame)
-    LOAD.record_frame(time.thread_time() - t0)
-    if playing != r.playing:
-        st.rerun()  # training ended by itself: the Play/Pause button follows
+    def status(self, snap, epochs_per_s: float) -> str:
+        return view.status_line(snap, epochs_per_s)
 
 
-def _table(r: GroupRunner, target: float) -> None:
+def live(r: GroupRunner) -> None:
+    """The maps, the loss chart (with its log-scale toggle) and the results table."""
+    cv = CompareView(log=st.session_state.get("cmp.log", False))
+
+    def log_toggle() -> None:
+        cv.log = st.toggle("Log-scale loss", key="cmp.log", help=HELP["log_scale"])
+        # A fragment run does not pass through init(): keep the copy of this widget current.
+        st.session_state["cmp.widgets"]["cmp.log"] = cv.log
+
+    layout = panel.Layout(main=((panel.Chart("cmp_maps"),), (panel.Chart("cmp_loss"),)),
+                          header=log_toggle, extra=_table)
+    panel.live_panel(PAGE, r, cv, layout)
+
+
+def _table(r: GroupRunner) -> None:
+    target = st.session_state["cmp.running"].target
     with r.lock:
         rows = [results_row(label, t, target)
                 for label, t in zip(r.labels, r.trainers, strict=True)]

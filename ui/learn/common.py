@@ -1,18 +1,27 @@
-"""What the Learn pages share: page setup with a presenter view, and their explanation texts."""
+"""What the Learn pages share: page setup with a presenter view, widgets that keep their values
+across visits to other pages, and the explanation texts."""
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import streamlit as st
+
+from ui.live.session import classroom_init, keep_widgets
+from ui.live.session import presenter as presenter_view
 
 TEXTS = Path(__file__).resolve().parents[2] / "assets" / "learn"
 CHART_HEIGHT = 420  # px; presenter view: PRESENTER_HEIGHT
 PRESENTER_HEIGHT = 640
 
 
-def setup(title: str) -> bool:
-    """Configure the page; returns True in presenter view (``?presenter=1``): large charts,
-    sidebar collapsed, few controls. Call first in every Learn page."""
-    presenter = st.query_params.get("presenter", "") in ("1", "true")
+def setup(title: str, keep: Iterable[str] = ()) -> bool:
+    """Configure the page; returns True in presenter view (``?presenter=1``, a classroom flag
+    of the whole session): large charts, sidebar collapsed, few controls. The widgets whose
+    keys are in `keep` keep their values across visits to other pages. Call first in every
+    Learn page."""
+    classroom_init()
+    keep_widgets(keep, f"learn.{title}")
+    presenter = presenter_view()
     st.set_page_config(page_title=f"{title} · Neural Network Playground", page_icon="🧠",
                        layout="wide",
                        initial_sidebar_state="collapsed" if presenter else "auto")
@@ -39,3 +48,4 @@ def defaults(values: dict) -> None:
     and no `value=`, so callbacks may write them before they are drawn."""
     for key, value in values.items():
         st.session_state.setdefault(key, value)
+

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import ACTIVATIONS, DATASETS, Config, Trainer, transform
+from engine.outputs import OUTPUTS
 from ui.charts.base import CLASS_COLORS, DIVERGING, FONT, hexcolor, unit_scale
 
 # Classification datasets only: the points are coloured by class.
@@ -88,7 +89,7 @@ def layer_names(result: HiddenResult) -> list[str]:
 def _range(result: HiddenResult, layer: int) -> tuple[float, float]:
     if layer < len(result.hidden):
         return ACTIVATIONS[result.activation].output_range
-    return (0.0, 1.0) if result.output in ("sigmoid", "softmax") else (-1.0, 1.0)
+    return OUTPUTS[result.output].value_range
 
 
 # --- neuron maps ------------------------------------------------------------------------------
@@ -246,6 +247,10 @@ def boundary_line(result: HiddenResult, layer: int, i: int, j: int, xrange):
 
 
 # --- page state -------------------------------------------------------------------------------
+# The page's widgets, kept across visits to other pages.
+WIDGETS = ("hl.dataset", "hl.arch", "hl.activation", "hl.layer", "hl.i", "hl.j")
+
+
 def pick(state, result: HiddenResult) -> int:
     """Keep the page's layer and neuron choices valid for `result`'s network (they may come from
     a larger one): returns the layer. Neurons default to the first two."""

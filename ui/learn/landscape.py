@@ -428,6 +428,11 @@ def loss_figure(surf: Surface, paths: list[Path], height: int = 300) -> dict:
 DEFAULT_PAIR = (0, 2)  # both input weights of the first hidden neuron
 
 
+# The page's widgets (and choices), kept across visits to other pages.
+WIDGETS = ("gd.surface", "gd.optimizers", "gd.batch", "gd.seed", "gd.wa", "gd.wb", "gd.good_pair",
+           "gd.lr", "gd.steps", "gd.x0", "gd.y0")
+
+
 def reset_for(state, surf: Surface) -> None:
     """Put the page's learning rate, start and step count to `surf`'s own defaults."""
     state["gd.lr"] = surf.rates["right"]

@@ -36,6 +36,8 @@ REMEDIES = {
     "early_stopping": ("Early stopping", f"stop when the test loss has not improved for "
                                          f"{PATIENCE} epochs and keep the best weights"),
 }
+# The page's widgets, kept across visits to other pages.
+WIDGETS = (*(f"of.{name}" for name in REMEDIES), "of.seed")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Frames of the live panel, and the route through which the browser fetches them itself while
+"""Frames of a live panel, and the route through which the browser fetches them itself while
 training plays.
 
 A Streamlit fragment run costs the browser about 30 ms of React work per redraw on top of the
@@ -9,41 +9,53 @@ load calls for: no script run, no widget tree, and the rate adapts by itself, si
 browser asks less often. Streamlit still draws every frame outside playing (Step, Reset, a
 changed setting), through the same `build`.
 
+What a frame holds is the page's: its `LiveView` copies what it needs out of the runner (under
+the runner's lock) and turns that copy into figures (outside it). A frame holds the "main"
+charts, the "slow" ones or "all": the slow ones come with one fetched frame in `SLOW_EVERY`
+(times the number of sessions playing: under load they slow down first), and only when the
+page shows them.
+
 The route exists when the app is served by `serve.py` (`st.App` with ROUTES). Under
 `streamlit run app.py` or AppTest it does not, `served()` is false, and the panel falls back to
 fragments that rerun on a timer.
 
-Each session's `Channel` is registered under an unguessable token; the registry lives in a
-module of its own in `sys.modules` so that Streamlit's reload of changed project modules
-cannot split it between the route and the pages.
+Each session's `Channel` is registered under an unguessable token, in a process-wide registry
+(streamlit_internals.process_registry).
 """
 
 import json
 import secrets
-import sys
 import threading
 import time
-import types
 import weakref
 from dataclasses import dataclass, field
-
-from ui.playground import view as views
+from typing import Any, Protocol
 
 from .runner import FETCH_OVERHEAD, LOAD, Runner
+from .streamlit_internals import process_registry
 
 PATH = "nnp/live"  # the route, relative to the app's root
-INTERNALS_EVERY = 4  # the internals charts come with one frame in this many (per session
-#                     playing: under load they slow down first)
+SLOW_EVERY = 4  # slow charts come with one frame in this many (per session playing)
 
 
-def _registry() -> types.ModuleType:
-    reg = sys.modules.get("_nnp_live_registry")
-    if reg is None:
-        fresh = types.ModuleType("_nnp_live_registry")
-        fresh.channels = weakref.WeakValueDictionary()
-        fresh.served = False
-        reg = sys.modules.setdefault("_nnp_live_registry", fresh)
-    return reg
+class LiveView(Protocol):
+    """What a training page supplies to draw its live panel: a view of its runner. `what` is
+    "main", "slow" or "all": which charts the frame holds."""
+
+    slow: bool  # whether the page shows its slow charts at all
+
+    def snapshot(self, runner: Runner, what: str) -> Any:
+        """Copy what the figures need out of the runner (called under its lock, so: quick)."""
+
+    def figures(self, snap: Any, run_id: int, what: str) -> dict[str, dict]:
+        """The figures of a frame, by chart key (called outside the lock)."""
+
+    def status(self, snap: Any, epochs_per_s: float) -> str:
+        """The status line ("Epoch 1,234 · ...")."""
+
+
+def _registry():
+    return process_registry("live", channels=weakref.WeakValueDictionary(), served=False)
 
 
 def served() -> bool:
@@ -54,12 +66,11 @@ def served() -> bool:
 @dataclass
 class Channel:
     """What the route needs of one session: its runner (weakly: the session owns it), the view
-    options the page last drew with, and a frame counter shared by both ways of drawing, so
-    that the browser never replaces a newer frame with an older one."""
+    the page last drew with, and a frame counter shared by both ways of drawing, so that the
+    browser never replaces a newer frame with an older one."""
 
     runner: weakref.ref
-    view: views.ViewOptions = field(default_factory=views.ViewOptions)
-    internals: bool = True
+    view: LiveView | None = None
     seq: int = 0
     polls: int = 0
     interval: float | None = None
@@ -73,7 +84,7 @@ class Channel:
 
 def channel(r: Runner) -> Channel:
     """The runner's channel, registered for the route (created on first use)."""
-    ch = getattr(r, "live_channel", None)
+    ch = r.live_channel
     if ch is None:
         ch = r.live_channel = Channel(weakref.ref(r))
     _registry().channels[ch.token] = ch  # again on every run: survives a module reload
@@ -84,62 +95,60 @@ def channel(r: Runner) -> Channel:
 class Frame:
     seq: int
     playing: bool
+    progress: int  # the runner's progress (steps): marks which state a chart shows
     status: str
-    snap: views.Snapshot
+    snap: Any
     figs: dict
 
 
-def build(ch: Channel, internals: bool = False) -> Frame:
-    """One frame of the channel's runner: status line, diagram, map, loss (and with
-    `internals`, the accuracy, weights, gradients and confusion charts), numbered. Copies under
-    the runner's lock, builds the figures outside it; the build's CPU time feeds the load
-    monitor."""
+def build(ch: Channel, what: str = "main") -> Frame:
+    """One frame of the channel's runner, numbered: the status line and the charts `what`
+    ("main", "slow" or "all"). Copies under the runner's lock, builds the figures outside it;
+    the build's CPU time feeds the load monitor."""
     t0 = time.thread_time()
-    r = ch.runner()
-    if r is None:
+    r, view = ch.runner(), ch.view
+    if r is None or view is None:
         raise LookupError("the session has ended")
-    opts = ch.view
+    if not view.slow:
+        what = "main"
     with r.lock:
-        snap = views.snapshot(r.trainer, opts)
-        ins = views.internals(r.trainer) if internals else None
-        playing, eps, run_id = r.playing, r.epochs_per_s, r.run_id
+        snap = view.snapshot(r, what)
+        playing, eps, run_id, progress = r.playing, r.epochs_per_s, r.run_id, r.progress
         with ch.lock:
             ch.seq += 1
             seq = ch.seq
-    figs = views.build_figures(snap, opts, run_id)
-    if ins is not None:
-        figs.update(views.internal_figures(ins, run_id))
+    figs = view.figures(snap, run_id, what)
     LOAD.record_frame(time.thread_time() - t0)
-    return Frame(seq, playing, views.status_line(snap, eps if playing else 0.0), snap, figs)
+    return Frame(seq, playing, progress, view.status(snap, eps if playing else 0.0), snap, figs)
 
 
-def poll(token: str, want_internals: bool) -> bytes | None:
+def poll(token: str, want_slow: bool) -> bytes | None:
     """The route's answer for `token`: the next frame as JSON, with the interval after which
     to ask again; None for an unknown token or an ended session."""
     ch = _registry().channels.get(token)
     r = ch.runner() if ch is not None else None
-    if r is None or r.closed:
+    if r is None or r.closed or ch.view is None:
         return None
     with ch.lock:
         ch.polls += 1
-        every = INTERNALS_EVERY * max(1, LOAD.n_playing)
-        internals = want_internals and ch.internals and ch.polls % every == 1 % every
+        every = SLOW_EVERY * max(1, LOAD.n_playing)
+        slow = want_slow and ch.polls % every == 1 % every
         ch.interval = LOAD.frame_interval(ch.interval)
         interval = ch.interval
-    f = build(ch, internals)
-    return json.dumps({"seq": f.seq, "steps": f.snap.steps, "playing": f.playing,
+    f = build(ch, "all" if slow else "main")
+    return json.dumps({"seq": f.seq, "steps": f.progress, "playing": f.playing,
                        "status": f.status, "interval": interval, "figs": f.figs},
                       separators=(",", ":")).encode()
 
 
 async def endpoint(request):
-    """GET nnp/live/<token>[?internals=1]: the session's next frame (JSON), 404 when the
-    session is gone. The frame is built in a worker thread, off the server's event loop."""
+    """GET nnp/live/<token>[?slow=1]: the session's next frame (JSON), 404 when the session is
+    gone. The frame is built in a worker thread, off the server's event loop."""
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse, Response
 
     body = await run_in_threadpool(poll, request.path_params["token"],
-                                   request.query_params.get("internals") == "1")
+                                   request.query_params.get("slow") == "1")
     if body is None:
         return JSONResponse({"error": "no such session"}, status_code=404,
                             headers={"Cache-Control": "no-store"})

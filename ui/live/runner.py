@@ -1,18 +1,27 @@
 """Background training for one browser session.
 
-A Runner owns a Trainer and a thread that trains it while playing; the page only reads from it
-to draw. Every access to the trainer goes through `runner.lock`. The thread never calls
-Streamlit. All playing runners of the server process share one training budget (a fraction of
-one core, because of the GIL) so that redraws and widgets stay responsive however many
-sessions train; the redraw interval grows with the load instead of collapsing.
+A Runner owns a trainer and a thread that trains it while playing; the page only reads from it
+to draw. Any trainer of the engine will do (the 2-D Trainer, or the image, sequence and GAN
+trainers): the runner needs `step()`, `run(epochs)`, `apply(config)`, `steps_per_epoch`,
+`epoch`, `steps`, `status`, `config` and `custom_data`. Every access to the trainer goes through
+`runner.lock`. The thread never calls Streamlit. All playing runners of the server process
+share one training budget (a fraction of one core, because of the GIL) so that redraws and
+widgets stay responsive however many sessions train; the redraw interval grows with the load
+instead of collapsing.
 """
 
 import collections
 import threading
 import time
 import weakref
+from collections.abc import Callable
 
-from engine import DIVERGED, RUNNING, STOPPED, Config, Trainer
+import numpy as np
+
+from engine import DIVERGED, RUNNING, STOPPED, Trainer
+
+# A run that diverges overflows on its way to inf: the trainer reports it as its status.
+QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 
 CYCLE = 0.025  # seconds per train-then-sleep cycle of a thread
 TRAIN_SHARE = 0.6  # fraction of one core all training threads together may use (one playing)
@@ -85,11 +94,13 @@ LOAD = LoadMonitor()
 
 
 class Runner:
-    """A Trainer plus the thread that trains it while `playing`."""
+    """A trainer plus the thread that trains it while `playing`. `build(config, data)` makes a
+    trainer (the 2-D Trainer by default)."""
 
-    def __init__(self, config: Config, data=None):
+    def __init__(self, config, data=None, build: Callable = Trainer):
         self.lock = threading.RLock()
-        self.trainer = Trainer(config, data)
+        self.build = build
+        self.trainer = build(config, data)
         self.run_id = 0  # grows on every rebuild, so charts can reset their zoom
         self.playing = False
         self.speed: float | None = None
@@ -124,10 +135,15 @@ class Runner:
             self.trainer.run(1)
 
     def step_batch(self) -> None:
-        with self.lock:
+        with self.lock, np.errstate(**QUIET):
             self.trainer.step()
 
-    def apply(self, config: Config) -> bool:
+    @property
+    def progress(self) -> int:
+        """Mini-batch steps trained so far (marks which state a frame shows)."""
+        return self.trainer.steps
+
+    def apply(self, config) -> bool:
         """Apply new settings (live or rebuild); ValueError leaves everything as it was."""
         with self.lock:
             rebuilt = self.trainer.apply(config)
@@ -135,16 +151,16 @@ class Runner:
                 self.run_id += 1
             return rebuilt
 
-    def reset(self, config: Config | None = None, data=None, keep_data: bool = True) -> None:
+    def reset(self, config=None, data=None, keep_data: bool = True) -> None:
         """Fresh weights (and data) for `config` (default: the current one)."""
         with self.lock:
             cfg = config or self.trainer.config
             custom = data if data is not None else (self.trainer.custom_data if keep_data
                                                     else None)
-            self.trainer = Trainer(cfg, custom)
+            self.trainer = self.build(cfg, custom)
             self.run_id += 1
 
-    def replace_trainer(self, trainer: Trainer) -> None:
+    def replace_trainer(self, trainer) -> None:
         with self.lock:
             self.trainer = trainer
             self.run_id += 1
@@ -188,6 +204,10 @@ class Runner:
 
     # --- the thread ------------------------------------------------------------------------
     def _loop(self) -> None:
+        with np.errstate(**QUIET):
+            self._train()
+
+    def _train(self) -> None:
         chunk, owed = 1, 0.0  # owed: units still due at the chosen speed
         last = None  # (time, run id, epoch) at the start of the previous cycle
         while not self._closed:
@@ -231,32 +251,36 @@ class GroupRunner(Runner):
     of a comparison. A run that diverges or stops is left as it is while the others carry on;
     training is over when every run is."""
 
-    def __init__(self, configs: list[Config], labels: list[str], data=None):
-        super().__init__(configs[0], data)
-        self.trainers = [self.trainer, *(Trainer(c, data) for c in configs[1:])]
+    def __init__(self, configs: list, labels: list[str], data=None, build: Callable = Trainer):
+        super().__init__(configs[0], data, build)
+        self.trainers = [self.trainer, *(build(c, data) for c in configs[1:])]
         self.labels = list(labels)
 
     def step_epoch(self) -> None:
         self._advance(1)
 
-    def apply(self, config: Config) -> bool:
+    @property
+    def progress(self) -> int:
+        return sum(t.steps for t in self.trainers)
+
+    def apply(self, config) -> bool:
         raise NotImplementedError("a comparison is rebuilt with reset_runs")
 
-    def reset_runs(self, configs: list[Config], labels: list[str], data=None) -> None:
+    def reset_runs(self, configs: list, labels: list[str], data=None) -> None:
         """New runs from fresh weights."""
-        trainers = [Trainer(c, data) for c in configs]  # may raise ValueError: nothing changes
+        trainers = [self.build(c, data) for c in configs]  # a ValueError changes nothing
         with self.lock:
             self.trainers, self.trainer, self.labels = trainers, trainers[0], list(labels)
             self.run_id += 1
 
-    def reset(self, config: Config | None = None, data=None, keep_data: bool = True) -> None:
+    def reset(self, config=None, data=None, keep_data: bool = True) -> None:
         with self.lock:
             configs = [t.config for t in self.trainers]
             data = data if data is not None else (self.trainer.custom_data if keep_data
                                                   else None)
         self.reset_runs(configs, self.labels, data)
 
-    def replace_trainer(self, trainer: Trainer) -> None:
+    def replace_trainer(self, trainer) -> None:
         raise NotImplementedError("a comparison is rebuilt with reset_runs")
 
     def _units_per_epoch(self) -> int:

@@ -1,33 +1,19 @@
-"""Sidebar controls, generated from the engine's registries. Each function draws widgets whose
-values live in session state under the keys of `state`; none returns maths or figures."""
-
-import tomllib
-from pathlib import Path
+"""The Playground's sidebar controls, made from the engine's registries and Config's fields.
+Each function draws its widgets and returns the settings they hold (only those it drew: a
+control the teacher hid keeps the setting in force)."""
 
 import numpy as np
 import streamlit as st
 
-from engine import (
-    ACTIVATIONS,
-    CUSTOM,
-    DATASETS,
-    FEATURES,
-    INITIALIZERS,
-    LOSSES,
-    OPTIMIZERS,
-    OUTPUTS,
-    SCHEDULES,
-    make_dataset,
-    transform,
-)
-from engine.config import BATCHES, LEARNING_RATES, REG_RATES, SAMPLES
+from engine import ACTIVATIONS, CUSTOM, DATASETS, FEATURES, LOSSES, Config, make_dataset, transform
 from engine.outputs import task_outputs
 from ui.charts import maps
+from ui.live.session import visible
+from ui.live.widgets import HELP, field_widget, help_text
 
-from .state import MAX_LAYERS, MAX_WIDTH, key, visible
+from .state import MAX_LAYERS, MAX_WIDTH, key
 
-HELP = tomllib.loads((Path(__file__).resolve().parents[2] / "assets" / "help.toml")
-                     .read_text(encoding="utf-8"))
+F = Config.FIELDS
 TASKS = {"binary": "Two classes", "multiclass": "Several classes", "regression": "Regression"}
 
 
@@ -57,7 +43,12 @@ def _regenerate() -> None:
     ss[key("seed")] = int(ss[key("seed")]) + 1
 
 
-def data_controls(custom_task: str | None) -> None:
+def _shown(names, container=None, **kw) -> dict:
+    """The field widgets of `names` that are visible, and their values."""
+    return {n: field_widget(F[n], key(n), container, **kw) for n in names if visible(n)}
+
+
+def data_controls(custom_task: str | None) -> dict:
     """Problem type, dataset (with previews), samples, noise, split, classes, batch, seed."""
     sb, ss = st.sidebar, st.session_state
     sb.subheader("Data")
@@ -70,6 +61,7 @@ def data_controls(custom_task: str | None) -> None:
         names.append(CUSTOM)
     if ss[key("dataset")] not in names:
         ss[key("dataset")] = names[0]
+    values = {"dataset": ss[key("dataset")]}
     if visible("dataset"):
         thumbs = [n for n in names if n != CUSTOM]
         cols = sb.columns(len(thumbs) if len(thumbs) <= 3 else 3)
@@ -77,35 +69,26 @@ def data_controls(custom_task: str | None) -> None:
             cols[i % len(cols)].image(dataset_thumbnail(n, float(ss[key("noise")]),
                                                         int(ss[key("n_classes")])),
                                       caption=DATASETS[n].label, width="stretch")
-        sb.radio("Dataset", names, key=key("dataset"), horizontal=True, help=HELP["dataset"],
-                 format_func=lambda n: "Your points" if n == CUSTOM else DATASETS[n].label)
-    generated = ss[key("dataset")] != CUSTOM
-    if visible("n_samples") and generated:
-        sb.select_slider("Samples", [*SAMPLES, *sorted({int(ss[key("n_samples")])} - set(SAMPLES))],
-                         key=key("n_samples"), help=HELP["n_samples"])
-    if visible("noise") and generated:
-        sb.slider("Noise", 0.0, 0.5, step=0.05, key=key("noise"), help=HELP["noise"])
-    if visible("train_ratio") and generated:
-        sb.slider("Training share", 0.1, 0.9, step=0.1, key=key("train_ratio"),
-                  help=HELP["train_ratio"], format="%.1f")
-    if visible("n_classes") and task == "multiclass" and generated:
-        sb.slider("Classes", 2, 8, key=key("n_classes"), help=HELP["n_classes"])
-    if visible("batch_size"):
-        sb.select_slider("Batch size", sorted(set(BATCHES) | {int(ss[key("batch_size")])}),
-                         key=key("batch_size"), help=HELP["batch_size"])
+        values["dataset"] = field_widget(F["dataset"], key("dataset"), sb, options=names,
+                                         horizontal=True)
+    if values["dataset"] != CUSTOM:
+        values |= _shown(("n_samples", "noise", "train_ratio"), sb)
+        if task == "multiclass":
+            values |= _shown(("n_classes",), sb)
+    values |= _shown(("batch_size",), sb)
     if visible("seed"):
         c1, c2 = sb.columns([1, 1], vertical_alignment="bottom")
-        c1.number_input("Seed", 0, 2**32 - 1, step=1, key=key("seed"), help=HELP["seed"])
-        c2.button("Regenerate", on_click=_regenerate, help=HELP["regenerate"],
-                  width="stretch")
+        values["seed"] = field_widget(F["seed"], key("seed"), c1)
+        c2.button("Regenerate", on_click=_regenerate, help=HELP["regenerate"], width="stretch")
+    return values
 
 
-def feature_controls() -> None:
+def feature_controls() -> dict:
     """One toggle per input feature, each with a small map of the feature."""
     if not visible("features"):
-        return
-    sb = st.sidebar
-    sb.subheader("Inputs", help=HELP["features"])
+        return {}
+    sb, ss = st.sidebar, st.session_state
+    sb.subheader("Inputs", help=help_text("features", F["features"]))
     names = list(FEATURES)
     for row in range(0, len(names), 4):
         cols = sb.columns(4)
@@ -113,21 +96,25 @@ def feature_controls() -> None:
             col.image(feature_thumbnail(name), width="stretch", caption=FEATURES[name].label)
             col.checkbox(FEATURES[name].label, key=f"feat.{name}",
                          label_visibility="collapsed")
+    return {"features": tuple(f for f in FEATURES if ss.get(f"feat.{f}"))}
 
 
-def network_controls(task: str) -> None:
+def network_controls(task: str) -> dict:
     """Layers, neurons per layer, activation(s), output and loss, initializer."""
     sb, ss = st.sidebar, st.session_state
     sb.subheader("Network")
+    values = {}
     if visible("layers"):
         sb.number_input("Hidden layers", 0, MAX_LAYERS, step=1, key="net.layers",
-                        help=HELP["layers"])
+                        help=help_text("hidden", F["hidden"]))
     n = int(ss["net.layers"])
-    if visible("width") and n:
-        cols = sb.columns(4)
-        for i in range(n):
-            cols[i % 4].number_input(f"Layer {i + 1}", 1, MAX_WIDTH, step=1,
-                                     key=f"net.width.{i}", help=HELP["width"])
+    if visible("layers") or visible("width"):
+        if visible("width") and n:
+            cols = sb.columns(4)
+            for i in range(n):
+                cols[i % 4].number_input(f"Layer {i + 1}", 1, MAX_WIDTH, step=1,
+                                         key=f"net.width.{i}", help=HELP["width"])
+        values["hidden"] = tuple(int(ss[f"net.width.{i}"]) for i in range(n))
     if visible("activation"):
         acts = list(ACTIVATIONS)
         per_layer = n > 1 and sb.toggle("Activation per layer", key="net.per_layer",
@@ -137,9 +124,9 @@ def network_controls(task: str) -> None:
             for i in range(n):
                 cols[i % 2].selectbox(f"Layer {i + 1}", acts, key=f"net.act.{i}",
                                       format_func=lambda a: ACTIVATIONS[a].label)
+            values["activation"] = tuple(ss[f"net.act.{i}"] for i in range(n))
         else:
-            sb.selectbox("Activation", acts, key="net.act", help=HELP["activation"],
-                         format_func=lambda a: ACTIVATIONS[a].label)
+            values["activation"] = field_widget(F["activation"], "net.act", sb)
     if visible("output"):
         outs = ["auto", *task_outputs(task)]
         if ss[key("output")] not in outs:
@@ -150,66 +137,41 @@ def network_controls(task: str) -> None:
         if ss[key("loss")] not in losses:
             ss[key("loss")] = "auto"
         c1, c2 = sb.columns(2)
-        c1.selectbox("Output", outs, key=key("output"), help=HELP["output"],
-                     format_func=lambda o: "Auto" if o == "auto" else o.capitalize())
-        c2.selectbox("Loss", losses, key=key("loss"), help=HELP["loss"],
-                     format_func=lambda o: "Auto" if o == "auto" else LOSSES[o].label)
-        if out != "auto" and ss[key("loss")] != "auto" and \
-                out not in LOSSES[ss[key("loss")]].outputs:
-            ss[key("loss")] = "auto"
-    if visible("init"):
-        sb.selectbox("Initial weights", list(INITIALIZERS), key=key("init"), help=HELP["init"],
-                     format_func=lambda i: INITIALIZERS[i].label)
+        values["output"] = field_widget(F["output"], key("output"), c1, options=outs)
+        values["loss"] = field_widget(F["loss"], key("loss"), c2, options=losses)
+        if out != "auto" and values["loss"] != "auto" and \
+                out not in LOSSES[values["loss"]].outputs:
+            ss[key("loss")] = values["loss"] = "auto"
+    values |= _shown(("init",), sb)
+    return values
 
 
-def training_controls() -> None:
-    """Learning rate, optimizer and its hyperparameters, regularization, schedule, stops: in
-    the current container (the caller puts them in the sidebar, in a fragment of their own)."""
-    sb, ss = st, st.session_state
-    sb.subheader("Training")
-    if visible("lr"):
-        lr = float(ss[key("lr")])
-        sb.select_slider("Learning rate", sorted(set(LEARNING_RATES) | {lr}), key=key("lr"),
-                         help=HELP["lr"], format_func=lambda v: f"{v:g}")
+def training_controls() -> dict:
+    """Learning rate, optimizer and its hyperparameters, regularization, dropout, schedule,
+    stops: in the current container (the caller puts them in a sidebar fragment of their
+    own). Every one of them applies live."""
+    ss = st.session_state
+    st.subheader("Training")
+    values = _shown(("lr", "optimizer"))
     if visible("optimizer"):
-        sb.selectbox("Optimizer", list(OPTIMIZERS), key=key("optimizer"),
-                     help=HELP["optimizer"], format_func=lambda o: OPTIMIZERS[o].label)
-        spec = OPTIMIZERS[ss[key("optimizer")]]
-        hypers = [(n, h) for n, h in spec.hyper.items() if n != "eps"]
+        spec = Config.FIELDS["optimizer"].options[values["optimizer"]]
+        hypers = [n for n in spec.hyper if n != "eps"]
         if hypers:
-            cols = sb.columns(len(hypers))
-            for col, (name, h) in zip(cols, hypers, strict=True):
-                col.number_input(h.label, float(h.low), float(h.high), key=key(name),
-                                 help=h.help, format="%g",
-                                 step=0.01 if h.high <= 1 else 0.1)
+            for col, name in zip(st.columns(len(hypers)), hypers, strict=True):
+                values[name] = field_widget(F[name], key(name), col)
     if visible("regularization"):
-        c1, c2 = sb.columns(2)
-        for col, name, label in ((c1, "l1", "L1 rate"), (c2, "l2", "L2 rate")):
-            v = float(ss[key(name)])
-            col.select_slider(label, sorted(set(REG_RATES) | {v}), key=key(name),
-                              help=HELP[name], format_func=lambda v: f"{v:g}")
-    if visible("dropout"):
-        sb.slider("Dropout", 0.0, 0.9, step=0.05, key="cfg.dropout", help=HELP["dropout"])
+        c1, c2 = st.columns(2)
+        values |= _shown(("l1",), c1) | _shown(("l2",), c2)
+    values |= _shown(("dropout",))
     if visible("schedule"):
-        sb.selectbox("Learning-rate schedule", list(SCHEDULES), key=key("schedule"),
-                     help=HELP["schedule"], format_func=lambda s: SCHEDULES[s].label)
+        values |= _shown(("schedule",))
         if ss[key("schedule")] != "constant":
-            c1, c2 = sb.columns(2)
-            c1.number_input("Decay", 0.001, 1.0, key=key("lr_decay"), help=HELP["lr_decay"],
-                            format="%g", step=0.05)
-            c2.number_input("Period (epochs)", 1, 1_000_000, key=key("lr_period"),
-                            help=HELP["lr_period"], step=10)
+            c1, c2 = st.columns(2)
+            values |= _shown(("lr_decay",), c1) | _shown(("lr_period",), c2)
     if visible("stops"):
-        sb.toggle("Early stopping", key=key("early_stopping"), help=HELP["early_stopping"])
-        if ss[key("early_stopping")]:
-            sb.number_input("Patience (epochs)", 1, 1_000_000, key=key("patience"),
-                            help=HELP["patience"], step=10)
-        c1, c2 = sb.columns(2)
-        c1.number_input("Epoch budget", 0, 100_000_000, key=key("max_epochs"),
-                        help=HELP["max_epochs"], step=100)
-        c2.number_input("Target loss", 0.0, 1e6, key=key("target_loss"),
-                        help=HELP["target_loss"], format="%g", step=0.01)
-
-
-__all__ = ["HELP", "OUTPUTS", "data_controls", "feature_controls", "network_controls",
-           "training_controls"]
+        values |= _shown(("early_stopping",))
+        if values["early_stopping"]:
+            values |= _shown(("patience",))
+        c1, c2 = st.columns(2)
+        values |= _shown(("max_epochs",), c1) | _shown(("target_loss",), c2)
+    return values

@@ -1,25 +1,36 @@
-"""Session state: widget keys, the Config they describe, and the URL that mirrors them.
+"""The Playground's widget keys and the Config they describe.
 
-Every setting has one widget key. `init()` seeds the keys once per session from the URL (bad or
-unknown values fall back to defaults with a warning), `config_from_state()` turns the widgets
-back into a Config, and `sync_url()` writes the Config into the query string so a copied link
-reproduces the run. Classroom flags (`hide`, `presenter`) live in the URL beside the settings.
+A setting with a plain widget has the key "cfg.<name>"; the inputs ("feat.<name>") and the
+network ("net.layers", "net.width.<i>", "net.act", "net.act.<i>", "net.per_layer") have keys of
+their own. `init()` seeds every key once per session from the URL (bad or unknown values fall
+back to defaults with a warning) and keeps them across visits to other pages; `write_config`
+sets them from a Config (a link, an imported file). The controls return their values; the page
+turns those into a Config (actions.apply).
 """
 
 import streamlit as st
 
 from engine import CUSTOM, DATASETS, FEATURES, Config
+from engine.fields import Names, PerLayer, Widths
+from ui.live.runner import Runner
+from ui.live.session import FLAGS, SHARED, LivePage, keep_widgets
 
 MAX_LAYERS, MAX_WIDTH = 8, 16  # what the page offers (the engine allows more)
-UI_FLAGS = ("hide", "presenter")  # URL keys that are not settings
+NO_WIDGET = ("eps", "eval_every")  # settings the page keeps as they are
+# Settings with a widget of their own under "cfg.<name>": every plain field of the table.
+SIMPLE = tuple(n for n, f in Config.FIELDS.items()
+               if not isinstance(f, Names | Widths | PerLayer) and n not in NO_WIDGET)
 # View options and other page state that is not part of a run's settings.
-UI_DEFAULTS = {"ui.speed": "100", "ui.show_test": False, "ui.discretize": False,
+UI_DEFAULTS = {"pg.speed": "100", "ui.show_test": False, "ui.discretize": False,
                "ui.log": False, "ui.internals": True, "ui.click_adds": False}
-# Settings with a widget of the same name under "cfg.<name>".
-SIMPLE = ("dataset", "n_samples", "noise", "train_ratio", "n_classes", "output", "loss", "init",
-          "optimizer", "lr", "momentum", "alpha", "beta1", "beta2", "weight_decay",
-          "batch_size", "l1", "l2", "schedule", "lr_decay", "lr_period", "early_stopping",
-          "patience", "max_epochs", "target_loss", "seed")
+
+
+def _make_runner() -> Runner:
+    return Runner(st.session_state[CONFIG])
+
+
+PAGE = LivePage("pg", _make_runner)
+CONFIG = SHARED  # the last valid Config, in force; other pages may start from it
 
 
 def key(name: str) -> str:
@@ -28,8 +39,7 @@ def key(name: str) -> str:
 
 def widget_keys() -> list[str]:
     keys = [key(n) for n in SIMPLE] + [f"feat.{f}" for f in FEATURES]
-    keys += ["net.layers", "net.act", "net.per_layer", "cfg.dropout", "ui.task", "cfg.eps",
-             *UI_DEFAULTS]
+    keys += ["net.layers", "net.act", "net.per_layer", "cfg.dropout", "ui.task", *UI_DEFAULTS]
     keys += [f"net.width.{i}" for i in range(MAX_LAYERS)] + [f"net.act.{i}"
                                                              for i in range(MAX_LAYERS)]
     return keys
@@ -40,7 +50,6 @@ def write_config(config: Config, task: str | None = None) -> list[str]:
     ss, warnings = st.session_state, []
     for n in SIMPLE:
         ss[key(n)] = getattr(config, n)
-    ss["cfg.eps"] = config.eps
     for f in FEATURES:
         ss[f"feat.{f}"] = f in config.features
     hidden = list(config.hidden)
@@ -67,67 +76,13 @@ def init() -> None:
     """Seed the widgets once per session from the URL; afterwards keep their values across
     visits to other pages."""
     ss = st.session_state
-    if "_init" not in ss:
-        query = {k: v for k, v in st.query_params.to_dict().items() if k not in UI_FLAGS}
+    if PAGE.first_run():
+        query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
         config, warnings = Config.from_query(query)
         warnings += write_config(config)
-        ss["url_warnings"] = warnings
-        ss["hidden_controls"] = set(filter(None, st.query_params.get("hide", "").split(",")))
-        ss["presenter"] = st.query_params.get("presenter", "") in ("1", "true")
-        ss["_init"] = True
-        ss["good_config"] = config
+        for w in warnings:
+            PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
+        ss[CONFIG] = config
         for k, v in UI_DEFAULTS.items():
             ss.setdefault(k, v)
-    keep_widgets(widget_keys(), "_widgets")
-
-
-def keep_widgets(keys, store: str) -> None:
-    """Streamlit forgets the values of widgets a run did not draw (a visit to another page): a
-    copy under `store` brings them back, and re-saving keeps them alive meanwhile. Call at the
-    start of every full run of the page that draws them."""
-    ss = st.session_state
-    saved = ss.setdefault(store, {})
-    for k in keys:
-        if k in ss:
-            saved[k] = ss[k] = ss[k]
-        elif k in saved:
-            ss[k] = saved[k]
-
-
-def config_from_state() -> Config:
-    """The Config the widgets describe; ValueError (readable) when they do not fit together."""
-    ss = st.session_state
-    d = {n: ss[key(n)] for n in SIMPLE}
-    d["eps"] = ss.get("cfg.eps")
-    d["features"] = [f for f in FEATURES if ss.get(f"feat.{f}")]
-    n = int(ss["net.layers"])
-    d["hidden"] = [int(ss[f"net.width.{i}"]) for i in range(n)]
-    if ss.get("net.per_layer") and n:
-        d["activation"] = [ss[f"net.act.{i}"] for i in range(n)]
-    else:
-        d["activation"] = ss["net.act"]
-    d["dropout"] = float(ss["cfg.dropout"])
-    return Config.from_dict(d)
-
-
-def url_query(config: Config) -> dict[str, str]:
-    """The query string for `config` plus the classroom flags."""
-    q = config.to_query()
-    ss = st.session_state
-    if ss.get("hidden_controls"):
-        q["hide"] = ",".join(sorted(ss["hidden_controls"]))
-    if ss.get("presenter"):
-        q["presenter"] = "1"
-    return q
-
-
-def sync_url(config: Config) -> None:
-    """Mirror `config` in the URL (only when it changed, to spare the browser history)."""
-    q = url_query(config)
-    if st.query_params.to_dict() != q:
-        st.query_params.from_dict(q)
-
-
-def visible(name: str) -> bool:
-    """False when the teacher hid control `name` with the URL's hide= list."""
-    return name not in st.session_state.get("hidden_controls", set())
+    keep_widgets(widget_keys(), PAGE.key("widgets"))

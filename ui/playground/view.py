@@ -1,13 +1,18 @@
-"""From a trainer to what the page draws: `snapshot` copies plain arrays out of a trainer (the
-caller holds its lock, briefly); `build_figures` turns a snapshot into figures, lock-free."""
+"""The Playground's live view: from a trainer to what the page draws. `snapshot` copies plain
+arrays out of a trainer (the caller holds its lock, briefly); `build_figures` turns a snapshot
+into figures, lock-free. `PlaygroundView` puts them together for the live framework, and
+`LAYOUT` places the charts: the network diagram and the output map side by side, the loss
+below, and the slower internals (accuracy, weights, gradients, confusion) under them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from engine import ACTIVATIONS, FEATURES, Trainer
+from engine import ACTIVATIONS, FEATURES, STOPPED, Trainer
+from engine.outputs import OUTPUTS
 from ui.charts import base, curves, heatmaps, maps, network
+from ui.live.panel import Chart, Layout
 
 MAP_RES, THUMB_RES = 100, 20
 
@@ -67,8 +72,7 @@ def snapshot(t: Trainer, opts: ViewOptions) -> Snapshot:
     hist = {k: list(h[k]) for k in ("epoch", "train_loss", "test_loss")}
     acts = cfg.activations
     ranges = [ACTIVATIONS[a].output_range for a in acts]
-    ranges.append((0.0, 1.0) if t.output in ("sigmoid", "softmax") else
-                  (-1.0, 1.0) if t.output == "tanh" else (-np.inf, np.inf))
+    ranges.append(OUTPUTS[t.output].value_range)
     snap = Snapshot(
         epoch=t.epoch, steps=t.steps, status=t.status, reason=t.status_reason, task=t.task,
         output=t.output, config=cfg, bounds=tuple(t.data.bounds),
@@ -181,10 +185,30 @@ def activation_figure(name: str) -> dict:
                                     act.label)
 
 
-def status_line(s: Snapshot, epochs_per_s: float) -> str:
-    """'Epoch 1,234 · train loss 0.123 · test loss 0.145 · test accuracy 97.2 %'."""
+@dataclass
+class Status:
+    """What the status line says, copied out of a trainer."""
+
+    epoch: int
+    task: str
+    last: dict
+    restored: int | None  # the epoch whose weights early stopping brought back
+
+    @classmethod
+    def of(cls, t: Trainer) -> "Status":
+        restored = t.best_epoch if t.status == STOPPED and t.best_epoch is not None and \
+            t.history.last.get("epoch") == t.best_epoch != t.epoch else None
+        return cls(t.epoch, t.task, dict(t.history.last), restored)
+
+
+def status_line(s: "Status | Snapshot", epochs_per_s: float) -> str:
+    """'Epoch 1,234 · train loss 0.123 · test loss 0.145 · test accuracy 97.2 %'; after early
+    stopping, the losses are those of the restored weights, and it says so."""
     last = s.last
-    parts = [f"Epoch {s.epoch:,}", f"train loss {last.get('train_loss', float('nan')):.4f}",
+    epoch = f"Epoch {s.epoch:,}"
+    if getattr(s, "restored", None) is not None:
+        epoch += f" (weights of epoch {s.restored:,})"
+    parts = [epoch, f"train loss {last.get('train_loss', float('nan')):.4f}",
              f"test loss {last.get('test_loss', float('nan')):.4f}"]
     if s.task == "regression":
         parts.append(f"test R² {last.get('test_r2', float('nan')):.3f}")
@@ -194,3 +218,40 @@ def status_line(s: Snapshot, epochs_per_s: float) -> str:
     if epochs_per_s >= 1:
         parts.append(f"{epochs_per_s:,.0f} epochs/s")
     return " · ".join(parts)
+
+
+@dataclass
+class Frame:
+    """A copy of what one frame of the Playground draws."""
+
+    status: Status
+    main: Snapshot | None
+    internals: Internals | None
+
+
+@dataclass
+class PlaygroundView:
+    """The Playground's view of its runner (ui.live.frames.LiveView), with the view options
+    the page last drew with. `slow` is whether the internals are shown."""
+
+    options: ViewOptions = field(default_factory=ViewOptions)
+    slow: bool = True
+
+    def snapshot(self, r, what: str) -> Frame:
+        t = r.trainer
+        return Frame(Status.of(t), snapshot(t, self.options) if what != "slow" else None,
+                     internals(t) if what != "main" else None)
+
+    def figures(self, f: Frame, run_id: int, what: str) -> dict[str, dict]:
+        figs = build_figures(f.main, self.options, run_id) if f.main is not None else {}
+        if f.internals is not None:
+            figs |= internal_figures(f.internals, run_id)
+        return figs
+
+    def status(self, f: Frame, epochs_per_s: float) -> str:
+        return status_line(f.status, epochs_per_s)
+
+
+LAYOUT = Layout(
+    main=((Chart("net", 5, clickable=True), Chart("map", 6, clickable=True)), (Chart("loss"),)),
+    slow=((Chart("metric"), Chart("weights")), (Chart("grads"), Chart("confusion"))))

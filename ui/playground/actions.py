@@ -1,8 +1,6 @@
-"""The session's Runner, and every change that reaches it: settings from the widgets, imports,
-uploads and clicks. Bad input becomes a message in `st.session_state["messages"]`; the runner
-keeps its last good state."""
-
-import uuid
+"""Every change that reaches the Playground's runner: settings from the controls, clicks on
+the charts, uploads and imports. Bad input becomes a message; the runner keeps its last good
+state."""
 
 import numpy as np
 import streamlit as st
@@ -10,76 +8,60 @@ import streamlit as st
 from engine import CUSTOM, Config, Dataset, Trainer, load_csv
 from ui.live.runner import Runner
 
-from . import controls, state
-from .state import config_from_state, key, write_config
+from . import controls
+from .state import CONFIG, PAGE, key, write_config
+
+message = PAGE.message
 
 
-@st.cache_resource(scope="session", on_release=lambda r: r.close(), show_spinner=False)
-def _session_runner(token: str) -> Runner:
-    return Runner(st.session_state["good_config"])
-
-
-def runner() -> Runner:
-    """This session's runner; created on first use, closed when the session ends (the token
-    tells apart sessions that share an id, as AppTest's do). Also kept in session state as
-    `runner`, for tests."""
-    r = _session_runner(st.session_state.setdefault("runner_token", uuid.uuid4().hex))
-    st.session_state["runner"] = r
-    return r
-
-
-def message(kind: str, text: str) -> None:
-    """Queue a message (kind: error, warning, info, success) for the next draw."""
-    st.session_state.setdefault("messages", []).append((kind, text))
-
-
-def settings(r: Runner) -> None:
-    """The training controls, then every widget's settings applied to the runner and mirrored
-    in the URL.
+def settings(r: Runner, values: dict) -> None:
+    """The training controls, then every control's settings (`values` holds the others')
+    applied to the runner and mirrored in the URL.
 
     The training controls (learning rate, optimizer, regularization, dropout, schedule, stops)
     sit in a fragment of their own: every one of them is a live setting, so changing one reruns
     only the fragment, and while training plays the charts show the effect with their next
-    frame instead of after a whole page run (which costs the browser a few hundred ms). Only a
-    message (a setting that could not be applied) needs the whole page."""
+    frame instead of after a whole page run (which costs the browser a few hundred ms)."""
+    def training(values: dict) -> None:
+        PAGE.sync_url(apply(r, values | controls.training_controls()).to_query())
 
-    @st.fragment
-    def training() -> None:
-        controls.training_controls()
-        queued = len(st.session_state.get("messages", []))
-        state.sync_url(apply_settings(r))
-        if len(st.session_state.get("messages", [])) > queued and _fragment_run():
-            st.rerun(scope="app")  # the messages are shown in the main area
-
-    with st.sidebar:
-        training()
+    PAGE.settings_fragment(training, values)
 
 
-def _fragment_run() -> bool:
-    """Whether the current script run reruns fragments only (not the whole page)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
-
-
-def apply_settings(r: Runner) -> Config:
-    """Push the widgets' settings into the runner. Returns the config in force: the new one, or
-    the last good one when the widgets describe something invalid."""
-    ss = st.session_state
+def apply(r: Runner, values: dict) -> Config:
+    """Push the controls' settings into the runner (the rest stay as they are). Returns the
+    config in force: the new one, or the last good one when the settings do not fit."""
     try:
-        config = config_from_state()
+        config = Config.from_dict(r.trainer.config.to_dict() | values)
         if config.dataset == CUSTOM and r.trainer.custom_data is None:
             raise ValueError("there is no data of your own yet: upload a CSV or click on the map")
         r.apply(config)
     except ValueError as e:
         message("warning", f"Not applied: {e}. Training continues with the last valid settings.")
         return r.trainer.config
-    ss["good_config"] = config
+    st.session_state[CONFIG] = config
     return config
 
 
 # --- clicks on the charts ---------------------------------------------------------------
+def on_click(chart: str, click: dict, frame) -> None:
+    """A click on the network diagram selects a neuron (its map is drawn large); a click on the
+    output map adds a point, when "Click adds a point" is on. Applied at the start of the next
+    run of the page, before any widget is drawn."""
+    snap = frame.main
+    if chart == "net" and click.get("curve") == 0:
+        index = int(click["point"])
+        sizes = [len(snap.config.features), *snap.config.hidden, len(snap.biases[-1])]
+        for col, n in enumerate(sizes):
+            if index < n:
+                queue_click("node", {"node": (col, index)})
+                st.rerun()
+            index -= n
+    if chart == "map" and st.session_state.get("ui.click_adds", False):
+        queue_click("map", click)
+        st.rerun()
+
+
 def queue_click(kind: str, event: dict) -> None:
     """Remember a chart click; `handle_pending` applies it at the start of the next run."""
     st.session_state["pending_click"] = (kind, event)
@@ -141,7 +123,7 @@ def _use_data(r: Runner, config: Config, data: Dataset, reset: bool = True) -> b
         return False
     ss[key("dataset")] = CUSTOM
     ss["ui.task"] = data.task
-    ss["good_config"] = config
+    ss[CONFIG] = config
     return True
 
 
@@ -150,7 +132,7 @@ def on_csv_upload() -> None:
     f = st.session_state.get("upload.csv")
     if f is None:
         return
-    r = runner()
+    r = PAGE.runner()
     try:
         data = load_csv(f, train_ratio=float(st.session_state[key("train_ratio")]),
                         seed=int(st.session_state[key("seed")]))
@@ -169,16 +151,16 @@ def on_config_upload() -> None:
         return
     try:
         config = Config.from_json(f.getvalue().decode("utf-8", errors="replace"))
-        if config.dataset == CUSTOM and runner().trainer.custom_data is None:
+        if config.dataset == CUSTOM and PAGE.runner().trainer.custom_data is None:
             raise ValueError("it uses data of your own, which a config file does not carry; "
                              "load the model file instead")
-        runner().apply(config)
+        PAGE.runner().apply(config)
     except ValueError as e:
         message("error", f"{f.name}: {e}")
         return
     for w in write_config(config):
         message("warning", w)
-    st.session_state["good_config"] = config
+    st.session_state[CONFIG] = config
     message("success", f"Settings loaded from {f.name}.")
 
 
@@ -191,10 +173,10 @@ def on_model_upload() -> None:
     except (ValueError, KeyError) as e:
         message("error", f"{f.name}: {e}")
         return
-    r = runner()
+    r = PAGE.runner()
     r.pause()
     r.replace_trainer(trainer)
     for w in write_config(trainer.config, trainer.task):
         message("warning", w)
-    st.session_state["good_config"] = trainer.config
+    st.session_state[CONFIG] = trainer.config
     message("success", f"Model loaded from {f.name}: epoch {trainer.epoch:,}.")

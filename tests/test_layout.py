@@ -1,0 +1,70 @@
+"""The import graph runs one way: pages -> page packages (ui/playground, ui/compare, ui/learn,
+...) -> the shared live framework and charts (ui/live, ui/charts) -> engine. Read from the
+code's own import statements, so a new module is checked too."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+FAMILIES = sorted(p.name for p in (ROOT / "ui").iterdir()
+                  if p.is_dir() and (p / "__init__.py").exists() and p.name not in
+                  ("live", "charts"))
+
+
+def imports(path: Path) -> set[str]:
+    """Absolute names of the modules `path` imports (relative imports resolved)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            out.add(base)
+            out |= {f"{base}.{a.name}" for a in node.names}
+    return out
+
+
+def modules(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def offenders(folder: str, forbidden) -> list[tuple[str, str]]:
+    return [(str(p.relative_to(ROOT)), name) for p in modules(folder) for name in imports(p)
+            if any(name == f or name.startswith(f + ".") for f in forbidden)]
+
+
+def test_there_are_page_families():
+    assert {"playground", "compare", "learn"} <= set(FAMILIES)
+
+
+def test_the_engine_imports_no_ui_and_no_display_library():
+    assert offenders("engine", ("ui", "streamlit", "plotly", "pages")) == []
+
+
+def test_charts_are_plain_functions_without_streamlit():
+    assert offenders("ui/charts", ("streamlit", "ui.live", *(f"ui.{f}" for f in FAMILIES))) \
+        == []
+
+
+def test_the_live_framework_knows_no_page():
+    assert offenders("ui/live", tuple(f"ui.{f}" for f in FAMILIES)) == []
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_no_page_package_imports_another(family):
+    others = tuple(f"ui.{f}" for f in FAMILIES if f != family)
+    assert offenders(f"ui/{family}", others) == []
+
+
+def test_pages_are_thin_scripts():
+    for p in sorted((ROOT / "pages").glob("*.py")):
+        names = imports(p)
+        assert not {n for n in names if n.startswith(("plotly", "numpy", "sklearn"))}, p.name
+        assert len(p.read_text().splitlines()) <= 110, p.name

@@ -1,0 +1,5 @@
+function channel(url) {
+  const channels = (window.__nnpLive = window.__nnpLive || {});
+  return channels[url] || (channels[url] = { url, charts: {}, status: null, onEnded: null,
+                                              playing: false, looping: false, fetched: 0 });
+}
