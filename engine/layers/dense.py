@@ -1,14 +1,8 @@
-"""Layers. Each one binds to views of the network's flat parameter and gradient buffers,
-caches what its backward pass needs, and writes its gradients in place.
-
-A layer has `param_shapes`, `bind(params, grads)`, `forward(x, rng) -> y` (rng is None outside
-training; dropout draws from it) and `backward(dy, need_dx) -> dx`. Convolution, pooling and
-recurrent layers join by implementing the same four members.
-"""
+"""Dense layer: y = act(x @ W + b)."""
 
 import numpy as np
 
-from .activations import Activation, get_activation
+from ..activations import Activation, get_activation
 
 
 class Dense:
