@@ -8,11 +8,12 @@ bound gradients; returns dL/dx, or None when need_dx is False). Everything is fl
 `LAYERS` maps each layer's name to its class.
 """
 
+from .conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .dense import Dense, Dropout
 
 LAYERS: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Dense, Dropout)
+    for cls in (Dense, Dropout, Conv2D, MaxPool2D, AvgPool2D, Flatten)
 }
 
 __all__ = ["LAYERS", *LAYERS]
