@@ -10,10 +10,11 @@ bound gradients; returns dL/dx, or None when need_dx is False). Everything is fl
 
 from .conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .dense import Dense, Dropout
+from .recurrent import GRU, LSTM, RNN, LastStep
 
 LAYERS: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Dense, Dropout, Conv2D, MaxPool2D, AvgPool2D, Flatten)
+    for cls in (Dense, Dropout, Conv2D, MaxPool2D, AvgPool2D, Flatten, RNN, GRU, LSTM, LastStep)
 }
 
 __all__ = ["LAYERS", *LAYERS]
