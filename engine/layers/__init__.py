@@ -8,13 +8,23 @@ bound gradients; returns dL/dx, or None when need_dx is False). Everything is fl
 `LAYERS` maps each layer's name to its class.
 """
 
+from .attention import (
+    Embedding,
+    LayerNorm,
+    MultiHeadAttention,
+    PositionEmbedding,
+    SinusoidalPosition,
+)
+from .compose import Residual, TransformerBlock
 from .conv import AvgPool2D, Conv2D, Flatten, MaxPool2D
 from .dense import Dense, Dropout
 from .recurrent import GRU, LSTM, RNN, LastStep
 
 LAYERS: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Dense, Dropout, Conv2D, MaxPool2D, AvgPool2D, Flatten, RNN, GRU, LSTM, LastStep)
+    for cls in (Dense, Dropout, Conv2D, MaxPool2D, AvgPool2D, Flatten, RNN, GRU, LSTM,
+                LastStep, Embedding, PositionEmbedding, SinusoidalPosition, LayerNorm,
+                MultiHeadAttention, Residual, TransformerBlock)
 }
 
 __all__ = ["LAYERS", *LAYERS]
