@@ -27,7 +27,8 @@ class Conv2D(Layer):
         self.kernel_size = positive_int("kernel_size", kernel_size)
         self.stride = positive_int("stride", stride)
         self.padding = nonnegative_int("padding", padding)
-        self.act = Pointwise(activation)
+        self._act = Pointwise(activation)
+        self.act = self._act.act  # the Activation, as Dense's `act`
         self.weight = self.bias = self.gweight = self.gbias = None
         self._shape = None  # input shape the buffers below were made for
         self._xp = self._patches = self._cols = None
@@ -72,13 +73,13 @@ class Conv2D(Layer):
         np.copyto(cols[:-1].reshape(self._patches.shape), self._patches)
         wb = np.concatenate([self.weight.reshape(Co, -1), self.bias[:, None]], axis=1)
         z = wb @ cols  # (C', n*H'*W')
-        a = self.act(z)
+        a = self._act(z)
         self._z, self._a = z, a
         return a.reshape(Co, n, *self._out).transpose(1, 0, 2, 3)
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         Co = self.out_channels
-        dz = self.act.grad(dy.transpose(1, 0, 2, 3).reshape(Co, -1), self._z, self._a)
+        dz = self._act.grad(dy.transpose(1, 0, 2, 3).reshape(Co, -1), self._z, self._a)
         gwb = dz @ self._cols.T  # (C', C*k*k + 1): weight gradient | bias gradient
         self.gweight[...] = gwb[:, :-1].reshape(self.gweight.shape)
         self.gbias[...] = gwb[:, -1]
