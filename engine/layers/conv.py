@@ -97,31 +97,59 @@ class Conv2D(Layer):
         return dxp[:, :, p:p + H, p:p + W].transpose(1, 0, 2, 3)
 
 
-def _windows(x: np.ndarray, size: int) -> np.ndarray:
-    """The pooling windows of x (n, C, H, W) as a view (n, C, H', size, W', size)."""
-    n, C, H, W = x.shape
-    Ho, Wo = H // size, W // size
-    return x[:, :, :Ho * size, :Wo * size].reshape(n, C, Ho, size, Wo, size, copy=False)
+def _offset(x: np.ndarray, axis: int, j: int, k: int) -> np.ndarray:
+    """The entries at offset j of every window of k along `axis` (2 rows, 3 columns): a view."""
+    return x[:, :, j::k] if axis == 2 else x[:, :, :, j::k]
+
+
+# Pooling reduces the columns of each window, then its rows: elementwise operations on the
+# k strided views at each offset, fast at any memory layout (a reduction over a short last
+# axis, or a copy into window order, is several times slower in NumPy).
+
+def _max(x: np.ndarray, axis: int, k: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The maximum over windows of k along `axis`, and masks beats[j - 1]: offset j holds a
+    larger value than every offset before it."""
+    best, beats = _offset(x, axis, 0, k), []
+    for j in range(1, k):
+        v = _offset(x, axis, j, k)
+        beats.append(v > best)
+        best = np.maximum(best, v)
+    return best, beats
+
+
+def _route(d: np.ndarray, beats: list[np.ndarray], axis: int, k: int, out: np.ndarray) -> None:
+    """_max's backward: d to the first maximum of each window (the last offset that beat all
+    before it, else offset 0), zero to the others, written into `out`."""
+    later = None  # some offset after j beat all before it
+    for j in range(k - 1, 0, -1):
+        won = beats[j - 1] if later is None else beats[j - 1] & ~later
+        np.multiply(d, won, out=_offset(out, axis, j, k))
+        later = beats[j - 1] if later is None else later | beats[j - 1]
+    np.multiply(d, True if later is None else ~later, out=_offset(out, axis, 0, k))
 
 
 class _Pool(Layer):
     def __init__(self, size: int):
         self.size = positive_int("size", size)
-        self._x = None
+        self._shape = None
 
-    def _check(self, x: np.ndarray) -> None:
+    def _crop(self, x: np.ndarray) -> np.ndarray:
+        """x without the rows and columns the floor drops, after checking it."""
         check_input(self, x, 4)
-        if x.shape[2] < self.size or x.shape[3] < self.size:
-            raise ValueError(f"{type(self).__name__} size {self.size} is larger than the "
-                             f"input's {x.shape[2]}x{x.shape[3]}")
+        k, (H, W) = self.size, x.shape[2:]
+        if H < k or W < k:
+            raise ValueError(f"{type(self).__name__} size {k} is larger than the input's "
+                             f"{H}x{W}")
+        self._x = x
+        return x[:, :, :H - H % k, :W - W % k]
 
-    def _dx_windows(self) -> tuple[np.ndarray, np.ndarray]:
-        """A gradient like the input (same memory layout; zero where the floor drops rows or
-        columns) and the view of its windows."""
+    def _dx(self) -> tuple[np.ndarray, np.ndarray]:
+        """An input gradient in the input's memory layout (zero where the floor dropped rows
+        or columns), and its cropped view."""
         x, k = self._x, self.size
         whole = x.shape[2] % k == 0 and x.shape[3] % k == 0
         dx = np.empty_like(x) if whole else np.zeros_like(x)
-        return dx, _windows(dx, k)
+        return dx, dx[:, :, :x.shape[2] // k * k, :x.shape[3] // k * k]
 
 
 class MaxPool2D(_Pool):
@@ -130,21 +158,20 @@ class MaxPool2D(_Pool):
     per window, the first in row-major order, as torch's does."""
 
     def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        self._check(x)
-        k = self.size
-        w = _windows(x, k).transpose(0, 1, 2, 4, 3, 5)
-        w = w.reshape(*w.shape[:4], k * k)  # a copy: (n, C, H', W', k*k)
-        self._x, self._arg = x, w.argmax(axis=-1)
-        return w.max(axis=-1)
+        x, k = self._crop(x), self.size
+        # Columns first, so the first maximum of a window is in row-major order.
+        cols, self._col_beats = _max(x, 3, k)  # (n, C, H, W')
+        y, self._row_beats = _max(cols, 2, k)  # (n, C, H', W')
+        return y
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if not need_dx:
             return None
         k = self.size
-        onehot = self._arg[..., None] == np.arange(k * k)
-        dw = (onehot * dy[..., None]).reshape(*dy.shape, k, k)
-        dx, view = self._dx_windows()
-        view.transpose(0, 1, 2, 4, 3, 5)[...] = dw
+        dx, inside = self._dx()
+        dcols = np.empty(dy.shape[:2] + inside.shape[2:3] + dy.shape[3:])
+        _route(dy, self._row_beats, 2, k, dcols)
+        _route(dcols, self._col_beats, 3, k, inside)
         return dx
 
 
@@ -153,17 +180,27 @@ class AvgPool2D(_Pool):
     x (n, C, H, W) -> (n, C, H // size, W // size)."""
 
     def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        self._check(x)
-        self._x = x
-        y = _windows(x, self.size).sum(axis=(3, 5))
-        y *= 1.0 / (self.size * self.size)
+        x, k = self._crop(x), self.size
+        rows = _offset(x, 2, 0, k).copy(order="K")
+        for i in range(1, k):
+            rows += _offset(x, 2, i, k)
+        y = _offset(rows, 3, 0, k).copy(order="K")
+        for j in range(1, k):
+            y += _offset(rows, 3, j, k)
+        y *= 1.0 / (k * k)
         return y
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if not need_dx:
             return None
-        dx, view = self._dx_windows()
-        view[...] = (dy * (1.0 / (self.size * self.size)))[:, :, :, None, :, None]
+        k = self.size
+        dx, inside = self._dx()
+        drows = np.empty(dy.shape[:3] + (inside.shape[3],))
+        d = dy * (1.0 / (k * k))
+        for j in range(k):
+            _offset(drows, 3, j, k)[...] = d
+        for i in range(k):
+            _offset(inside, 2, i, k)[...] = drows
         return dx
 
 
