@@ -1,12 +1,16 @@
 """Recurrent layers RNN, GRU and LSTM (torch's equations, weights and gate order), batch-first,
 from a zero initial state, and LastStep to keep the final hidden state.
 
-Each layer projects the inputs of all time steps in one matmul, then loops over time only.
-Internally arrays are time-major (T, n, ...) so each step reads contiguous rows; outputs and
-the `hidden` and `gates` attributes are batch-first views of them. Sigmoids are computed as
-0.5 + 0.5 tanh(a / 2), with the 1/2 folded into the weights, so one tanh serves all gates.
-Backward precomputes every local derivative for all steps at once, so the loop over time
-only chains the few products that truly depend on the step before.
+Layout, chosen for speed at playground sizes (measured: NumPy's elementwise operations are
+several times slower on non-contiguous 2-D slices, and one (T n, 4H) input projection costs
+more than it saves): each step works on contiguous feature-major blocks (features, n). The
+operand of step t is z_t = [h_(t-1); x_t; 1], stacked for all steps in Z (T + 1, H + d + 1, n)
+with every x_t and the ones row filled in at once, so one matmul with [W_hh | W_ih | b] gives
+all pre-activations of a step, and h_t is written straight into z_(t+1). Sigmoids are
+0.5 + 0.5 tanh(a / 2), the 1/2 folded into those rows of the weights, so one tanh serves every
+gate. Backward chains through time only the products that need the step before; the weight
+gradient is one tensordot of the pre-activation gradients with Z over (time, batch).
+Outputs and the `hidden` and `gates` attributes are batch-first (n, T, H) views.
 """
 
 import numpy as np
@@ -15,7 +19,7 @@ from ._base import Layer, check_input, positive_int
 
 
 class _Recurrent(Layer):
-    """What RNN, GRU and LSTM share: parameters, truncation and the weight gradients.
+    """What RNN, GRU and LSTM share: parameters, the step operands, truncation, the gradients.
 
     After a forward: `hidden` (n, T, H), and for GRU and LSTM `gates`, a dict name -> (n, T, H).
     After a backward: `grad_norm_through_time` (T,), the L2 norm over batch and units of
@@ -52,47 +56,56 @@ class _Recurrent(Layer):
         self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh = params
         self._grads = grads
 
+    def _operands(self, x: np.ndarray) -> np.ndarray:
+        """Z (T + 1, H + d + 1, n): Z[t] = [h_(t-1); x_t; 1], with h_(-1) = 0 and the h rows
+        of later steps left for the forward loop to fill."""
+        check_input(self, x, 3, self.input_size)
+        n, T, d = x.shape
+        H = self.hidden_size
+        z = np.empty((T + 1, H + d + 1, n))
+        z[0, :H] = 0.0
+        z[:T, H:H + d] = x.transpose(1, 2, 0)
+        z[:, H + d] = 1.0
+        self._z = z
+        return z
+
+    def _finish(self, z: np.ndarray) -> np.ndarray:
+        self.hidden = z[1:, :self.hidden_size].transpose(2, 0, 1)
+        return self.hidden
+
+    def _output_grads(self, dy: np.ndarray) -> np.ndarray:
+        """dL/dh_t from the outputs, (T, H, n); the loop adds the recurrent part in place."""
+        return dy.transpose(1, 2, 0).copy()
+
     def _links(self, T: int) -> list[bool]:
         """links[t]: does the gradient flow from step t back into the state of step t - 1?"""
         k = self._truncate
         return [t > 0 and (k is None or t % k != 0) for t in range(T)]
 
-    def _project(self, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """The input part of every step's pre-activations: (T, n, rows of w)."""
-        check_input(self, x, 3, self.input_size)
-        n, T, d = x.shape
-        self._x = x.transpose(1, 0, 2).reshape(T * n, d)  # time-major rows
-        a = self._x @ w.T
-        a += b
-        return a.reshape(T, n, -1)
+    def _back_weights(self, w: np.ndarray, need_dx: bool) -> np.ndarray:
+        """w (rows, H + d + 1) of the step matmul, unscaled, as the backward operand: its h
+        columns (and x columns when need_dx) transposed, so one matmul per step gives the
+        recurrent gradient (and the input gradient)."""
+        H, d = self.hidden_size, self.input_size
+        return np.ascontiguousarray(w[:, :H + d if need_dx else H].T)
 
-    def _finish(self, hs: np.ndarray) -> np.ndarray:
-        self._h = hs
-        self.hidden = hs.transpose(1, 0, 2)
-        return self.hidden
+    def _end(self, da: np.ndarray, dh: np.ndarray, dx: np.ndarray | None):
+        """Gradient norms, the (rows, H + d + 1) weight gradient from the pre-activation
+        gradients da (rows, T, n) of all steps, and the input gradient."""
+        self.grad_norm_through_time = np.sqrt(np.einsum("thn,thn->t", dh, dh))
+        rows, T, n = da.shape
+        z = self._z[:T].transpose(0, 2, 1).reshape(T * n, -1)
+        return da.reshape(rows, T * n) @ z, None if dx is None else dx.transpose(2, 0, 1)
 
-    def _weight_grads(self, da_i: np.ndarray, da_h: np.ndarray, order=None) -> None:
-        """Parameter gradients from the pre-activation gradients of all steps (T, n, G*H) on
-        the input side (da_i) and the recurrent side (da_h), rows in `order` of torch's."""
-        T, n, gh = da_i.shape
-        hs = self._h
-        g_ih = da_i.reshape(T * n, gh).T @ self._x
-        g_hh = da_h[1:].reshape(-1, gh).T @ hs[:-1].reshape(-1, self.hidden_size)
-        b_ih = da_i.sum(axis=(0, 1))
-        b_hh = da_h.sum(axis=(0, 1))
-        for grad, value in zip(self._grads, (g_ih, g_hh, b_ih, b_hh), strict=True):
-            if order is None:
-                grad[...] = value
-            else:
-                grad[order] = value
-
-    def _input_grad(self, da_i: np.ndarray, w_ih: np.ndarray) -> np.ndarray:
-        T, n, gh = da_i.shape
-        dx = da_i.reshape(T * n, gh) @ w_ih
-        return dx.reshape(T, n, self.input_size).transpose(1, 0, 2)
-
-    def _norms(self, dh: np.ndarray) -> None:
-        self.grad_norm_through_time = np.sqrt(np.einsum("tnh,tnh->t", dh, dh))
+    def _split(self, g: np.ndarray, rows_ih, rows_hh, rows_bih, rows_bhh) -> None:
+        """Write the torch gradients from g (rows, H + d + 1): for each parameter, the rows of
+        g holding its rows (in torch's order)."""
+        H, d = self.hidden_size, self.input_size
+        g_ih, g_hh, gb_ih, gb_hh = self._grads
+        g_ih[...] = g[rows_ih, H:H + d]
+        g_hh[...] = g[rows_hh, :H]
+        gb_ih[...] = g[rows_bih, H + d]
+        gb_hh[...] = g[rows_bhh, H + d]
 
 
 class RNN(_Recurrent):
@@ -101,33 +114,39 @@ class RNN(_Recurrent):
     x (n, T, input_size) -> the hidden sequence (n, T, hidden_size). Parameters weight_ih
     (H, d), weight_hh (H, H), bias_ih (H,), bias_hh (H,)."""
 
+    def _weights(self) -> np.ndarray:
+        return np.concatenate([self.weight_hh, self.weight_ih,
+                               (self.bias_ih + self.bias_hh)[:, None]], axis=1)
+
     def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        a = self._project(x, self.weight_ih, self.bias_ih + self.bias_hh)
-        hs = np.empty_like(a)
-        w_hh = self.weight_hh.T
-        np.tanh(a[0], out=hs[0])
-        for t in range(1, len(a)):
-            a[t] += hs[t - 1] @ w_hh
-            np.tanh(a[t], out=hs[t])
-        return self._finish(hs)
+        z, H = self._operands(x), self.hidden_size
+        w = self._weights()
+        for t in range(len(z) - 1):
+            np.tanh(w @ z[t], out=z[t + 1, :H])
+        return self._finish(z)
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        hs, dy = self._h, dy.transpose(1, 0, 2)
-        slope = hs * hs  # tanh' = 1 - h^2, for every step at once
+        H = self.hidden_size
+        h = self._z[1:, :H]
+        slope = h * h  # tanh' = 1 - h^2, all steps at once
         np.subtract(1.0, slope, out=slope)
-        dh, da = np.empty_like(hs), np.empty_like(hs)
-        w_hh, links = self.weight_hh, self._links(len(hs))
-        rec = None  # gradient reaching h_t through step t + 1
-        for t in range(len(hs) - 1, -1, -1):
-            if rec is None:
-                dh[t] = dy[t]
-            else:
-                np.add(dy[t], rec, out=dh[t])
-            np.multiply(dh[t], slope[t], out=da[t])
-            rec = da[t] @ w_hh if links[t] else None
-        self._norms(dh)
-        self._weight_grads(da, da)
-        return self._input_grad(da, self.weight_ih) if need_dx else None
+        dh = self._output_grads(dy)
+        T, _, n = dh.shape
+        da = np.empty((H, T, n))
+        dx = np.empty((T, self.input_size, n)) if need_dx else None
+        w_back, links = self._back_weights(self._weights(), need_dx), self._links(T)
+        for t in range(T - 1, -1, -1):
+            np.multiply(dh[t], slope[t], out=da[:, t])
+            if links[t] or need_dx:
+                back = w_back @ da[:, t]
+                if links[t]:
+                    dh[t - 1] += back[:H]
+                if need_dx:
+                    dx[t] = back[H:]
+        grad, dx = self._end(da, dh, dx)
+        rows = np.arange(H)
+        self._split(grad, rows, rows, rows, rows)
+        return dx
 
 
 class GRU(_Recurrent):
@@ -139,83 +158,83 @@ class GRU(_Recurrent):
         h' = (1 - z) * n + z * h
 
     x (n, T, d) -> (n, T, H). Parameters weight_ih (3H, d), weight_hh (3H, H), bias_ih (3H,),
-    bias_hh (3H,). `gates`: "reset", "update", "new"."""
+    bias_hh (3H,). `gates`: "reset", "update", "new".
+
+    The step matmul has 4 blocks of H rows: r and z (all terms), W_in x + b_in, W_hn h + b_hn.
+    """
 
     GATES = 3
 
+    def _weights(self) -> np.ndarray:
+        H, d = self.hidden_size, self.input_size
+        w_ih, w_hh, b_ih, b_hh = self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+        w = np.zeros((4 * H, H + d + 1))
+        w[:2 * H, :H] = w_hh[:2 * H]
+        w[:2 * H, H:H + d] = w_ih[:2 * H]
+        w[:2 * H, -1] = b_ih[:2 * H] + b_hh[:2 * H]
+        w[2 * H:3 * H, H:H + d] = w_ih[2 * H:]
+        w[2 * H:3 * H, -1] = b_ih[2 * H:]
+        w[3 * H:, :H] = w_hh[2 * H:]
+        w[3 * H:, -1] = b_hh[2 * H:]
+        return w
+
     def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        H = self.hidden_size
-        H2 = 2 * H
-        half = np.ones((3 * H, 1))
-        half[:H2] = 0.5  # sigmoid(a) = 0.5 + 0.5 tanh(a / 2)
-        b = self.bias_ih.copy()
-        b[:H2] += self.bias_hh[:H2]
-        a = self._project(x, self.weight_ih * half, b * half[:, 0])
-        w_hh = (self.weight_hh * half).T
-        b_hn = self.bias_hh[H2:]
-        T, n, _ = a.shape
-        g, hn, hs = np.empty_like(a), np.empty((T, n, H)), np.empty((T, n, H))
-        for t in range(T):
-            at, gt = a[t], g[t]
-            rz, new = gt[:, :H2], gt[:, H2:]
-            if t:
-                hh = hs[t - 1] @ w_hh
-                np.add(at[:, :H2], hh[:, :H2], out=rz)
-                np.add(hh[:, H2:], b_hn, out=hn[t])
-            else:
-                rz[...] = at[:, :H2]
-                hn[0] = b_hn
-            np.tanh(rz, out=rz)
+        z, H = self._operands(x), self.hidden_size
+        w = self._weights()
+        w[:2 * H] *= 0.5  # sigmoid(a) = 0.5 + 0.5 tanh(a / 2)
+        T, _, n = z.shape
+        a = np.empty((4 * H, n))
+        g = np.empty((4, T - 1, H, n))  # r, z, n, W_hn h + b_hn: each contiguous over steps
+        for t in range(T - 1):
+            np.matmul(w, z[t], out=a)
+            rz, new, hn = g[:2, t], g[2, t], g[3, t]
+            np.tanh(a[:2 * H].reshape(2, H, n), out=rz)
             rz *= 0.5
             rz += 0.5
-            np.multiply(rz[:, :H], hn[t], out=new)
-            new += at[:, H2:]
+            hn[...] = a[3 * H:]
+            np.multiply(g[0, t], hn, out=new)
+            new += a[2 * H:3 * H]
             np.tanh(new, out=new)
-            if t:  # h' = n + z (h - n)
-                np.subtract(hs[t - 1], new, out=hs[t])
-            else:
-                np.negative(new, out=hs[t])
-            hs[t] *= rz[:, H:]
-            hs[t] += new
-        self._g, self._hn = g, hn
-        self.gates = {name: g[:, :, i * H:(i + 1) * H].transpose(1, 0, 2)
+            h = z[t + 1, :H]  # h' = n + z (h - n)
+            np.subtract(z[t, :H], new, out=h)
+            h *= g[1, t]
+            h += new
+        self._g = g
+        self.gates = {name: g[i].transpose(2, 0, 1)
                       for i, name in enumerate(("reset", "update", "new"))}
-        return self._finish(hs)
+        return self._finish(z)
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        hs, dy, H = self._h, dy.transpose(1, 0, 2), self.hidden_size
-        T, n, _ = hs.shape
-        g = self._g
-        r, z, new = g[..., :H], g[..., H:2 * H], g[..., 2 * H:]
-        h_prev = np.zeros_like(hs)
-        h_prev[1:] = hs[:-1]
-        # dL/da for each gate's pre-activation is dh times these factors (all steps at once):
-        # n: (1 - z)(1 - n^2); z: (h - n) z (1 - z); r: (n's) * (W_hn h + b_hn) r (1 - r);
-        # the recurrent side of n: (n's) * r.
-        k = np.empty((T, n, 3, H))
-        a_n = (1.0 - z) * (1.0 - new * new)
-        np.multiply(a_n * self._hn, r * (1.0 - r), out=k[:, :, 0])
-        np.multiply(h_prev - new, z * (1.0 - z), out=k[:, :, 1])
-        np.multiply(a_n, r, out=k[:, :, 2])
-        dh, da_h = np.empty_like(hs), np.empty((T, n, 3 * H))
-        w_hh, links = self.weight_hh, self._links(T)
-        rec = None
+        H = self.hidden_size
+        r, u, new, hn = self._g
+        # dL/d(each block of the step matmul) = dh * k[block], for all steps at once:
+        # n: (1 - z)(1 - n^2); r: (n's) (W_hn h + b_hn) r (1 - r); z: (h - n) z (1 - z);
+        # the W_hn h + b_hn block: (n's) r.
+        T, _, n = r.shape
+        k = np.empty((4, T, H, n))
+        a_n = k[2]
+        np.multiply(1.0 - u, 1.0 - new * new, out=a_n)
+        np.multiply(a_n * hn, r * (1.0 - r), out=k[0])
+        np.multiply(self._z[:T, :H] - new, u * (1.0 - u), out=k[1])
+        np.multiply(a_n, r, out=k[3])
+        dh = self._output_grads(dy)
+        da = np.empty((4 * H, T, n))
+        dx = np.empty((T, self.input_size, n)) if need_dx else None
+        w_back, links = self._back_weights(self._weights(), need_dx), self._links(T)
         for t in range(T - 1, -1, -1):
-            if rec is None:
-                dh[t] = dy[t]
-            else:
-                np.add(dy[t], rec, out=dh[t])
-            np.multiply(k[t], dh[t][:, None, :], out=da_h[t].reshape(n, 3, H))
-            if links[t]:
-                rec = da_h[t] @ w_hh
-                rec += dh[t] * z[t]
-            else:
-                rec = None
-        da_i = da_h.copy()
-        np.multiply(dh, a_n, out=da_i[..., 2 * H:])
-        self._norms(dh)
-        self._weight_grads(da_i, da_h)
-        return self._input_grad(da_i, self.weight_ih) if need_dx else None
+            np.multiply(k[:, t], dh[t], out=da[:, t].reshape(4, H, n))
+            if links[t] or need_dx:
+                back = w_back @ da[:, t]
+                if links[t]:
+                    back[:H] += dh[t] * u[t]
+                    dh[t - 1] += back[:H]
+                if need_dx:
+                    dx[t] = back[H:]
+        grad, dx = self._end(da, dh, dx)
+        rz, blocks = np.arange(2 * H), np.arange(4 * H)
+        self._split(grad, blocks[:3 * H], np.r_[rz, blocks[3 * H:]], blocks[:3 * H],
+                    np.r_[rz, blocks[3 * H:]])
+        return dx
 
 
 class LSTM(_Recurrent):
@@ -225,81 +244,90 @@ class LSTM(_Recurrent):
         c' = f * c + i * g,   h' = o * tanh(c')
 
     x (n, T, d) -> (n, T, H). Parameters weight_ih (4H, d), weight_hh (4H, H), bias_ih (4H,),
-    bias_hh (4H,). `gates`: "input", "forget", "cell" (g), "output"."""
+    bias_hh (4H,). `gates`: "input", "forget", "cell" (g), "output".
+
+    The step matmul's rows are in the order o, i, f, g: sigmoids first, then the gates the cell
+    gradient drives."""
 
     GATES = 4
 
     def _order(self) -> np.ndarray:
-        """Internal row order o, i, f, g: the sigmoid gates first, the cell-driven ones last."""
+        """Torch's row of each row of the step matmul."""
         H = self.hidden_size
         return np.r_[3 * H:4 * H, 0:3 * H]
 
-    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        H = self.hidden_size
-        H3 = 3 * H
+    def _weights(self) -> np.ndarray:
         order = self._order()
-        half = np.ones((4 * H, 1))
-        half[:H3] = 0.5  # sigmoid(a) = 0.5 + 0.5 tanh(a / 2)
-        b = (self.bias_ih + self.bias_hh)[order] * half[:, 0]
-        a = self._project(x, self.weight_ih[order] * half, b)
-        w_hh = (self.weight_hh[order] * half).T
-        T, n, _ = a.shape
-        cs, tc, hs = np.empty((T, n, H)), np.empty((T, n, H)), np.empty((T, n, H))
-        for t in range(T):
-            g = a[t]  # becomes the gates o, i, f, g
-            if t:
-                g += hs[t - 1] @ w_hh
-            np.tanh(g, out=g)
-            s = g[:, :H3]
+        return np.concatenate([self.weight_hh[order], self.weight_ih[order],
+                               (self.bias_ih + self.bias_hh)[order, None]], axis=1)
+
+    def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        z, H = self._operands(x), self.hidden_size
+        w = self._weights()
+        w[:3 * H] *= 0.5  # sigmoid(a) = 0.5 + 0.5 tanh(a / 2)
+        T, _, n = z.shape
+        a = np.empty((4 * H, n))
+        g = np.empty((4, T - 1, H, n))  # o, i, f, g: each contiguous over steps
+        c, tc = np.empty((T - 1, H, n)), np.empty((T - 1, H, n))
+        for t in range(T - 1):
+            np.matmul(w, z[t], out=a)
+            gt = g[:, t]
+            np.tanh(a.reshape(4, H, n), out=gt)
+            s = gt[:3]
             s *= 0.5
             s += 0.5
-            np.multiply(g[:, H:2 * H], g[:, H3:], out=cs[t])
+            np.multiply(gt[1], gt[3], out=c[t])  # c' = i g + f c
             if t:
-                cs[t] += g[:, 2 * H:H3] * cs[t - 1]
-            np.tanh(cs[t], out=tc[t])
-            np.multiply(g[:, :H], tc[t], out=hs[t])
-        self._g, self._c, self._tc = a, cs, tc
-        self.gates = {name: a[:, :, i * H:(i + 1) * H].transpose(1, 0, 2)
+                c[t] += gt[2] * c[t - 1]
+            np.tanh(c[t], out=tc[t])
+            np.multiply(gt[0], tc[t], out=z[t + 1, :H])  # h' = o tanh(c')
+        self._g, self._c, self._tc = g, c, tc
+        self.gates = {name: g[i].transpose(2, 0, 1)
                       for i, name in ((1, "input"), (2, "forget"), (3, "cell"), (0, "output"))}
-        return self._finish(hs)
+        return self._finish(z)
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        hs, dy, H = self._h, dy.transpose(1, 0, 2), self.hidden_size
-        T, n, _ = hs.shape
-        gates, tc = self._g, self._tc
-        o, i, f, g = (gates[..., j * H:(j + 1) * H] for j in range(4))
-        c_prev = np.zeros_like(hs)
-        c_prev[1:] = self._c[:-1]
+        H = self.hidden_size
+        (o, i, f, g), c, tc = self._g, self._c, self._tc
+        T, _, n = c.shape
         # Local derivatives for all steps: dL/da_o = dh * a_o; dc = dh * a_c + (from t + 1);
-        # dL/da for i, f, g = dc * k[:, :, 0..2].
-        a_o = tc * o * (1.0 - o)
-        a_c = o * (1.0 - tc * tc)
-        k = np.empty((T, n, 3, H))
-        np.multiply(g, i * (1.0 - i), out=k[:, :, 0])
-        np.multiply(c_prev, f * (1.0 - f), out=k[:, :, 1])
-        np.multiply(i, 1.0 - g * g, out=k[:, :, 2])
-        order = self._order()
-        w_hh, links = self.weight_hh[order], self._links(T)
-        dh, da = np.empty_like(hs), np.empty((T, n, 4 * H))
-        rec = dc_next = None
+        # dL/da for i, f, g = dc * k[0..2].
+        sig = self._g[:3]
+        slope = 1.0 - sig  # sigmoid' of o, i, f
+        slope *= sig
+        a_o = tc * slope[0]
+        a_c = tc * tc
+        np.subtract(1.0, a_c, out=a_c)
+        a_c *= o
+        k = np.empty((3, T, H, n))
+        np.multiply(g, slope[1], out=k[0])
+        k[1, 0] = 0.0  # c_(-1) = 0
+        np.multiply(c[:-1], slope[2, 1:], out=k[1, 1:])
+        np.multiply(g, g, out=k[2])
+        np.subtract(1.0, k[2], out=k[2])
+        k[2] *= i
+        dh = self._output_grads(dy)
+        da = np.empty((4 * H, T, n))
+        dx = np.empty((T, self.input_size, n)) if need_dx else None
+        w_back, links = self._back_weights(self._weights(), need_dx), self._links(T)
+        dc_next = None
         for t in range(T - 1, -1, -1):
-            if rec is None:
-                dh[t] = dy[t]
-            else:
-                np.add(dy[t], rec, out=dh[t])
-            np.multiply(dh[t], a_o[t], out=da[t, :, :H])
+            np.multiply(dh[t], a_o[t], out=da[:H, t])
             dc = dh[t] * a_c[t]
             if dc_next is not None:
                 dc += dc_next
-            np.multiply(k[t], dc[:, None, :], out=da[t, :, H:].reshape(n, 3, H))
-            if links[t]:
-                rec = da[t] @ w_hh
-                dc_next = dc * f[t]
-            else:
-                rec = dc_next = None
-        self._norms(dh)
-        self._weight_grads(da, da, order)
-        return self._input_grad(da, self.weight_ih[order]) if need_dx else None
+            np.multiply(k[:, t], dc, out=da[H:, t].reshape(3, H, n))
+            if links[t] or need_dx:
+                back = w_back @ da[:, t]
+                if links[t]:
+                    dh[t - 1] += back[:H]
+                if need_dx:
+                    dx[t] = back[H:]
+            dc_next = dc * f[t] if links[t] else None
+        grad, dx = self._end(da, dh, dx)
+        order = np.argsort(self._order())  # the step row of each torch row
+        self._split(grad, order, order, order, order)
+        return dx
 
 
 class LastStep(Layer):
