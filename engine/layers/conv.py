@@ -117,7 +117,7 @@ def _max(x: np.ndarray, axis: int, k: int) -> tuple[np.ndarray, list[np.ndarray]
     return best, beats
 
 
-def _route(d: np.ndarray, beats: list[np.ndarray], axis: int, k: int, out: np.ndarray) -> None:
+def _route(d: np.ndarray, beats: list[np.ndarray], axis: int, k: int, out: np.ndarray):
     """_max's backward: d to the first maximum of each window (the last offset that beat all
     before it, else offset 0), zero to the others, written into `out`."""
     later = None  # some offset after j beat all before it
@@ -128,10 +128,24 @@ def _route(d: np.ndarray, beats: list[np.ndarray], axis: int, k: int, out: np.nd
     np.multiply(d, True if later is None else ~later, out=_offset(out, axis, 0, k))
 
 
+def _sum(x: np.ndarray, axis: int, k: int) -> np.ndarray:
+    """The sum over windows of k along `axis`."""
+    total = _offset(x, axis, 0, k).copy(order="K")
+    for j in range(1, k):
+        total += _offset(x, axis, j, k)
+    return total
+
+
+def _spread(d: np.ndarray, axis: int, k: int, out: np.ndarray) -> None:
+    """_sum's backward: d to every offset of each window, written into `out`."""
+    for j in range(k):
+        _offset(out, axis, j, k)[...] = d
+
+
 class _Pool(Layer):
     def __init__(self, size: int):
         self.size = positive_int("size", size)
-        self._shape = None
+        self._x = None
 
     def _crop(self, x: np.ndarray) -> np.ndarray:
         """x without the rows and columns the floor drops, after checking it."""
@@ -169,7 +183,7 @@ class MaxPool2D(_Pool):
             return None
         k = self.size
         dx, inside = self._dx()
-        dcols = np.empty(dy.shape[:2] + inside.shape[2:3] + dy.shape[3:])
+        dcols = np.empty_like(_offset(inside, 3, 0, k))  # (n, C, H, W'), dx's layout
         _route(dy, self._row_beats, 2, k, dcols)
         _route(dcols, self._col_beats, 3, k, inside)
         return dx
@@ -181,12 +195,7 @@ class AvgPool2D(_Pool):
 
     def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         x, k = self._crop(x), self.size
-        rows = _offset(x, 2, 0, k).copy(order="K")
-        for i in range(1, k):
-            rows += _offset(x, 2, i, k)
-        y = _offset(rows, 3, 0, k).copy(order="K")
-        for j in range(1, k):
-            y += _offset(rows, 3, j, k)
+        y = _sum(_sum(x, 3, k), 2, k)
         y *= 1.0 / (k * k)
         return y
 
@@ -195,12 +204,9 @@ class AvgPool2D(_Pool):
             return None
         k = self.size
         dx, inside = self._dx()
-        drows = np.empty(dy.shape[:3] + (inside.shape[3],))
-        d = dy * (1.0 / (k * k))
-        for j in range(k):
-            _offset(drows, 3, j, k)[...] = d
-        for i in range(k):
-            _offset(inside, 2, i, k)[...] = drows
+        dcols = np.empty_like(_offset(inside, 3, 0, k))
+        _spread(dy * (1.0 / (k * k)), 2, k, dcols)
+        _spread(dcols, 3, k, inside)
         return dx
 
 

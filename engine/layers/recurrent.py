@@ -8,8 +8,9 @@ operand of step t is z_t = [h_(t-1); x_t; 1], stacked for all steps in Z (T + 1,
 with every x_t and the ones row filled in at once, so one matmul with [W_hh | W_ih | b] gives
 all pre-activations of a step, and h_t is written straight into z_(t+1). Sigmoids are
 0.5 + 0.5 tanh(a / 2), the 1/2 folded into those rows of the weights, so one tanh serves every
-gate. Backward chains through time only the products that need the step before; the weight
-gradient is one tensordot of the pre-activation gradients with Z over (time, batch).
+gate. Backward computes every local derivative for all steps at once, chains through time
+only the products that need the step before, and gets the weight gradient from one matmul of
+the pre-activation gradients with Z over (time, batch).
 Outputs and the `hidden` and `gates` attributes are batch-first (n, T, H) views.
 """
 
