@@ -318,3 +318,18 @@ def test_dense_on_sequences_matches_torch(act):
     x = np.random.default_rng(13).normal(size=(2, 4, 3))
     compare(Dense(3, 5, act), Act(nn.Linear(3, 5, dtype=torch.float64), act), x,
             transform=[np.transpose, lambda b: b])
+
+
+def test_attention_with_scores_far_apart_matches_torch():
+    # One sequence with huge scores, the others ordinary: shifting every row by the overall
+    # maximum would underflow the ordinary rows to 0 / 0, so the row-wise shift must be used.
+    x = np.random.default_rng(14).normal(size=(3, 4, 4))
+    x[0] *= 200.0
+    layer, module = MultiHeadAttention(4, 1), TorchSelfAttention(4, 1, False)
+    y = compare(layer, module, x)
+    params = bind_random(MultiHeadAttention(4, 1))[0]  # the weights compare() used (seed 0)
+    qk = x @ params[0][:8].T + params[1][:8]
+    scores = qk[..., :4] @ qk[..., 4:].transpose(0, 2, 1) / 2.0
+    assert scores.max() - scores[1:].max(axis=-1).min() > 800  # the case is real
+    assert np.isfinite(y).all()
+    np.testing.assert_allclose(layer.attention, module.weights.detach().numpy(), **TOL)
