@@ -22,8 +22,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from engine import keep_freed_memory  # noqa: E402
 from engine.layers import GRU, LSTM, Conv2D, MaxPool2D, TransformerBlock  # noqa: E402
 
+keep_freed_memory()  # as the server does: freed temporaries stay in the process
 torch.set_num_threads(1)
 
 
