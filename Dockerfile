@@ -11,7 +11,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 # plotly.js for the live charts, served from static/ (copied from the installed plotly).
-RUN python -m playground.static
+RUN python -m ui.live.static
 USER app
 
 EXPOSE 8501
