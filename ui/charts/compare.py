@@ -9,8 +9,9 @@ import numpy as np
 from engine import DIVERGED, STOPPED
 
 from .base import FONT, png_uri, typed
-from .curves import loss_layout
+from .curves import drawable, loss_layout
 from .maps import map_rgb, raster_points
+from .numbers import HOVER
 
 RUN_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"]
 MAP_RES = 90  # grid points per side of each run's map
@@ -119,8 +120,8 @@ def losses_chart(snap: GroupSnapshot, log: bool = False, revision: str = "losses
         for part, dash, width in (("test", "solid", 2.2), ("train", "dot", 1.4)):
             data.append({"type": "scatter", "mode": "lines", "name": f"{run.label} {part}",
                          "legendgroup": run.label, "x": typed(h["epoch"]),
-                         "y": typed(h[f"{part}_loss"]),
+                         "y": typed(drawable(h[f"{part}_loss"], slice(None))),
                          "line": {"color": run.color, "dash": dash, "width": width},
-                         "hovertemplate": "%{y:.4f}"})
+                         "hovertemplate": "%{y:" + HOVER + "}"})
     return {"data": data,
             "layout": loss_layout("Loss: test solid, train dotted", height, log, revision)}

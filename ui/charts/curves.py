@@ -4,6 +4,7 @@ derivative."""
 import numpy as np
 
 from .base import FONT, TEST_COLOR, TRAIN_COLOR, thin, typed
+from .numbers import HOVER, plottable
 
 
 def loss_chart(epochs, train, test, log: bool = False, revision: str = "loss",
@@ -15,11 +16,11 @@ def loss_chart(epochs, train, test, log: bool = False, revision: str = "loss",
     data = []
     for name, ys, color, dash in (("train", train, TRAIN_COLOR, "solid"),
                                   ("test", test, TEST_COLOR, "solid")):
-        ys = np.asarray(ys, dtype=np.float64)[idx]
+        ys = drawable(ys, idx)
         data.append({"type": "scatter", "mode": "lines", "name": f"{name} loss",
                      "x": typed(ep), "y": typed(ys),
                      "line": {"color": color, "width": 2, "dash": dash},
-                     "hovertemplate": "%{y:.4f}"})
+                     "hovertemplate": "%{y:" + HOVER + "}"})
     shapes, annotations = [], []
     for label, epoch in (marks or {}).items():
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": epoch, "x1": epoch,
@@ -52,8 +53,8 @@ def metric_chart(epochs, series: dict[str, list[float]], title: str, revision: s
     ep = np.asarray(epochs, dtype=np.float64)[idx]
     colors = [TRAIN_COLOR, TEST_COLOR, "#0877bd", "#2ca02c"]
     data = [{"type": "scatter", "mode": "lines", "name": name, "x": typed(ep),
-             "y": typed(np.asarray(ys, dtype=np.float64)[idx]),
-             "line": {"color": colors[i % 4], "width": 2}, "hovertemplate": "%{y:.4f}"}
+             "y": typed(drawable(ys, idx)),
+             "line": {"color": colors[i % 4], "width": 2}, "hovertemplate": "%{y:" + HOVER + "}"}
             for i, (name, ys) in enumerate(series.items())]
     return {"data": data, "layout": {
         "height": height, "margin": {"l": 48, "r": 8, "t": 28, "b": 32}, "font": FONT,
@@ -102,3 +103,10 @@ def activation_chart(z: np.ndarray, f: np.ndarray, df: np.ndarray, name: str,
                    "yaxis": {"gridcolor": "#eee", "zerolinecolor": "#bbb"},
                    "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
                               "xanchor": "right"}}}
+
+
+def drawable(ys, idx) -> np.ndarray:
+    """Series values at `idx` that a chart can draw: non-finite ones become gaps (NaN) and huge
+    ones (a diverging run's) are clipped, so that they stay finite in float32."""
+    return np.array([np.nan if v is None else v
+                     for v in plottable(np.asarray(ys, dtype=np.float64)[idx])], dtype=np.float64)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from engine import CUSTOM, DATASETS, Config
 from ui.charts import compare as charts
+from ui.charts.numbers import DASH, count, number, percent
 from ui.live import panel
 from ui.live.runner import GroupRunner
 from ui.live.session import FLAGS, LivePage, keep_widgets, shared_config
@@ -253,23 +254,21 @@ def _table(r: GroupRunner) -> None:
 
 
 def format_rows(rows: list[dict]) -> list[dict]:
-    """The results as text for the page (the CSV keeps the raw numbers)."""
-    def num(v, fmt):
-        return "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) else fmt(v)
-
+    """The results as text for the page, in the app's one number style (the CSV keeps the raw
+    numbers)."""
     out = []
     for row in rows:
         metric = "accuracy" if "accuracy" in row else "R²"
+        ms = row["ms per epoch"]
         out.append({
-            "run": row["run"], "epoch": f"{row['epoch']:,}",
-            "test loss": num(row["test loss"], lambda v: f"{v:.4f}"),
-            "best test loss": num(row["best test loss"], lambda v: f"{v:.4f}"),
-            metric: num(row[metric], (lambda v: f"{v:.1%}") if metric == "accuracy"
-                        else (lambda v: f"{v:.3f}")),
-            "epochs to target": num(row["epochs to target"], lambda v: f"{v:,}"),
-            "ms per epoch": num(row["ms per epoch"], lambda v: f"{v:.2f}"),
-            "dead units": num(row["dead units"], lambda v: f"{v:.0%}"),
-            "first-layer gradient": num(row["first-layer gradient"], lambda v: f"{v:.2e}"),
+            "run": row["run"], "epoch": count(row["epoch"]),
+            "test loss": number(row["test loss"]),
+            "best test loss": number(row["best test loss"]),
+            metric: percent(row[metric]) if metric == "accuracy" else number(row[metric], 3),
+            "epochs to target": count(row["epochs to target"]),
+            "ms per epoch": DASH if ms is None or not math.isfinite(ms) else f"{ms:.2f}",
+            "dead units": percent(row["dead units"], 0),
+            "first-layer gradient": number(row["first-layer gradient"], 3),
             "status": row["status"].split(":")[0],
         })
     return out

@@ -6,6 +6,7 @@ import numpy as np
 from engine import DIVERGED, STOPPED, Trainer
 from ui.charts.base import thin
 from ui.charts.compare import MAP_RES, RUN_COLORS, GroupSnapshot, RunView
+from ui.charts.numbers import count
 
 MAX_POINTS = 300  # training points drawn on each map
 MAX_CURVE = 300  # points per loss curve
@@ -32,10 +33,10 @@ def snapshot(trainers: list[Trainer], labels: list[str],
 def status_line(snap: GroupSnapshot, epochs_per_s: float = 0.0) -> str:
     """'Epoch 1,234 · 3 runs · 250 epochs/s' (the epoch of the runs still training)."""
     epochs = [r.epoch for r in snap.runs]
-    text = f"Epoch {max(epochs):,} · {len(epochs)} runs"
+    text = f"Epoch {count(max(epochs))} · {len(epochs)} runs"
     over = sum(r.status in (STOPPED, DIVERGED) for r in snap.runs)
     if over:
         text += f" ({over} finished)"
     if epochs_per_s > 0:
-        text += f" · {epochs_per_s:,.0f} epochs/s"
+        text += f" · {count(round(epochs_per_s))} epochs/s"
     return text

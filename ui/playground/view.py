@@ -12,6 +12,7 @@ from sklearn.metrics import confusion_matrix
 from engine import ACTIVATIONS, FEATURES, STOPPED, Trainer
 from engine.outputs import OUTPUTS
 from ui.charts import base, curves, heatmaps, maps, network
+from ui.charts.numbers import count, number, percent
 from ui.live.panel import Chart, Layout
 
 MAP_RES, THUMB_RES = 100, 20
@@ -205,18 +206,18 @@ def status_line(s: "Status | Snapshot", epochs_per_s: float) -> str:
     """'Epoch 1,234 · train loss 0.123 · test loss 0.145 · test accuracy 97.2 %'; after early
     stopping, the losses are those of the restored weights, and it says so."""
     last = s.last
-    epoch = f"Epoch {s.epoch:,}"
+    epoch = f"Epoch {count(s.epoch)}"
     if getattr(s, "restored", None) is not None:
-        epoch += f" (weights of epoch {s.restored:,})"
-    parts = [epoch, f"train loss {last.get('train_loss', float('nan')):.4f}",
-             f"test loss {last.get('test_loss', float('nan')):.4f}"]
+        epoch += f" (weights of epoch {count(s.restored)})"
+    parts = [epoch, f"train loss {number(last.get('train_loss'))}",
+             f"test loss {number(last.get('test_loss'))}"]
     if s.task == "regression":
-        parts.append(f"test R² {last.get('test_r2', float('nan')):.3f}")
-        parts.append(f"test RMSE {last.get('test_rmse', float('nan')):.3f}")
+        parts.append(f"test R² {number(last.get('test_r2'), 3)}")
+        parts.append(f"test RMSE {number(last.get('test_rmse'), 3)}")
     else:
-        parts.append(f"test accuracy {100 * last.get('test_accuracy', float('nan')):.1f} %")
+        parts.append(f"test accuracy {percent(last.get('test_accuracy'))}")
     if epochs_per_s >= 1:
-        parts.append(f"{epochs_per_s:,.0f} epochs/s")
+        parts.append(f"{count(round(epochs_per_s))} epochs/s")
     return " · ".join(parts)
 
 
