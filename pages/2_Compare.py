@@ -12,14 +12,15 @@ st.set_page_config(page_title="Compare · Neural Network Playground", page_icon=
 values = ui.experiment_controls()
 
 st.title("Compare")
-st.caption("Runs that differ in one setting train side by side on the same data, from the same "
-           "starting weights and in the same order, so the only difference is the one you chose.")
 ui.presets()
 ui.variation_controls()
 cmp = ui.comparison(values)
+st.caption(ui.caption(cmp))
+ui.preset_note(cmp)
 r = ui.PAGE.runner()
 ui.sync(r, cmp)
 ui.PAGE.show_messages()
 panel.transport(ui.PAGE, r, ui.TRANSPORT)
 ui.live(r)
+ui.start_gradients(r)
 ui.exports(r, cmp)

@@ -259,3 +259,17 @@ def test_losses_chart_draws_train_and_test_of_every_run_in_its_colour():
         ys = np.frombuffer(base64.b64decode(test["y"]["bdata"]), dtype=np.float32)
         np.testing.assert_allclose(ys, trainers[i].history["test_loss"], rtol=1e-6)
     assert compare_view.status_line(snap, 12.0) == "Epoch 4 · 3 runs · 12 epochs/s"
+
+
+def test_the_zero_init_preset_shows_what_its_note_says():
+    """With zeros (and sigmoid, whose value at 0 is not 0) the weights move, but every neuron
+    of a layer stays a copy of the others: each layer acts as one neuron."""
+    cmp = Comparison.preset("init")
+    zeros = Trainer(cmp.configs()[cmp.values.index("zeros")])
+    zeros.run(100)
+    for W in zeros.net.params[0::2][:-1]:
+        assert np.abs(W).max() > 0  # they learn
+        np.testing.assert_array_equal(W, W[:, :1].repeat(W.shape[1], axis=1))  # as copies
+    tanh = Trainer(cmp.configs()[cmp.values.index("zeros")].replace(activation="tanh"))
+    tanh.run(20)
+    assert np.abs(tanh.net.flat[:tanh.net.n_weights]).max() == 0  # what the note warns of

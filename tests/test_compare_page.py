@@ -245,3 +245,50 @@ def test_settings_survive_a_visit_to_another_page(page):
     assert page.selectbox(key="cmp.vary").value == "lr"
     assert page.select_slider(key="cmp.speed").value == "10"
     assert page.toggle(key="cmp.log").value is True
+
+
+def test_a_typed_value_becomes_a_run_and_runs_follow_the_order_of_the_values(page):
+    page.selectbox(key="cmp.vary").set_value("lr").run()
+    page.multiselect(key="cmp.values").set_value([1.0, "0.0003", 0.03]).run()
+    assert not page.exception, [e.message for e in page.exception]
+    assert runner(page).labels == ["lr 0.0003", "lr 0.03", "lr 1"]
+    assert table_runs(page) == ["lr 0.0003", "lr 0.03", "lr 1"]
+    assert "0.0003" in page.query_params["values"]
+
+
+def test_a_typed_value_that_is_not_one_is_explained(page):
+    page.selectbox(key="cmp.vary").set_value("batch_size").run()
+    before = runner(page).labels
+    page.multiselect(key="cmp.values").set_value([10, "ten"]).run()
+    assert runner(page).labels == before
+    assert any("'ten' is not a value of batch size" in w.value for w in page.warning)
+
+
+@pytest.mark.parametrize("variable, words", [
+    ("activation", "from the same starting weights"),
+    ("hidden", "cannot be the same weights"),
+    ("init", "with its own initializer"),
+])
+def test_the_caption_says_what_the_runs_share(page, variable, words):
+    page.selectbox(key="cmp.vary").set_value(variable).run()
+    assert any(words in c.value for c in page.caption), [c.value for c in page.caption]
+
+
+def test_a_preset_explains_itself_while_it_holds(page):
+    page.button(key="cmp.preset.vanishing").click().run()
+    assert any(PRESETS["vanishing"].note in i.value for i in page.info)
+    page.selectbox(key="cmp.vary").set_value("lr").run()  # no longer the preset
+    assert not any(PRESETS["vanishing"].note in i.value for i in page.info)
+
+
+def test_the_vanishing_preset_shows_what_it_claims(page):
+    """Its note sends the class to the start gradients: sigmoid's first layer gets far less
+    than its own last layer and than ReLU's first."""
+    page.button(key="cmp.preset.vanishing").click().run()
+    norms = dict(zip(runner(page).labels, page.session_state["cmp.start_grads"], strict=True))
+    assert norms["Sigmoid"][0] < norms["Sigmoid"][-1] / 100
+    assert norms["Sigmoid"][0] < norms["ReLU"][0] / 100
+    assert norms["Sigmoid"][0] < norms["Tanh"][0] / 100
+    (chart,) = [c for c in apptest_pages.plotly_specs(page)
+                if "Gradient norm per layer" in c["layout"]["title"]["text"]]
+    assert [t["name"] for t in chart["data"]] == ["Sigmoid", "ReLU", "Tanh"]

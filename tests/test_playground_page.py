@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from engine import CUSTOM, DIVERGED, Config, Trainer
 
 WIDGET_KINDS = ("select_slider", "slider", "number_input", "checkbox", "toggle", "selectbox",
-                "radio", "multiselect")
+                "radio", "multiselect", "text_input")
 
 
 def open_playground(root, query: dict | None = None) -> AppTest:
@@ -79,7 +79,7 @@ CONTROLS = [
     ("cfg.noise", 0.2, lambda c: c.noise == 0.2),
     ("cfg.train_ratio", 0.7, lambda c: c.train_ratio == 0.7),
     ("cfg.batch_size", 32, lambda c: c.batch_size == 32),
-    ("cfg.seed", 7, lambda c: c.seed == 7),
+    ("cfg.seed_text", "7", lambda c: c.seed == 7),
     ("feat.x1_sq", True, lambda c: c.features == ("x1", "x2", "x1_sq")),
     ("feat.x1", False, lambda c: c.features == ("x2",)),
     ("net.layers", 3, lambda c: c.hidden == (4, 2, 2)),
@@ -176,7 +176,7 @@ def test_speed_limits_training(page):
 def test_settings_are_written_to_the_url_and_a_link_reproduces_the_run(root, page):
     widget(page, "cfg.lr").set_value(0.1).run()
     widget(page, "cfg.dataset").set_value("spiral").run()
-    widget(page, "cfg.seed").set_value(3).run()
+    widget(page, "cfg.seed_text").set_value("3").run()
     query = {k: page.query_params[k][0] if isinstance(page.query_params[k], list)
              else page.query_params[k] for k in page.query_params}
     assert query["lr"] == "0.1" and query["dataset"] == "spiral" and query["seed"] == "3"
@@ -376,3 +376,24 @@ def test_redraw_interval_adapts_to_load_with_hysteresis():
     for s in sessions[2:]:
         m.set_playing(s, False)
     assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE)
+
+
+@pytest.mark.parametrize("typed", ["-5", "10" * 10, "3.7", "1e9", "seven", ""])
+def test_an_invalid_seed_is_refused_with_a_message_and_the_box_shows_the_seed_in_force(
+        page, typed):
+    widget(page, "cfg.seed_text").set_value("12").run()
+    assert runner(page).trainer.config.seed == 12
+    widget(page, "cfg.seed_text").set_value(typed).run()
+    assert runner(page).trainer.config.seed == 12
+    assert page.text_input(key="cfg.seed_text").value == "12"
+    assert any("The seed must be a whole number from 0 to 4,294,967,295" in w.value
+               for w in page.warning), texts(page.warning)
+    assert page.query_params["seed"] == "12"
+
+
+def test_regenerate_moves_the_seed_box_and_the_link_together(page):
+    widget(page, "cfg.seed_text").set_value("41").run()
+    page.button(key="pg.regenerate").click().run()
+    assert runner(page).trainer.config.seed == 42
+    assert page.text_input(key="cfg.seed_text").value == "42"
+    assert page.query_params["seed"] == "42"

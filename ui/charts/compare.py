@@ -125,3 +125,24 @@ def losses_chart(snap: GroupSnapshot, log: bool = False, revision: str = "losses
                          "hovertemplate": "%{y:" + HOVER + "}"})
     return {"data": data,
             "layout": loss_layout("Loss: test solid, train dotted", height, log, revision)}
+
+
+def layer_gradients_chart(labels: list[str], colors: list[str], norms: list[list[float]],
+                          height: int = 300) -> dict:
+    """Each run's gradient norm per layer (log scale), grouped by layer: where the gradient
+    vanishes, the first layers' bars are orders of magnitude below the last ones'."""
+    data = []
+    for label, color, ns in zip(labels, colors, norms, strict=True):
+        names = [f"layer {i + 1}" for i in range(len(ns) - 1)] + ["output"]
+        data.append({"type": "bar", "name": label, "x": names,
+                     "y": [max(float(v), 1e-12) for v in ns], "marker": {"color": color},
+                     "hovertemplate": label + ", %{x}: |gradient| = %{y:.3~e}<extra></extra>"})
+    return {"data": data, "layout": {
+        "height": height, "barmode": "group", "margin": {"l": 56, "r": 8, "t": 28, "b": 32},
+        "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "title": {"text": "Gradient norm per layer at the start (epoch 0)", "x": 0.01,
+                  "font": {"size": 13}},
+        "yaxis": {"type": "log", "gridcolor": "#eee", "exponentformat": "power",
+                  "title": {"text": "|gradient|"}},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
+                   "yanchor": "bottom"}}}

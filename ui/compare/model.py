@@ -27,6 +27,7 @@ class Variable:
     parse: Callable[[str], object] = str
     defaults: tuple = ()  # the values offered when the user picks this variable
     text: Callable[[object], str] = str  # the value in a URL
+    order: Callable[[object], object] | None = None  # runs are sorted by this, if given
 
 
 def _num(v) -> str:
@@ -50,7 +51,7 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in [
              lambda c, v: c.replace(optimizer=v), lambda v: OPTIMIZERS[v].label,
              defaults=("sgd", "momentum", "adam")),
     Variable("lr", "Learning rate", list(LEARNING_RATES), lambda c, v: c.replace(lr=float(v)),
-             lambda v: f"lr {v:g}", float, (0.001, 0.03, 1.0), _num),
+             lambda v: f"lr {v:g}", float, (0.001, 0.03, 1.0), _num, float),
     Variable("init", "Initializer", list(INITIALIZERS), lambda c, v: c.replace(init=v),
              lambda v: INITIALIZERS[v].label, defaults=("zeros", "xavier_uniform")),
     Variable("hidden", "Depth and width",
@@ -58,16 +59,16 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in [
              lambda c, v: c.replace(hidden=tuple(v), activation=one_activation(c),
                                     dropout=one_dropout(c)),
              hidden_text, parse_hidden, ((), (8,), (8, 8, 8)),
-             lambda v: ",".join(str(x) for x in v)),
+             lambda v: ",".join(str(x) for x in v), lambda v: (len(v), sum(v), tuple(v))),
     Variable("batch_size", "Batch size", [1, 5, 10, 25, 50, 100, 250, 1000],
              lambda c, v: c.replace(batch_size=int(v)), lambda v: f"batch {v}", int,
-             (1, 10, 100)),
+             (1, 10, 100), str, int),
     Variable("l2", "L2 rate", [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1],
              lambda c, v: c.replace(l2=float(v)), lambda v: f"L2 {v:g}", float,
-             (0.0, 0.001, 0.01), _num),
+             (0.0, 0.001, 0.01), _num, float),
     Variable("dropout", "Dropout", [0.0, 0.1, 0.2, 0.3, 0.5],
              lambda c, v: c.replace(dropout=float(v)), lambda v: f"dropout {v:g}", float,
-             (0.0, 0.2, 0.5), _num),
+             (0.0, 0.2, 0.5), _num, float),
 ]}
 
 
@@ -107,16 +108,19 @@ PRESETS: dict[str, Preset] = {
                              {"dataset": "circle", "hidden": (4, 2), "batch_size": 10},
                              "lr", (0.0003, 0.03, 10.0),
                              "Too small crawls, too large jumps around or blows up."),
-    "init": Preset("Zero init vs random init", {"dataset": "xor", "hidden": (4, 4)},
+    "init": Preset("Zero init vs random init",
+                   {"dataset": "xor", "hidden": (4, 4), "activation": "sigmoid"},
                    "init", ("zeros", "xavier_uniform"),
-                   "With zeros every neuron of a layer stays identical, so the network never "
-                   "becomes more than one neuron wide."),
+                   "With zeros, every neuron of a layer gets the same gradient and stays a copy "
+                   "of the others, so each layer acts as one neuron. (Sigmoid here: with tanh, "
+                   "whose value at 0 is 0, no weight would move at all.)"),
     "vanishing": Preset("Deep sigmoid: vanishing gradients",
                         {"dataset": "circle", "hidden": (8, 8, 8, 8, 8, 8), "lr": 0.1,
                          "activation": "sigmoid"},
                         "activation", ("sigmoid", "relu", "tanh"),
-                        "Watch the first layer's gradient norm: sigmoid's is orders of "
-                        "magnitude smaller, so its early layers barely learn."),
+                        "Open 'Gradient per layer at the start': sigmoid's first layer gets "
+                        "hundreds of times less gradient than its last, and than ReLU's or "
+                        "tanh's first, so its early layers barely learn."),
     "dropout": Preset("Dropout vs none on noisy data",
                       {"dataset": "spiral", "noise": 0.35, "n_samples": 300,
                        "hidden": (16, 16, 16), "optimizer": "adam", "lr": 0.01,
@@ -147,7 +151,14 @@ class Comparison:
     target: float = DEFAULT_TARGET
 
     def __post_init__(self):
-        object.__setattr__(self, "values", tuple(self.values))
+        var = VARIABLES.get(self.variable)
+        values = tuple(self.values)
+        if var is not None and var.order is not None:
+            try:
+                values = tuple(sorted(values, key=var.order))  # runs in the order of the values
+            except (TypeError, ValueError):
+                pass  # values that cannot be ordered are reported by configs()
+        object.__setattr__(self, "values", values)
         if not (self.target >= 0 and math.isfinite(self.target)):
             raise ValueError(f"the target loss must be 0 or more, not {self.target}")
         labels = self.labels()

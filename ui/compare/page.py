@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from engine import CUSTOM, DATASETS, Config
+from engine import CUSTOM, DATASETS, Config, Trainer
 from ui.charts import compare as charts
 from ui.charts.numbers import DASH, count, number, percent
 from ui.live import panel
@@ -108,7 +108,8 @@ def comparison(values: dict) -> Comparison:
         base = ss["cmp.base"]
         shared = values | {"hidden": parse_hidden(values["hidden"]),
                            "dropout": one_dropout(base)}
-        cmp = Comparison(base.replace(**shared), ss["cmp.vary"], tuple(ss["cmp.values"]),
+        values = typed_values(VARIABLES[ss["cmp.vary"]], ss["cmp.values"])
+        cmp = Comparison(base.replace(**shared), ss["cmp.vary"], values,
                          float(ss["cmp.target"]))
         cmp.configs()
     except ValueError as e:
@@ -125,6 +126,9 @@ def sync(r: GroupRunner, cmp: Comparison) -> None:
     running = ss.get("cmp.running")
     if running is None or replace(running, target=0.0) != replace(cmp, target=0.0):
         r.reset_runs(cmp.configs(), cmp.labels())
+        ss.pop("cmp.start_grads", None)
+    if "cmp.start_grads" not in ss:  # every run's gradient at its starting weights
+        ss["cmp.start_grads"] = [Trainer(c).gradient_norms() for c in cmp.configs()]
     ss["cmp.running"] = cmp
     if ss.pop("cmp.autoplay", False):
         r.play()
@@ -135,6 +139,28 @@ def load_preset(name: str) -> None:
     """Button callback: the preset's experiment, from fresh weights, playing."""
     write(Comparison.preset(name))
     st.session_state["cmp.autoplay"] = True
+    st.session_state["cmp.preset"] = name
+
+
+def caption(cmp: Comparison) -> str:
+    """What the runs share, said exactly for the setting that varies."""
+    if cmp.variable == "hidden":
+        return ("Networks of different shapes train side by side on the same data, in the same "
+                "order; their starting weights are drawn with the same seed, but cannot be the "
+                "same weights, since the shapes differ.")
+    if cmp.variable == "init":
+        return ("Runs train side by side on the same data and network, in the same order; each "
+                "draws its starting weights with its own initializer (same seed).")
+    return ("Runs that differ in one setting train side by side on the same data, from the same "
+            "starting weights and in the same order, so the only difference is the one you "
+            "chose.")
+
+
+def preset_note(cmp: Comparison) -> None:
+    """The one-line explanation of the preset that set up this comparison, while it holds."""
+    name = st.session_state.get("cmp.preset")
+    if name in PRESETS and replace(Comparison.preset(name), target=cmp.target) == cmp:
+        st.info(f"**{PRESETS[name].label}.** {PRESETS[name].note}")
 
 
 def load_playground() -> None:
@@ -200,11 +226,32 @@ def variation_controls() -> None:
                    format_func=lambda n: VARIABLES[n].label,
                    help="The one setting that differs between the runs; everything else, "
                         "starting weights and data order included, is shared.")
-    c[1].multiselect("Values (2 to 6)", options, key="cmp.values", format_func=var.show,
-                     max_selections=6, help="One run per value.")
-    c[2].number_input("Target loss", 0.0, 1e6, step=0.01, format="%g", key="cmp.target",
+    c[1].multiselect("Values (2 to 6)", options, key="cmp.values", format_func=_show(var),
+                     max_selections=6, accept_new_options=True,
+                     help="One run per value, in order. Pick from the list or type a value "
+                          "(e.g. 0.0003 for a learning rate, 8, 8 for a network).")
+    c[2].number_input("Target test loss", 0.0, 1e6, step=0.01, format="%g", key="cmp.target",
                       help="The table counts the epochs each run needs to bring its test loss "
-                           "down to this.")
+                           "down to this (the Playground's target loss, on the training loss, "
+                           "stops training instead).")
+
+
+def _show(var):
+    return lambda v: var.show(v) if not isinstance(v, str) or var.parse is str else v
+
+
+def typed_values(var, values) -> tuple:
+    """The values picked, with typed ones read as the setting's values; ValueError names a typed
+    value that is not one."""
+    out = []
+    for v in values:
+        if isinstance(v, str) and var.parse is not str:
+            try:
+                v = var.parse(v.strip())
+            except (ValueError, TypeError):
+                raise ValueError(f"{v!r} is not a value of {var.label.lower()}") from None
+        out.append(v)
+    return tuple(out)
 
 
 # --- live panels ------------------------------------------------------------------------
@@ -251,6 +298,19 @@ def _table(r: GroupRunner) -> None:
     for row in rows:
         if row["status"].startswith("diverged"):
             st.caption(f"{row['run']}: {row['status']}")
+
+
+def start_gradients(r: GroupRunner) -> None:
+    """Each run's gradient norm per layer at its starting weights, in an expander."""
+    norms = st.session_state.get("cmp.start_grads")
+    if not norms:
+        return
+    with st.expander("Gradient per layer at the start"):
+        colors = [charts.RUN_COLORS[i % len(charts.RUN_COLORS)] for i in range(len(norms))]
+        st.plotly_chart(charts.layer_gradients_chart(list(r.labels), colors, norms),
+                        key="cmp.start_grads_chart", theme=None)
+        st.caption("The size of the gradient that reaches each layer, at the shared starting "
+                   "point: where it vanishes, the first layers barely learn.")
 
 
 def format_rows(rows: list[dict]) -> list[dict]:

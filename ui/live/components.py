@@ -76,3 +76,18 @@ _link = _component("nnp_share_link", "link")
 def share_link(label: str = "Copy link", copied: str = "Copied") -> None:
     """The page's address, kept current in the browser, with a button that copies it."""
     _link(key="share_link", data={"label": label, "copied": copied})
+
+
+_picker = _component("nnp_image_picker", "picker")
+
+
+def _picked() -> None:
+    """Registers the picker's event; the pick itself is read from the result."""
+
+
+def image_picker(items: list[dict], selected: str, key: str, columns: int = 3) -> str | None:
+    """Pictures to choose from: `items` of {name, label, src (an image URI), help}; the chosen
+    one is outlined. Returns the name clicked in the run the click caused, else None."""
+    result = _picker(key=key, data={"items": items, "selected": selected, "columns": columns},
+                     on_pick_change=_picked)
+    return getattr(result, "pick", None) if result is not None else None

@@ -23,7 +23,8 @@ def settings(r: Runner, values: dict) -> None:
     only the fragment, and while training plays the charts show the effect with their next
     frame instead of after a whole page run (which costs the browser a few hundred ms)."""
     def training(values: dict) -> None:
-        PAGE.sync_url(apply(r, values | controls.training_controls()).to_query())
+        n_hidden = len(values.get("hidden", r.trainer.config.hidden))
+        PAGE.sync_url(apply(r, values | controls.training_controls(n_hidden)).to_query())
 
     PAGE.settings_fragment(training, values)
 
@@ -128,6 +129,12 @@ def _use_data(r: Runner, config: Config, data: Dataset, reset: bool = True) -> b
 
 
 # --- uploads and imports ------------------------------------------------------------------
+def uploaded(kind: str, text: str) -> None:
+    """What an upload did: a message at the top, and the same note beside the uploaders."""
+    message(kind, text)
+    st.session_state["pg.upload_note"] = (kind, text)
+
+
 def on_csv_upload() -> None:
     f = st.session_state.get("upload.csv")
     if f is None:
@@ -137,12 +144,14 @@ def on_csv_upload() -> None:
         data = load_csv(f, train_ratio=float(st.session_state[key("train_ratio")]),
                         seed=int(st.session_state[key("seed")]))
     except ValueError as e:
-        message("error", f"{f.name}: {e}")
+        uploaded("error", f"{f.name}: {e}")
         return
     config = r.trainer.config.replace(dataset=CUSTOM, output="auto", loss="auto")
     if _use_data(r, config, data):
-        message("success", f"Loaded {len(data.X_train) + len(data.X_test):,} points from {f.name} "
-                           f"({data.task}).")
+        n = len(data.X_train) + len(data.X_test)
+        what = {"binary": "two classes", "multiclass": f"{data.n_classes} classes",
+                "regression": "regression: each label is a number to predict"}[data.task]
+        uploaded("success", f"Loaded {n:,} points from {f.name} ({what}).")
 
 
 def on_config_upload() -> None:
@@ -156,12 +165,12 @@ def on_config_upload() -> None:
                              "load the model file instead")
         PAGE.runner().apply(config)
     except ValueError as e:
-        message("error", f"{f.name}: {e}")
+        uploaded("error", f"{f.name}: {e}")
         return
     for w in write_config(config):
         message("warning", w)
     st.session_state[CONFIG] = config
-    message("success", f"Settings loaded from {f.name}.")
+    uploaded("success", f"Settings loaded from {f.name}.")
 
 
 def on_model_upload() -> None:
@@ -170,8 +179,10 @@ def on_model_upload() -> None:
         return
     try:
         trainer = Trainer.load(f.getvalue())
-    except (ValueError, KeyError) as e:
-        message("error", f"{f.name}: {e}")
+    except Exception as e:  # noqa: BLE001 - whatever a damaged file raises becomes a message
+        reason = str(e) if isinstance(e, ValueError) else \
+            f"not a model file saved by this playground, or a damaged one ({type(e).__name__})"
+        uploaded("error", f"{f.name}: {reason}")
         return
     r = PAGE.runner()
     r.pause()
@@ -179,4 +190,4 @@ def on_model_upload() -> None:
     for w in write_config(trainer.config, trainer.task):
         message("warning", w)
     st.session_state[CONFIG] = trainer.config
-    message("success", f"Model loaded from {f.name}: epoch {trainer.epoch:,}.")
+    uploaded("success", f"Model loaded from {f.name}: epoch {trainer.epoch:,}.")

@@ -8,19 +8,22 @@ import streamlit as st
 from engine import ACTIVATIONS, CUSTOM, DATASETS, FEATURES, LOSSES, Config, make_dataset, transform
 from engine.outputs import task_outputs
 from ui.charts import maps
+from ui.charts.base import png_uri
+from ui.live.components import image_picker
 from ui.live.session import visible
 from ui.live.widgets import HELP, field_widget, help_text
 
-from .state import MAX_LAYERS, MAX_WIDTH, key
+from .state import MAX_LAYERS, MAX_WIDTH, PAGE, SEED_TEXT, key
 
 F = Config.FIELDS
 TASKS = {"binary": "Two classes", "multiclass": "Several classes", "regression": "Regression"}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def dataset_thumbnail(name: str, noise: float, n_classes: int) -> np.ndarray:
+def dataset_thumbnail(name: str, noise: float, n_classes: int) -> str:
+    """A picture of dataset `name` (a PNG data URI)."""
     ds = make_dataset(name, n_samples=300, noise=noise, seed=0, n_classes=n_classes)
-    return maps.scatter_thumbnail(ds.X, ds.y, ds.task, ds.bounds, size=64, radius=2)
+    return png_uri(maps.scatter_thumbnail(ds.X, ds.y, ds.task, ds.bounds, size=64, radius=2))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -40,8 +43,25 @@ def _on_task_change() -> None:
 
 def _regenerate() -> None:
     ss = st.session_state
-    ss[key("seed")] = int(ss[key("seed")]) + 1
+    seed = (int(ss[key("seed")]) + 1) % (int(F["seed"].high) + 1)
+    ss[key("seed")], ss[SEED_TEXT] = seed, str(seed)
 
+
+def _on_seed_text() -> None:
+    """A typed seed: used when it is a valid one, else a message and the seed in force."""
+    ss = st.session_state
+    text = str(ss[SEED_TEXT]).strip().replace(",", "").replace("_", "")
+    try:
+        seed = F["seed"].check(int(text)) if text.lstrip("+-").isdigit() else None
+    except ValueError:
+        seed = None
+    if seed is None:
+        PAGE.message("warning", f"The seed must be a whole number from 0 to "
+                                f"{int(F['seed'].high):,}, not {str(ss[SEED_TEXT])[:30]!r}; "
+                                f"the seed stays {ss[key('seed')]}.")
+        ss[SEED_TEXT] = str(ss[key("seed")])
+        return
+    ss[key("seed")], ss[SEED_TEXT] = seed, str(seed)
 
 def _shown(names, container=None, **kw) -> dict:
     """The field widgets of `names` that are visible, and their values."""
@@ -63,12 +83,15 @@ def data_controls(custom_task: str | None) -> dict:
         ss[key("dataset")] = names[0]
     values = {"dataset": ss[key("dataset")]}
     if visible("dataset"):
-        thumbs = [n for n in names if n != CUSTOM]
-        cols = sb.columns(len(thumbs) if len(thumbs) <= 3 else 3)
-        for i, n in enumerate(thumbs):
-            cols[i % len(cols)].image(dataset_thumbnail(n, float(ss[key("noise")]),
-                                                        int(ss[key("n_classes")])),
-                                      caption=DATASETS[n].label, width="stretch")
+        thumbs = [{"name": n, "label": DATASETS[n].label, "help": DATASETS[n].description,
+                   "src": dataset_thumbnail(n, float(ss[key("noise")]),
+                                            int(ss[key("n_classes")]))}
+                  for n in names if n != CUSTOM]
+        with sb:
+            picked = image_picker(thumbs, ss[key("dataset")], "pg.datasets",
+                                  columns=min(3, len(thumbs)))
+        if picked in names and picked != ss[key("dataset")]:
+            ss[key("dataset")] = picked  # a click on a picture: before the radio is drawn
         values["dataset"] = field_widget(F["dataset"], key("dataset"), sb, options=names,
                                          horizontal=True)
     if values["dataset"] != CUSTOM:
@@ -78,8 +101,12 @@ def data_controls(custom_task: str | None) -> dict:
     values |= _shown(("batch_size",), sb)
     if visible("seed"):
         c1, c2 = sb.columns([1, 1], vertical_alignment="bottom")
-        values["seed"] = field_widget(F["seed"], key("seed"), c1)
-        c2.button("Regenerate", on_click=_regenerate, help=HELP["regenerate"], width="stretch")
+        ss.setdefault(SEED_TEXT, str(ss[key("seed")]))
+        c1.text_input(F["seed"].label, key=SEED_TEXT, on_change=_on_seed_text,
+                      help=help_text("seed", F["seed"]) + " " + HELP["seed_text"])
+        c2.button("Regenerate", on_click=_regenerate, help=HELP["regenerate"], width="stretch",
+                  key="pg.regenerate")
+        values["seed"] = ss[key("seed")]
     return values
 
 
@@ -112,10 +139,11 @@ def network_controls(task: str) -> dict:
         if visible("width") and n:
             cols = sb.columns(4)
             for i in range(n):
-                cols[i % 4].number_input(f"Layer {i + 1}", 1, MAX_WIDTH, step=1,
-                                         key=f"net.width.{i}", help=HELP["width"])
+                cols[i % 4].number_input(f"L{i + 1}", 1, MAX_WIDTH, step=1,
+                                         key=f"net.width.{i}",
+                                         help=f"Neurons in hidden layer {i + 1}.")
         values["hidden"] = tuple(int(ss[f"net.width.{i}"]) for i in range(n))
-    if visible("activation"):
+    if visible("activation") and n:  # no hidden layer, no hidden activation
         acts = list(ACTIVATIONS)
         per_layer = n > 1 and sb.toggle("Activation per layer", key="net.per_layer",
                                         help=HELP["per_layer"])
@@ -123,7 +151,8 @@ def network_controls(task: str) -> dict:
             cols = sb.columns(2)
             for i in range(n):
                 cols[i % 2].selectbox(f"Layer {i + 1}", acts, key=f"net.act.{i}",
-                                      format_func=lambda a: ACTIVATIONS[a].label)
+                                      format_func=lambda a: ACTIVATIONS[a].label,
+                                      help=f"The activation of hidden layer {i + 1}.")
             values["activation"] = tuple(ss[f"net.act.{i}"] for i in range(n))
         else:
             values["activation"] = field_widget(F["activation"], "net.act", sb)
@@ -146,10 +175,10 @@ def network_controls(task: str) -> dict:
     return values
 
 
-def training_controls() -> dict:
-    """Learning rate, optimizer and its hyperparameters, regularization, dropout, schedule,
-    stops: in the current container (the caller puts them in a sidebar fragment of their
-    own). Every one of them applies live."""
+def training_controls(n_hidden: int) -> dict:
+    """Learning rate, optimizer and its hyperparameters, regularization, dropout (with hidden
+    layers), schedule, stops: in the current container (the caller puts them in a sidebar
+    fragment of their own). Every one of them applies live."""
     ss = st.session_state
     st.subheader("Training")
     values = _shown(("lr", "optimizer"))
@@ -162,7 +191,8 @@ def training_controls() -> dict:
     if visible("regularization"):
         c1, c2 = st.columns(2)
         values |= _shown(("l1",), c1) | _shown(("l2",), c2)
-    values |= _shown(("dropout",))
+    if n_hidden:
+        values |= _shown(("dropout",))
     if visible("schedule"):
         values |= _shown(("schedule",))
         if ss[key("schedule")] != "constant":

@@ -11,6 +11,7 @@ from ui.live.widgets import HELP
 
 from . import actions
 from . import view as views
+from .controls import TASKS as TASK_NAMES
 
 
 def live_view() -> views.PlaygroundView:
@@ -26,22 +27,20 @@ def live_view() -> views.PlaygroundView:
 
 def details(r: Runner) -> None:
     """Tabs under the live panel: view options, activation, data and files, classroom."""
-    tabs = st.tabs(["View", "Activation", "Data & files", "Classroom"])
+    tabs = st.tabs(["View", "Activation", "Data & files", "Classroom"], key="pg.tabs")
     with tabs[0]:
         c = st.columns(4)
         c[0].toggle("Show test data", key="ui.show_test", help=HELP["show_test"])
         c[1].toggle("Discretize output", key="ui.discretize", help=HELP["discretize"])
         c[2].toggle("Log-scale loss", key="ui.log", help=HELP["log_scale"])
-        c[3].toggle("Weights and gradients", key="ui.internals",
-                    help="Weight heatmaps, gradient norms per layer, dead units and the "
-                         "confusion matrix, updated live.")
+        c[3].toggle("Weights and gradients", key="ui.internals", help=HELP["internals"])
         st.caption("Click a neuron in the diagram to see its output large on the map; click "
                    "it again to return. Scroll to zoom the map, drag to pan, double-click to "
                    "reset; the camera icon saves a chart as PNG.")
     with tabs[1]:
         act = st.session_state["net.act"]
         st.plotly_chart(views.activation_figure(act), key="fig.activation")
-        st.caption(ACTIVATIONS[act].description)
+        st.caption(f"{ACTIVATIONS[act].label}: {ACTIVATIONS[act].description}")
     with tabs[2]:
         data_and_files(r)
     with tabs[3]:
@@ -71,35 +70,37 @@ def data_and_files(r: Runner) -> None:
     c = st.columns([1.2, 2, 1.2])
     c[0].toggle("Click adds a point", key="ui.click_adds", help=HELP["add_class"])
     if task == "regression":
-        c[1].slider("Value of new points", -1.0, 1.0, 0.5, 0.1, key="click_value")
+        c[1].slider("Value of new points", -1.0, 1.0, 0.5, 0.1, key="click_value",
+                    help=HELP["click_value"])
     else:
         c[1].radio("Class of new points", list(range(n_classes)), key="click_label",
-                   horizontal=True, format_func=lambda k: ["orange", "blue", "green", "red",
-                                                           "purple", "brown", "pink",
-                                                           "teal"][k])
+                   horizontal=True, help=HELP["click_label"],
+                   format_func=lambda k: ["orange", "blue", "green", "red", "purple", "brown",
+                                          "pink", "teal"][k])
     c[2].button("Clear points", on_click=actions.clear_points, args=(r,),
-                help="Remove the training points (one of each class stays).")
+                help=HELP["clear_points"])
     st.markdown("**Export**")
     save_charts_button()
     c = st.columns(3)
     c[0].download_button("Settings (JSON)", config_json, "playground-config.json",
-                         "application/json", key="dl.config")
+                         "application/json", key="dl.config", help=HELP["download_config"])
     c[1].download_button("Trained model (.npz)", model_bytes, "playground-model.npz",
-                         "application/octet-stream", key="dl.model")
+                         "application/octet-stream", key="dl.model", help=HELP["download_model"])
     c[2].download_button("Data (CSV)", data_csv, "playground-data.csv", "text/csv",
-                         key="dl.data")
+                         key="dl.data", help=HELP["download_data"])
     st.markdown("**Import**")
     c = st.columns(3)
     c[0].file_uploader("Settings (JSON)", type=["json"], key="upload.config",
-                       on_change=actions.on_config_upload)
+                       on_change=actions.on_config_upload, help=HELP["upload_config"])
     c[1].file_uploader("Model (.npz)", type=["npz"], key="upload.model",
-                       on_change=actions.on_model_upload)
+                       on_change=actions.on_model_upload, help=HELP["upload_model"])
     c[2].file_uploader("Your data (CSV: x1, x2, label)", type=["csv", "txt"], key="upload.csv",
-                       on_change=actions.on_csv_upload,
-                       help="Two numeric columns and a label: whole numbers 0, 1, ... for "
-                            "classes, or any numbers for regression. A header row is optional.")
+                       on_change=actions.on_csv_upload, help=HELP["upload_csv"])
+    note = ss.get("pg.upload_note")
+    if note:  # what the last upload did, where the user looks
+        getattr(st, note[0])(note[1])
     if ss.get("cfg.dataset") == CUSTOM:
-        st.caption("Training on your own points.")
+        st.caption(f"Training on your own points ({TASK_NAMES.get(task, task)}).")
 
 
 HIDEABLE = {"task": "Problem type", "dataset": "Dataset", "n_samples": "Samples",
@@ -117,11 +118,13 @@ def classroom() -> None:
     ss = st.session_state
     chosen = st.multiselect("Hide these controls", list(HIDEABLE), format_func=HIDEABLE.get,
                             default=sorted(ss.get("hidden_controls", set()) & set(HIDEABLE)),
-                            key="ui.hide")
+                            key="ui.hide", help=HELP["hide"])
     ss["hidden_controls"] = set(chosen)
-    ss["presenter"] = st.toggle("Presenter view (large charts, sidebar closed)",
-                                value=ss.get("presenter", False), key="ui.presenter")
+    ss["presenter"] = st.toggle("Presenter view (large text and charts, sidebar closed)",
+                                value=ss.get("presenter", False), key="ui.presenter",
+                                help=HELP["presenter"])
     st.caption("Share this page's link: it carries every setting, the seed included, and the "
-               "hidden controls, so it opens the same data, weights and run.")
+               "hidden controls, so it opens the same data and the same starting weights "
+               "(not the trained ones: save the model for those).")
     share_link()
     st.caption(f"Classroom flags in the link: {', '.join(FLAGS)}.")

@@ -33,13 +33,17 @@ PAGE = LivePage("pg", _make_runner)
 CONFIG = SHARED  # the last valid Config, in force; other pages may start from it
 
 
+SEED_TEXT = "cfg.seed_text"  # the seed box (text, checked when typed)
+
+
 def key(name: str) -> str:
     return f"cfg.{name}"
 
 
 def widget_keys() -> list[str]:
     keys = [key(n) for n in SIMPLE] + [f"feat.{f}" for f in FEATURES]
-    keys += ["net.layers", "net.act", "net.per_layer", "cfg.dropout", "ui.task", *UI_DEFAULTS]
+    keys += ["net.layers", "net.act", "net.per_layer", "cfg.dropout", "ui.task", SEED_TEXT,
+             *UI_DEFAULTS]
     keys += [f"net.width.{i}" for i in range(MAX_LAYERS)] + [f"net.act.{i}"
                                                              for i in range(MAX_LAYERS)]
     return keys
@@ -50,6 +54,7 @@ def write_config(config: Config, task: str | None = None) -> list[str]:
     ss, warnings = st.session_state, []
     for n in SIMPLE:
         ss[key(n)] = getattr(config, n)
+    ss[SEED_TEXT] = str(config.seed)
     for f in FEATURES:
         ss[f"feat.{f}"] = f in config.features
     hidden = list(config.hidden)
