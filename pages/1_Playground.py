@@ -3,12 +3,11 @@
 import streamlit as st
 
 from ui.live import panel
-from ui.live.session import presenter
+from ui.live.session import page_config
 from ui.playground import actions, controls, panels, state, view
 
 state.init()
-st.set_page_config(page_title="Playground · Neural Network Playground", page_icon="🧠",
-                   layout="wide", initial_sidebar_state="collapsed" if presenter() else "auto")
+page_config("Playground")
 PAGE = state.PAGE
 runner = PAGE.runner()
 actions.handle_pending(runner)

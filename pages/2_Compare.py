@@ -4,11 +4,10 @@ import streamlit as st
 
 from ui.compare import page as ui
 from ui.live import panel
-from ui.live.session import presenter
+from ui.live.session import page_config
 
 ui.init()
-st.set_page_config(page_title="Compare · Neural Network Playground", page_icon="🧠",
-                   layout="wide", initial_sidebar_state="collapsed" if presenter() else "auto")
+page_config("Compare")
 values = ui.experiment_controls()
 
 st.title("Compare")

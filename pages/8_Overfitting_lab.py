@@ -22,7 +22,7 @@ reference = run(O.Remedies(), int(seed)) if any(on.values()) else None
 
 st.markdown(
     f"**Lowest test loss {result.min_test:.3f} at epoch {result.best_epoch}; "
-    f"the final weights score {result.final_test:.3f}, "
+    f"the final weights' test loss is {result.final_test:.3f}, "
     f"{100 * result.rise:.0f} % above it.** "
     f"Training loss {result.final_train:.3f} · test accuracy {100 * result.test_accuracy:.1f} %"
     + (f" · {result.reason}" if result.stop_epoch is not None else ""))

@@ -178,6 +178,15 @@ def test_sgd_rates_too_small_right_too_large(surfaces, name):
         assert large.steps < s.steps
 
 
+def test_sgd_zigzags_across_the_ravine_at_its_preset_rate_as_the_text_says(surfaces):
+    s = surfaces["ravine"]
+    assert 0.25 < s.rates["right"] < 0.5  # 1 - 4 lr is negative: an overshoot every step
+    across = L.run_path(s, "sgd", s.rates["right"], s.start, 20).points[:, 1]
+    assert (np.sign(across[1:]) != np.sign(across[:-1])).all()  # zigzag
+    calm = L.run_path(s, "sgd", 0.2, s.start, 20).points[:, 1]
+    assert (np.sign(calm) == np.sign(calm[0])).all()  # below 0.25: no zigzag
+
+
 def test_a_diverging_path_stops_at_its_last_finite_point():
     lo, hi, _, _ = L.limits((-3.0, 3.0, -3.0, 3.0))
     assert (lo, hi) == (-9.0, 9.0)
@@ -218,6 +227,26 @@ def test_clamp_start_keeps_the_start_in_view(surfaces):
     state = {"gd.x0": 100.0, "gd.y0": math.nan}
     L.clamp_start(state, s)
     assert state == {"gd.x0": s.bounds[1], "gd.y0": s.start[1]}
+
+
+def test_the_surface_is_an_image_of_equal_rank_bands(surfaces):
+    """Drawn as pixels (plotly.js drops contour traces while it replays the paths): dark blue
+    where the loss is lowest, lighter where it is high, right way up."""
+    s = surfaces["bowl"]
+    xs, ys, Z = s.grid(40)
+    img = L.surface_image(Z, size=120).astype(int)
+    assert img.shape == (120, 120, 3)
+    centre, corner = img[60, 60], img[0, 0]
+    assert centre.sum() < corner.sum()  # the bowl's minimum is dark
+    fig = L.landscape_figure(s, (xs, ys, Z), [], s.start, animate=False)
+    (image,) = fig["layout"]["images"]
+    assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below"
+    assert not [t for t in fig["data"] if t.get("type") in ("contour", "heatmap")]
+    valley = surfaces["valley"]
+    v = L.surface_image(valley.grid(40)[2], size=80).astype(int)
+    low = np.unravel_index(v.sum(axis=2).argmin(), v.shape[:2])
+    # The valley's minimum (1, 1) is in the upper right quadrant of its view (-2..2, -1..3).
+    assert low[0] < 40 and low[1] > 40
 
 
 def test_landscape_figure_draws_the_paths_and_replays_them(surfaces):

@@ -128,11 +128,13 @@ def test_use_learned_writes_rounded_and_clipped_weights():
     assert state["neuron.b"] == pytest.approx(b, abs=0.025)
     assert state["neuron.act"] == "sigmoid" and not state["neuron.learned"]
     assert "rounded" in state["neuron.note"]
+    # The switch from ReLU is said, not silent.
+    assert "activation is now sigmoid (it was relu)" in state["neuron.note"]
     big = neuron.learn(1.0, 1.0, 0.0, X, Y, "sgd", 3.0, 500)
     assert big.learned[0] > neuron.W_RANGE[1]
     neuron.use_learned(state, big)
     assert state["neuron.w1"] == neuron.W_RANGE[1]
-    assert "outside" in state["neuron.note"]
+    assert "outside" in state["neuron.note"] and "it was" not in state["neuron.note"]
 
 
 def test_formulas_plug_in_the_engines_numbers():

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import Trainer
+from ui.charts.numbers import number, percent
 from ui.learn import overfitting as O
 
 PAGE = "pages/8_Overfitting_lab.py"
@@ -99,7 +100,10 @@ def test_boundary_figure_and_numbers(default_runs):
     go.Figure(fig)
     assert "config" not in fig
     rows = O.numbers(r)
-    assert rows[0]["test"] == r.final_test and rows[1]["training"] == r.train_accuracy
+    assert rows[0]["test"] == number(r.final_test) and float(rows[0]["test"]) == \
+        pytest.approx(r.final_test, rel=1e-3)
+    assert rows[1]["training"] == percent(r.train_accuracy) and rows[1]["training"].endswith("%")
+    assert "None" not in str(rows) and rows[1]["lowest test"] == ""
 
 
 # --- the page ---------------------------------------------------------------------------------

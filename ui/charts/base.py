@@ -89,3 +89,21 @@ def unit_scale(values: np.ndarray, output_range: tuple[float, float]) -> np.ndar
 def thin(n: int, max_points: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, min(n, max_points)).round().astype(int)) if n else \
         np.zeros(0, dtype=int)
+
+
+PRESENTER_FONT = 18  # px: axis labels and ticks, legends, labels, read from the back of a room
+
+
+def presenter_fonts(fig: dict, size: int = PRESENTER_FONT) -> dict:
+    """`fig` with every text of its layout at least `size` px (titles a little larger): the
+    presenter view, on a projector."""
+    layout = fig["layout"]
+    layout["font"] = {**layout.get("font", FONT), "size": max(size, layout.get("font", FONT)
+                                                             .get("size", 12))}
+    if isinstance(layout.get("title"), dict):
+        layout["title"]["font"] = {**layout["title"].get("font", {}), "size": size + 2}
+    for a in layout.get("annotations", []):
+        a["font"] = {**a.get("font", {}), "size": max(size, a.get("font", {}).get("size", 0))}
+    if "hoverlabel" in layout:
+        layout["hoverlabel"]["font"] = {"size": size}
+    return fig

@@ -91,7 +91,7 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
         # An empty trace per map, so that its axes exist (and zoom and pan work).
         data.append({"type": "scatter", "mode": "markers", "xaxis": f"x{n}", "yaxis": f"y{n}",
                      "x": [], "y": [], "hoverinfo": "skip", "name": run.label})
-    return {"data": data, "layout": layout, "config": {"scrollZoom": True}}
+    return {"data": data, "layout": layout, "config": {"scrollZoom": False}}
 
 
 def map_image(grid: np.ndarray, task: str, output: str, points) -> np.ndarray:

@@ -66,7 +66,7 @@ def output_map(grid: np.ndarray, bounds, task: str, output: str, X_train, y_trai
     }
     if title:
         layout["title"] = {"text": title, "x": 0.01, "font": {"size": 13}}
-    return {"data": data, "layout": layout, "config": {"scrollZoom": True}}
+    return {"data": data, "layout": layout, "config": {"scrollZoom": False}}
 
 
 def _hover_layer(grid: np.ndarray, bounds, task: str, output: str, res: int = 50) -> dict:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.live.session import classroom_init, keep_widgets
-from ui.live.session import presenter as presenter_view
+from ui.live.session import keep_widgets, page_config
 
 TEXTS = Path(__file__).resolve().parents[2] / "assets" / "learn"
 CHART_HEIGHT = 420  # px; presenter view: PRESENTER_HEIGHT
@@ -19,12 +18,8 @@ def setup(title: str, keep: Iterable[str] = ()) -> bool:
     of the whole session): large charts, sidebar collapsed, few controls. The widgets whose
     keys are in `keep` keep their values across visits to other pages. Call first in every
     Learn page."""
-    classroom_init()
     keep_widgets(keep, f"learn.{title}")
-    presenter = presenter_view()
-    st.set_page_config(page_title=f"{title} · Neural Network Playground", page_icon="🧠",
-                       layout="wide",
-                       initial_sidebar_state="collapsed" if presenter else "auto")
+    presenter = page_config(title)
     st.title(title)
     return presenter
 

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image
 
 from engine import OPTIMIZERS, Network, make_dataset, make_optimizer
-from ui.charts.base import FONT
+from ui.charts.base import FONT, png_uri
 
 RATES = ("too small", "right", "too large")
 BATCHES = {"full": "Full batch", "mini": "Mini-batch of 10", "single": "Single example"}
@@ -88,7 +89,7 @@ FORMULAS: dict[str, Surface] = {s.name: s for s in [
     Surface("ravine", "Long narrow ravine  0.05·w₁² + 2·w₂²", _ravine,
             lambda w, b: np.array([0.1 * w[0], 4.0 * w[1]]),
             (-6.0, 6.0, -2.5, 2.5), (-5.0, 1.5),
-            {"too small": 0.01, "right": 0.2, "too large": 1.0}, (0.0, 0.0)),
+            {"too small": 0.01, "right": 0.3, "too large": 1.0}, (0.0, 0.0)),
     Surface("valley", "Curved valley  (1 − w₁)² + 10·(w₂ − w₁²)²", _valley,
             lambda w, b: np.array([-2.0 * (1.0 - w[0]) - 40.0 * w[0] * (w[1] - w[0] ** 2),
                                    20.0 * (w[1] - w[0] ** 2)]),
@@ -302,6 +303,32 @@ def _contour_levels(Z: np.ndarray) -> np.ndarray:
     return (ranks / max(flat.size - 1, 1)).reshape(Z.shape)
 
 
+# plotly's "Blues", reversed: dark where the loss is low.
+_BLUES = np.array([(8, 48, 107), (8, 81, 156), (33, 113, 181), (66, 146, 198), (107, 174, 214),
+                   (158, 202, 225), (198, 219, 239), (222, 235, 247), (247, 251, 255)], float)
+SURFACE_LEVELS = 28  # colour bands, each edged by a contour line
+SURFACE_PIXELS = 360  # the image's side
+
+
+def surface_image(Z: np.ndarray, levels: int = SURFACE_LEVELS,
+                  size: int = SURFACE_PIXELS) -> np.ndarray:
+    """The loss over the grid (row i at the i-th y from the bottom) as an RGB image, the right
+    way up: `levels` bands of equal rank (see `_contour_levels`), light to dark blue towards
+    low loss, each edged by a thin white line: a filled contour plot, drawn as pixels."""
+    ranks = Image.fromarray(_contour_levels(Z).astype(np.float32), mode="F")
+    v = np.asarray(ranks.resize((size, size), Image.Resampling.BILINEAR), dtype=np.float64)
+    band = np.minimum((v * levels).astype(int), levels - 1)
+    t = (band + 0.5) / levels * (len(_BLUES) - 1)
+    lo = np.floor(t).astype(int)
+    rgb = _BLUES[lo] + (_BLUES[np.minimum(lo + 1, len(_BLUES) - 1)] - _BLUES[lo]) * \
+        (t - lo)[..., None]
+    edge = np.zeros(band.shape, dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    rgb[edge] = rgb[edge] * 0.4 + 255 * 0.6
+    return rgb[::-1].round().astype(np.uint8)
+
+
 def _frame_steps(steps: int) -> list[int]:
     return sorted(set(np.linspace(0, steps, min(steps, MAX_FRAMES) + 1).round().astype(int)))
 
@@ -313,12 +340,10 @@ def landscape_figure(surf: Surface, grid, paths: list[Path], start, height: int 
     takes clicks: a clicked marker is the new starting point."""
     xs, ys, Z = grid
     x0, x1, y0, y1 = surf.bounds
-    data = [{"type": "contour", "x": xs.tolist(), "y": ys.tolist(),
-             "z": np.round(_contour_levels(Z), 4).tolist(), "ncontours": 28,
-             "colorscale": "Blues", "reversescale": True, "showscale": False,
-             "contours": {"coloring": "heatmap", "showlines": True},
-             "line": {"width": 0.5, "color": "rgba(255,255,255,0.6)"},
-             "hoverinfo": "skip", "name": "loss"}]
+    # The surface is an image under the paths: plotly.js drops contour and heatmap traces for
+    # as long as an animation of other traces runs (the replay), but keeps layout images.
+    data = [{"type": "scatter", "x": [], "y": [], "name": "loss", "hoverinfo": "skip",
+             "showlegend": False}]
     gx, gy = np.linspace(x0, x1, CLICK_GRID), np.linspace(y0, y1, CLICK_GRID)
     GX, GY = np.meshgrid(gx, gy)
     GZ = np.asarray(surf.f(GX, GY), dtype=np.float64)
@@ -362,6 +387,9 @@ def landscape_figure(surf: Surface, grid, paths: list[Path], start, height: int 
                   "scaleanchor": "x", "constrain": "domain"},
         "legend": {"x": 1.02, "y": 1, "xanchor": "left", "yanchor": "top"},
         "hovermode": "closest", "clickmode": "event+select", "dragmode": False,
+        "images": [{"source": png_uri(surface_image(Z)), "xref": "x", "yref": "y", "x": x0,
+                    "y": y1, "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch",
+                    "layer": "below"}],
     }
     if frames:
         layout["margin"] |= {"t": 45, "b": 110}

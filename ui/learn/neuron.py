@@ -256,13 +256,18 @@ def use_learned(state, run: Run) -> None:
     w1, w2, b = run.learned
     values = (to_slider(w1, *W_RANGE), to_slider(w2, *W_RANGE), to_slider(b, *B_RANGE))
     state["neuron.w1"], state["neuron.w2"], state["neuron.b"] = values
+    switched = state.get("neuron.act") != "sigmoid"
+    previous = state.get("neuron.act")
     state["neuron.act"] = "sigmoid"
     state["neuron.learned"] = False
     clipped = any(abs(v - u) > STEP / 2 for v, u in zip(values, (w1, w2, b), strict=True))
-    state["neuron.note"] = (
-        "The learned weights lie outside the sliders' range: the sliders hold the nearest values "
-        "they can." if clipped else
-        "The sliders now hold the learned weights (rounded to the sliders' step of 0.05).")
+    note = ("The learned weights lie outside the sliders' range: the sliders hold the nearest "
+            "values they can." if clipped else
+            "The sliders now hold the learned weights (rounded to the sliders' step of 0.05).")
+    if switched:
+        note += (f" The activation is now sigmoid (it was {previous}): the weights were learned "
+                 "for a sigmoid neuron, and mean what they mean with it.")
+    state["neuron.note"] = note
 
 
 def formulas(w1: float, w2: float, b: float, activation: str, point) -> tuple[str, str]:

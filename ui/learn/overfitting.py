@@ -8,6 +8,7 @@ import numpy as np
 from engine import CUSTOM, Config, Dataset, Trainer, make_dataset
 from ui.charts.base import FONT, TEST_COLOR, TRAIN_COLOR
 from ui.charts.maps import output_map
+from ui.charts.numbers import number, percent
 
 DATASET, NOISE = "moons", 0.3
 POOL = 1000  # points drawn: half for training, half for the fixed test set
@@ -176,10 +177,10 @@ def boundary_figure(result: LabResult, height: int = 420) -> dict:
 
 
 def numbers(result: LabResult) -> list[dict]:
-    """The run's numbers for a small table."""
+    """The run's numbers for a small table, as text in the app's number style."""
     return [
-        {"": "loss", "training": result.final_train, "test": result.final_test,
-         "lowest test": result.min_test},
-        {"": "accuracy", "training": result.train_accuracy, "test": result.test_accuracy,
-         "lowest test": None},
+        {"": "loss", "training": number(result.final_train), "test": number(result.final_test),
+         "lowest test": number(result.min_test)},
+        {"": "accuracy", "training": percent(result.train_accuracy),
+         "test": percent(result.test_accuracy), "lowest test": ""},
     ]

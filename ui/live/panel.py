@@ -10,12 +10,14 @@ costs no whole-page rerun. The slow charts come one frame in `SLOW_EVERY` (times
 sessions playing): every chart costs the browser time.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from engine import DIVERGED, STOPPED
+from ui.charts.numbers import number
 
 from . import frames
 from .components import live_chart, live_status
@@ -24,6 +26,24 @@ from .session import LivePage, visible
 from .widgets import help_text
 
 RETUNE = 2.0  # seconds between checks of the redraw interval while playing (timer mode)
+HINT_WINDOW = 30  # recorded epochs a learning-rate hint looks at
+
+
+def rate_hint(recent: list[float], lowest: float) -> str | None:
+    """A plain hint when the training loss (its `recent` values, and the `lowest` so far)
+    swings or grows instead of settling, which a too-large learning rate does long before
+    the numbers overflow."""
+    if len(recent) < HINT_WINDOW or not all(map(math.isfinite, recent)) or not lowest > 0:
+        return None
+    last = recent[-1]
+    if last > 100 * lowest:
+        return (f"The training loss has grown to {number(last / lowest, 3)} times its lowest "
+                "value: the learning rate is probably too large. Lower it and train on.")
+    rises = sum(b > 1.1 * a for a, b in zip(recent, recent[1:], strict=False))
+    if rises >= 0.3 * (len(recent) - 1) and max(recent) > 3 * min(recent) and last > 2 * lowest:
+        return ("The training loss jumps up and down instead of settling: each step overshoots. "
+                "The learning rate is probably too large; try a smaller one.")
+    return None
 
 
 @dataclass(frozen=True)
@@ -152,6 +172,12 @@ def _main(page: LivePage, r: Runner, ch: frames.Channel, layout: Layout, on_clic
         st.error(f"Training diverged: {reason}", icon="⚠️")
     elif status == STOPPED:
         st.info(f"Stopped: {reason}.")
+    else:
+        with r.lock:
+            hint = rate_hint(r.trainer.history["train_loss"][-HINT_WINDOW - 1:],
+                             min(r.trainer.history["train_loss"], default=math.nan))
+        if hint:
+            st.warning(hint, icon="↕️")
     live_status(f.status, f.seq, live, on_ended=_noop)
     results = _rows(layout.main, f, live)
     if on_click is not None:

@@ -11,6 +11,7 @@ any page, and written into every training page's URL from then on.
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -110,8 +111,25 @@ def classroom_query() -> dict[str, str]:
 
 
 def presenter() -> bool:
-    """Presenter view: large charts, sidebar closed, few controls."""
+    """Presenter view: large text and charts, sidebar closed, few controls."""
     return bool(st.session_state.get("presenter", False))
+
+
+_PRESENTER_CSS = (Path(__file__).resolve().parent / "js" / "presenter.css").read_text(
+    encoding="utf-8")
+
+
+def page_config(title: str) -> bool:
+    """Set up a page (call first, before any element): its title in the browser, the wide
+    layout, and in presenter view a closed sidebar and large text. Returns whether it is the
+    presenter view."""
+    classroom_init()
+    big = presenter()
+    st.set_page_config(page_title=f"{title} · Neural Network Playground", page_icon="🧠",
+                       layout="wide", initial_sidebar_state="collapsed" if big else "auto")
+    if big:
+        st.markdown(f"<style>{_PRESENTER_CSS}</style>", unsafe_allow_html=True)
+    return big
 
 
 def visible(name: str) -> bool:

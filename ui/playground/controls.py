@@ -91,7 +91,8 @@ def data_controls(custom_task: str | None) -> dict:
             picked = image_picker(thumbs, ss[key("dataset")], "pg.datasets",
                                   columns=min(3, len(thumbs)))
         if picked in names and picked != ss[key("dataset")]:
-            ss[key("dataset")] = picked  # a click on a picture: before the radio is drawn
+            ss[key("dataset")] = picked  # a click on a picture: the radio and picture follow
+            st.rerun()
         values["dataset"] = field_widget(F["dataset"], key("dataset"), sb, options=names,
                                          horizontal=True)
     if values["dataset"] != CUSTOM:

@@ -35,8 +35,8 @@ def details(r: Runner) -> None:
         c[2].toggle("Log-scale loss", key="ui.log", help=HELP["log_scale"])
         c[3].toggle("Weights and gradients", key="ui.internals", help=HELP["internals"])
         st.caption("Click a neuron in the diagram to see its output large on the map; click "
-                   "it again to return. Scroll to zoom the map, drag to pan, double-click to "
-                   "reset; the camera icon saves a chart as PNG.")
+                   "it again to return. Drag to pan the map, zoom with the toolbar above it, "
+                   "double-click to reset; the camera icon saves a chart as PNG.")
     with tabs[1]:
         act = st.session_state["net.act"]
         st.plotly_chart(views.activation_figure(act), key="fig.activation")

@@ -16,6 +16,8 @@ from ui.charts.numbers import count, number, percent
 from ui.live.panel import Chart, Layout
 
 MAP_RES, THUMB_RES = 100, 20
+# Presenter view: the diagram and map, then the loss, on one 1920 x 1080 screen.
+PRESENTER_HEIGHTS = (520, 240)
 
 
 @dataclass
@@ -134,17 +136,19 @@ def build_figures(s: Snapshot, opts: ViewOptions, run_id: int) -> dict[str, dict
     figs["map"] = maps.output_map(
         grid, s.bounds, task, output, s.X_train, s.y_train, s.X_test, s.y_test,
         show_test=opts.show_test, discretize=opts.discretize and s.grid_label == "output",
-        title=title, revision=rev, height=620 if big else 430,
+        title=title, revision=rev, height=PRESENTER_HEIGHTS[0] if big else 430,
         hover_grid=s.grid if s.grid_label != "output" else None)
     labels = [FEATURES[f].label for f in s.config.features]
     thumbs = network.node_thumbnails(s.feature_grids, s.layer_grids, s.ranges)
-    figs["net"] = network.network_diagram(labels, s.weights, s.biases, thumbs,
-                                          list(s.config.activations), opts.selected,
-                                          revision=rev, height=620 if big else 430)
+    figs["net"] = network.network_diagram(
+        labels, s.weights, s.biases, thumbs,
+        [ACTIVATIONS[a].label for a in s.config.activations], opts.selected,
+        revision=rev, height=PRESENTER_HEIGHTS[0] if big else 430)
     hist = s.history
     figs["loss"] = curves.loss_chart(hist["epoch"], hist["train_loss"], hist["test_loss"],
                                       log=opts.log_scale, revision=rev,
-                                      height=320 if big else 250)
+                                      height=PRESENTER_HEIGHTS[1] if big else 250,
+                                      title="Loss (without the L1/L2 penalty)")
     return figs
 
 
@@ -247,6 +251,8 @@ class PlaygroundView:
         figs = build_figures(f.main, self.options, run_id) if f.main is not None else {}
         if f.internals is not None:
             figs |= internal_figures(f.internals, run_id)
+        if self.options.presenter:
+            figs = {k: base.presenter_fonts(fig) for k, fig in figs.items()}
         return figs
 
     def status(self, f: Frame, epochs_per_s: float) -> str:
