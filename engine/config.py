@@ -32,8 +32,8 @@ FIELDS = (
     # data
     Choice("dataset", "circle", "Dataset",
            "The points to learn from. The first six are TensorFlow Playground's; moons and blobs "
-           "come from scikit-learn.", options=(*DATASETS, CUSTOM),
-           labels={n: s.label for n, s in DATASETS.items()} | {CUSTOM: "Your points"}),
+           "come from scikit-learn.", options=(*DATASETS, CUSTOM), registry=DATASETS,
+           labels={CUSTOM: "Your points"}),
     Number("n_samples", 500, "Samples", "How many points to generate, before the train/test "
            "split.", low=MIN_SAMPLES, high=MAX_SAMPLES, integer=True, offered=SAMPLES),
     Number("noise", 0.0, "Noise", "How messy the data is: labels flip near the boundary, "
@@ -56,10 +56,10 @@ FIELDS = (
              noun="activation"),
     Choice("output", "auto", "Output", "The last layer's function. Auto picks sigmoid for two "
            "classes, softmax for several, linear for regression.", options=("auto", *OUTPUTS),
-           labels={"auto": "Auto"}),
+           registry=OUTPUTS, labels={"auto": "Auto"}),
     Choice("loss", "auto", "Loss", "What training minimizes. Auto picks cross-entropy for "
            "classification and mean squared error for regression.", options=("auto", *LOSSES),
-           labels={"auto": "Auto"}),
+           registry=LOSSES, labels={"auto": "Auto"}),
     Choice("init", "xavier_uniform", "Initial weights", "How the starting weights are drawn. "
            "Zeros shows why random starts matter: all neurons of a layer stay identical.",
            options=INITIALIZERS),

@@ -112,6 +112,7 @@ class Choice(Field):
 
     options: Sequence[str] | Mapping = ()
     labels: Mapping[str, str] | None = None
+    registry: Mapping | None = None  # entries with label and description (default: options)
 
     @property
     def names(self) -> list[str]:
@@ -125,11 +126,11 @@ class Choice(Field):
 
     def show(self, value: str) -> str:
         """The text a picker shows for `value`."""
-        return _entry_text(self.options, self.labels, value, "label", value)
+        return _entry_text(self.registry or self.options, self.labels, value, "label", value)
 
     def describe(self, value: str) -> str:
         """The registry's one-line description of `value` ("" if it has none)."""
-        return _entry_text(self.options, None, value, "description", "")
+        return _entry_text(self.registry or self.options, None, value, "description", "")
 
 
 @dataclass(frozen=True)

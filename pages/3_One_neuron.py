@@ -14,14 +14,21 @@ height = common.chart_height(presenter)
 left, right = st.columns([2, 3], gap="large")
 with left:
     common.explain("one_neuron")
-    st.slider("Weight w₁", *neuron.W_RANGE, step=neuron.STEP, key="neuron.w1")
-    st.slider("Weight w₂", *neuron.W_RANGE, step=neuron.STEP, key="neuron.w2")
-    st.slider("Bias b", *neuron.B_RANGE, step=neuron.STEP, key="neuron.b")
+    st.slider("Weight w₁", *neuron.W_RANGE, step=neuron.STEP, key="neuron.w1",
+              help="Multiplies the first input x₁.")
+    st.slider("Weight w₂", *neuron.W_RANGE, step=neuron.STEP, key="neuron.w2",
+              help="Multiplies the second input x₂.")
+    st.slider("Bias b", *neuron.B_RANGE, step=neuron.STEP, key="neuron.b",
+              help="Added to the weighted sum: it moves the line z = 0 parallel to itself.")
     st.selectbox("Activation f", list(ACTIVATIONS), key="neuron.act",
-                 format_func=lambda a: ACTIVATIONS[a].label)
+                 format_func=lambda a: ACTIVATIONS[a].label,
+                 help=f"What the neuron applies to z. Now: "
+                      f"{ACTIVATIONS[ss['neuron.act']].description}")
     with st.expander("The chosen point (the black cross)", expanded=not presenter):
-        st.slider("x₁", -4.0, 4.0, step=0.1, key="neuron.x1")
-        st.slider("x₂", -4.0, 4.0, step=0.1, key="neuron.x2")
+        st.slider("x₁", -4.0, 4.0, step=0.1, key="neuron.x1",
+                  help="The point's first coordinate; the formulas use it.")
+        st.slider("x₂", -4.0, 4.0, step=0.1, key="neuron.x2",
+                  help="The point's second coordinate.")
 w1, w2, b, act = ss["neuron.w1"], ss["neuron.w2"], ss["neuron.b"], ss["neuron.act"]
 point = (ss["neuron.x1"], ss["neuron.x2"])
 with right:
@@ -38,19 +45,24 @@ st.caption("Learning trains a sigmoid neuron with cross-entropy, starting from t
 with st.expander("Learning settings", expanded=not presenter):
     c = st.columns(3)
     c[0].selectbox("Optimizer", list(OPTIMIZERS), key="neuron.opt",
-                   format_func=lambda o: OPTIMIZERS[o].label)
-    c[1].select_slider("Learning rate", neuron.LRS, key="neuron.lr")
-    c[2].select_slider("Steps", neuron.STEPS, key="neuron.steps")
+                   format_func=lambda o: OPTIMIZERS[o].label,
+                   help=OPTIMIZERS[ss["neuron.opt"]].description)
+    c[1].select_slider("Learning rate", neuron.LRS, key="neuron.lr",
+                       help="Each step moves the weights by the rate times the gradient.")
+    c[2].select_slider("Steps", neuron.STEPS, key="neuron.steps",
+                       help="How many gradient steps, each on all the points.")
 c = st.columns([1, 1, 3])
 c[0].button("Learn", type="primary", on_click=lambda: ss.update({"neuron.learned": True}),
-            key="neuron.learn", width="stretch")
+            key="neuron.learn", width="stretch",
+            help="Train a sigmoid neuron from the sliders' weights, then replay it.")
 if ss["neuron.note"]:
     st.info(ss["neuron.note"])
     ss["neuron.note"] = ""
 if ss["neuron.learned"]:
     run = neuron.learn(w1, w2, b, X, y, ss["neuron.opt"], ss["neuron.lr"], ss["neuron.steps"])
     c[1].button("Use learned weights", on_click=neuron.use_learned, args=(ss, run),
-                key="neuron.use", width="stretch")
+                key="neuron.use", width="stretch",
+                help="Put the learned weights on the sliders (with a sigmoid activation).")
     st.plotly_chart(neuron.run_figure(run, X, y, height=height + 60), key="neuron.run")
     lw1, lw2, lb = run.learned
     st.markdown(f"After {len(run.loss) - 1} steps: **w₁ = {lw1:.3f}, w₂ = {lw2:.3f}, "

@@ -16,7 +16,8 @@ left, right = st.columns([2, 3], gap="large")
 with left:
     st.markdown(intro)
     st.selectbox("Activation", list(ACTIVATIONS), key="act.name",
-                 format_func=lambda a: ACTIVATIONS[a].label)
+                 format_func=lambda a: ACTIVATIONS[a].label,
+                 help=ACTIVATIONS[ss["act.name"]].description)
     facts = nonlinearity.facts(ss["act.name"])
     st.markdown("\n".join(f"- **{k}**: {v}" for k, v in list(facts.items())[1:]))
 with right:
@@ -27,7 +28,8 @@ with st.expander("All activations at a glance", expanded=not presenter):
 st.subheader("Why non-linearity matters")
 st.markdown(demo_text)
 with st.expander("Training", expanded=False):
-    st.number_input("Seed", 0, 99, step=1, key="act.seed")
+    st.number_input("Seed", 0, 99, step=1, key="act.seed",
+                    help="Another seed trains both networks again from other starting weights.")
 result = st.cache_data(nonlinearity.demo, show_spinner="Training both networks on xor…")(
     int(ss["act.seed"]))
 c = st.columns(2)

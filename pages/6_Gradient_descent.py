@@ -30,7 +30,8 @@ state.setdefault("gd.good_pair", L.DEFAULT_PAIR)
 
 top = st.columns([3, 3, 2])
 name = top[0].selectbox("Loss surface", L.SURFACES, key="gd.surface",
-                        format_func=L.SURFACE_LABELS.get, on_change=on_surface_change)
+                        format_func=L.SURFACE_LABELS.get, on_change=on_surface_change,
+                        help="The function of two parameters every optimizer descends.")
 if name == "network":
     pair = (state["gd.wa"], state["gd.wb"])
     if pair[0] == pair[1]:
@@ -48,34 +49,42 @@ L.clamp_start(state, surf)
 
 with top[1]:
     lr = st.number_input("Learning rate (the same for every optimizer)", min_value=1e-4,
-                         max_value=100.0, format="%g", key="gd.lr")
+                         max_value=100.0, format="%g", key="gd.lr",
+                         help="The step size: SGD moves by the rate times the gradient.")
     buttons = st.columns(len(L.RATES))
     for col, rate in zip(buttons, L.RATES, strict=True):
         col.button(rate, key=f"gd.rate.{rate}", width="stretch",
                    help=f"learning rate {surf.rates[rate]:g}",
                    on_click=state.__setitem__, args=("gd.lr", surf.rates[rate]))
-steps = top[2].slider("Steps", 10, L.MAX_STEPS, step=10, key="gd.steps")
+steps = top[2].slider("Steps", 10, L.MAX_STEPS, step=10, key="gd.steps",
+                      help="How many steps every optimizer takes.")
 
 with st.expander("Starting point, optimizers" + (", gradients" if surf.n_examples else ""),
                  expanded=False):
     cols = st.columns(2)
     x0, x1, y0, y1 = surf.bounds
     cols[0].number_input(f"Start {surf.axis_titles[0]}", x0, x1, step=0.1, format="%.2f",
-                         key="gd.x0")
+                         key="gd.x0", help="Where the paths start (also: click the plot).")
     cols[1].number_input(f"Start {surf.axis_titles[1]}", y0, y1, step=0.1, format="%.2f",
-                         key="gd.y0")
+                         key="gd.y0", help="Where the paths start (also: click the plot).")
     chosen = st.multiselect("Optimizers", list(OPTIMIZERS), key="gd.optimizers",
+                            help="The optimizers whose paths are drawn.",
                             format_func=lambda k: OPTIMIZERS[k].label)
     if surf.n_examples:
         batch = st.radio("Gradient from", list(L.BATCHES), key="gd.batch", horizontal=True,
+                         help="All the training points, a mini-batch of 10, or one example "
+                              "per step: the smaller, the noisier the path.",
                          format_func=L.BATCHES.get)
         labels = [label for label, _ in L.network_weights(L.trained_network()[0])]
         wcols = st.columns([2, 2, 1])
         wcols[0].selectbox("First weight (across)", range(len(labels)), key="gd.wa",
+                           help="The weight on the horizontal axis; the others stay fixed.",
                            format_func=labels.__getitem__)
         wcols[1].selectbox("Second weight (up)", range(len(labels)), key="gd.wb",
+                           help="The weight on the vertical axis.",
                            format_func=labels.__getitem__)
-        seed = wcols[2].number_input("Batch seed", 0, 9999, key="gd.seed")
+        seed = wcols[2].number_input("Batch seed", 0, 9999, key="gd.seed",
+                                     help="Another seed draws other mini-batches.")
     else:
         batch, seed = "full", 0
 

@@ -11,7 +11,7 @@ height = common.chart_height(presenter)
 
 common.explain("loss_functions")
 st.slider("p, the probability the network gives the true class", 0.01, 0.99, step=0.01,
-          key="loss.p")
+          key="loss.p", help="Near 1: right and sure. Near 0: wrong and sure.")
 p = ss["loss.p"]
 for line in loss_view.lines(p):
     st.latex(line)

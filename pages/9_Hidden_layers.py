@@ -16,12 +16,15 @@ state.setdefault("hl.arch", 0)
 state.setdefault("hl.activation", H.DEFAULT_ACTIVATION)
 top = st.columns(3)
 dataset = top[0].selectbox("Dataset", H.CHOICES, key="hl.dataset",
-                           format_func=lambda k: DATASETS[k].label)
+                           format_func=lambda k: DATASETS[k].label,
+                           help=DATASETS[state["hl.dataset"]].description)
 arch = top[1].selectbox("Hidden layers", range(len(H.ARCHITECTURES)), key="hl.arch",
+                        help="The neurons of each hidden layer, first to last.",
                         format_func=lambda k: " → ".join(map(str, H.ARCHITECTURES[k]))
                         + " neurons")
 activation = top[2].selectbox("Activation", list(ACTIVATIONS), key="hl.activation",
-                              format_func=lambda k: ACTIVATIONS[k].label)
+                              format_func=lambda k: ACTIVATIONS[k].label,
+                              help=ACTIVATIONS[state["hl.activation"]].description)
 result = train(dataset, H.ARCHITECTURES[arch], activation)
 st.markdown(f"Trained by the engine for {result.epochs} epochs (Adam): "
             f"training accuracy **{100 * result.train_accuracy:.1f} %**, "
@@ -35,11 +38,14 @@ st.subheader("The input plane, as a hidden layer sees it")
 names = H.layer_names(result)[:-1]
 layer = H.pick(state, result)
 cols = st.columns(3)
-cols[0].selectbox("Layer", range(len(names)), key="hl.layer", format_func=names.__getitem__)
+cols[0].selectbox("Layer", range(len(names)), key="hl.layer", format_func=names.__getitem__,
+                  help="The hidden layer whose view of the plane is drawn.")
 width = result.hidden[layer]
 neuron = [f"neuron {k + 1}" for k in range(width)]
-cols[1].selectbox("Across: neuron", range(width), key="hl.i", format_func=neuron.__getitem__)
-cols[2].selectbox("Up: neuron", range(width), key="hl.j", format_func=neuron.__getitem__)
+cols[1].selectbox("Across: neuron", range(width), key="hl.i", format_func=neuron.__getitem__,
+                  help="The neuron whose output is the horizontal axis.")
+cols[2].selectbox("Up: neuron", range(width), key="hl.j", format_func=neuron.__getitem__,
+                  help="The neuron whose output is the vertical axis.")
 i, j = state["hl.i"], state["hl.j"]
 if width < 2:
     st.info("This layer has one neuron; choose an architecture with two or more per layer.")

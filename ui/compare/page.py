@@ -343,7 +343,8 @@ def exports(r: GroupRunner, cmp: Comparison) -> None:
 
     c = st.columns([1, 3])
     c[0].download_button("Results (CSV)", csv_text, "comparison.csv", "text/csv",
-                         key="cmp.csv", icon=":material/download:")
+                         key="cmp.csv", icon=":material/download:",
+                         help="The results table with its raw numbers, one line per run.")
     base = (st.context.url or "").split("?")[0]
     with c[1].expander("Share this comparison"):
         st.caption("This link opens the same experiment: the same data, starting weights and "

@@ -57,6 +57,9 @@ def field_widget(field: Field, key: str, container=None, *, label: str | None = 
         return c.toggle(label, **kw)
     if isinstance(field, Choice):
         opts = options if options is not None else field.names
+        chosen = st.session_state.get(key)
+        if isinstance(chosen, str) and field.describe(chosen):  # the registry's own words
+            kw["help"] += f"\n\n**{field.show(chosen)}**: {field.describe(chosen)}"
         if horizontal:
             return c.radio(label, opts, format_func=field.show, horizontal=True, **kw)
         return c.selectbox(label, opts, format_func=field.show, **kw)

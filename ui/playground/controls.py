@@ -123,7 +123,7 @@ def feature_controls() -> dict:
         for col, name in zip(cols, names[row:row + 4], strict=False):
             col.image(feature_thumbnail(name), width="stretch", caption=FEATURES[name].label)
             col.checkbox(FEATURES[name].label, key=f"feat.{name}",
-                         label_visibility="collapsed")
+                         label_visibility="collapsed", help=FEATURES[name].description)
     return {"features": tuple(f for f in FEATURES if ss.get(f"feat.{f}"))}
 
 
