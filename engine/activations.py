@@ -94,7 +94,9 @@ def _linear_deriv(z, a):
 
 @dataclass(frozen=True)
 class Activation:
-    """An element-wise activation: `fn(z) -> a` and its derivative `deriv(z, a) -> da/dz`."""
+    """An element-wise activation: `fn(z) -> a` and its derivative `deriv(z, a) -> da/dz`.
+    `output_range` is (low, high); `attained` says which ends f reaches for a finite z (ReLU's
+    0, sine's -1 and 1), so the range reads [0, inf) rather than (0, inf)."""
 
     name: str
     label: str
@@ -103,6 +105,7 @@ class Activation:
     output_range: tuple[float, float]
     needs_z: bool  # False when the derivative is computed from the output alone (z may be None)
     description: str
+    attained: tuple[bool, bool] = (False, False)
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -111,15 +114,16 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("linear", "Linear", _linear, _linear_deriv, (-inf, inf), False,
                    "Identity: passes the weighted sum through unchanged."),
         Activation("relu", "ReLU", _relu, _relu_deriv, (0.0, inf), False,
-                   "max(0, z): zero for negative sums, the sum itself otherwise."),
+                   "max(0, z): zero for negative sums, the sum itself otherwise.", (True, False)),
         Activation("leaky_relu", "Leaky ReLU", _leaky_relu, _leaky_relu_deriv, (-inf, inf),
                    True, "Like ReLU, but negative sums keep a slope of 0.01."),
         Activation("elu", "ELU", _elu, _elu_deriv, (-1.0, inf), True,
                    "z for positive sums, exp(z) - 1 for negative ones (never below -1)."),
         Activation("gelu", "GELU", _gelu, _gelu_deriv, (-0.17, inf), True,
-                   "z times the standard normal CDF of z: a smooth ReLU."),
+                   "z times the standard normal CDF of z: a smooth ReLU.", (True, False)),
         Activation("silu", "SiLU (swish)", _silu, _silu_deriv, (-0.28, inf), True,
-                   "z times sigmoid(z): a smooth ReLU that dips slightly below zero."),
+                   "z times sigmoid(z): a smooth ReLU that dips slightly below zero.",
+                   (True, False)),
         Activation("softplus", "Softplus", _softplus, _softplus_deriv, (0.0, inf), True,
                    "log(1 + exp(z)): a smooth ReLU that is never exactly zero."),
         Activation("sigmoid", "Sigmoid", _sigmoid, _sigmoid_deriv, (0.0, 1.0), False,
@@ -127,7 +131,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("tanh", "Tanh", np.tanh, _tanh_deriv, (-1.0, 1.0), False,
                    "Hyperbolic tangent: squashes any sum into (-1, 1), centred on 0."),
         Activation("sine", "Sine", np.sin, lambda z, a: np.cos(z), (-1.0, 1.0), True,
-                   "sin(z): periodic, so one unit can draw several stripes."),
+                   "sin(z): periodic, so one unit can draw several stripes.", (True, True)),
     ]
 }
 

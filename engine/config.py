@@ -48,34 +48,41 @@ FIELDS = (
           options=FEATURES, noun="input feature"),
     # network
     Widths("hidden", (4, 2), "Hidden layers", "Hidden layers between the inputs and the output. "
-           "Zero makes a linear model (a straight boundary).", high=MAX_WIDTH,
+           "With none, the output follows one weighted sum of the inputs: a straight boundary "
+           "in x₁ and x₂ (inputs such as x₁², x₁x₂ or sin x₁ can still curve it).", high=MAX_WIDTH,
            max_len=MAX_LAYERS),
     PerLayer("activation", "tanh", "Activation", "The function each hidden neuron applies to "
-             "its weighted sum. Without one, stacked layers are still a single straight "
-             "boundary.", item=Choice("activation", "tanh", options=ACTIVATIONS),
+             "its weighted sum. With a linear one, stacked layers amount to a single weighted "
+             "sum: a straight boundary in x₁ and x₂.",
+             item=Choice("activation", "tanh", options=ACTIVATIONS),
              noun="activation"),
     Choice("output", "auto", "Output", "The last layer's function. Auto picks sigmoid for two "
            "classes, softmax for several, linear for regression.", options=("auto", *OUTPUTS),
            registry=OUTPUTS, labels={"auto": "Auto"}),
-    Choice("loss", "auto", "Loss", "What training minimizes. Auto picks cross-entropy for "
-           "classification and mean squared error for regression.", options=("auto", *LOSSES),
+    Choice("loss", "auto", "Loss", "What training minimizes. Auto picks the output's own: "
+           "cross-entropy after sigmoid or softmax, mean squared error after a linear output, "
+           "half squared error after tanh.", options=("auto", *LOSSES),
            registry=LOSSES, labels={"auto": "Auto"}),
     Choice("init", "xavier_uniform", "Initial weights", "How the starting weights are drawn. "
-           "Zeros shows why random starts matter: all neurons of a layer stay identical.",
+           "Zeros shows why random starts matter: all neurons of a layer stay copies of each "
+           "other.",
            options=INITIALIZERS),
     # training: every one of these applies live
     Choice("optimizer", "sgd", "Optimizer", "The rule that turns gradients into weight changes. "
            "Switching keeps the weights and starts the optimizer's memory afresh.",
            live=True, options=OPTIMIZERS),
-    Number("lr", 0.03, "Learning rate", "How far each step moves the weights. Too small: slow. "
+    Number("lr", 0.03, "Learning rate", "The step size: SGD moves each weight by the rate times "
+           "its gradient (the other optimizers scale the step their own way). Too small: slow. "
            "Too large: the loss jumps around or blows up. Applies at once.", live=True,
            low=1e-6, high=100.0, offered=LEARNING_RATES),
     *hyper_fields(),
     Number("batch_size", 10, "Batch size", "Points per gradient step. Small batches give noisy "
            "but frequent steps; the full set gives one smooth step per epoch.", live=True, low=1,
            high=20_000, integer=True, offered=BATCHES),
-    Number("l1", 0.0, "L1 rate", "Adds rate × Σ|w| to the loss: pushes weights to exactly zero. "
-           "Applies at once; biases are not penalized.", live=True, low=0.0, high=10.0,
+    Number("l1", 0.0, "L1 rate", "Adds rate × Σ|w| to the loss: every step pushes each weight "
+           "towards zero by the same amount, so unneeded weights end up hovering near zero "
+           "(not exactly at it). Applies at once; biases are not penalized.", live=True,
+           low=0.0, high=10.0,
            offered=REG_RATES),
     Number("l2", 0.0, "L2 rate", "Adds rate/2 × Σw² to the loss: keeps weights small. Applies "
            "at once; biases are not penalized.", live=True, low=0.0, high=10.0,
@@ -97,8 +104,9 @@ FIELDS = (
            "stopping acts.", live=True, low=1, high=1_000_000, integer=True, step=10),
     Number("max_epochs", 0, "Epoch budget", "Stop after this many epochs (0: never).",
            live=True, low=0, high=100_000_000, integer=True, step=100),
-    Number("target_loss", 0.0, "Target loss", "Stop once the training loss is at or below this "
-           "value (0: never).", live=True, low=0.0, high=1e6, step=0.01),
+    Number("target_loss", 0.0, "Target loss", "Stop once the training loss (without the L1/L2 "
+           "penalty) is at or below this value (0: never).", live=True, low=0.0, high=1e6,
+           step=0.01),
     Number("eval_every", 1, "Record every", "Record the history (and check the stop conditions) "
            "every this many epochs.", live=True, low=1, high=1_000_000, integer=True),
     Number("seed", 0, "Seed", "Fixes the random data, starting weights and shuffling: the same "

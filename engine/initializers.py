@@ -56,6 +56,8 @@ INITIALIZERS: dict[str, Initializer] = {
         Initializer("playground", "Playground", _playground,
                     "U(-0.5, 0.5) weights and biases 0.1, as TensorFlow Playground."),
         Initializer("zeros", "Zeros", _zeros,
-                    "Every weight and bias 0: all units of a layer stay identical (symmetry)."),
+                    "Every weight and bias 0: all neurons of a layer get the same gradient and "
+                    "stay copies of each other. With tanh or ReLU, which give 0 at 0, no weight "
+                    "moves at all: only the output's bias learns."),
     ]
 }

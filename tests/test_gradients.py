@@ -131,6 +131,22 @@ def test_activation_derivative_matches_finite_differences(name):
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_an_attained_end_of_the_range_is_reached_and_an_open_one_is_not(name):
+    act = ACTIVATIONS[name]
+    z = np.linspace(-30, 30, 600_001)
+    a = act.fn(z)
+    for end, attained, extreme in zip(act.output_range, act.attained, (a.min(), a.max()),
+                                      strict=True):
+        if not np.isfinite(end):
+            assert not attained
+        elif attained:  # reached (to the 2 decimals a stated range like -0.17 carries)
+            assert abs(extreme - end) < 0.005, (name, end, extreme)
+        else:  # approached only: never reached for a moderate z
+            inner = act.fn(np.linspace(-8, 8, 1001))
+            assert not np.any(inner == end), (name, end)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_respects_its_output_range(name):
     act = ACTIVATIONS[name]
     big = np.logspace(-8, 300, 200)

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import apptest_pages
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT
+from streamlit.testing.v1 import AppTest
 
 KINDS = ("button", "checkbox", "multiselect", "number_input", "radio", "select_slider",
          "selectbox", "slider", "text_area", "text_input", "toggle")

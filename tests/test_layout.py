@@ -67,4 +67,4 @@ def test_pages_are_thin_scripts():
     for p in sorted((ROOT / "pages").glob("*.py")):
         names = imports(p)
         assert not {n for n in names if n.startswith(("plotly", "numpy", "sklearn"))}, p.name
-        assert len(p.read_text().splitlines()) <= 110, p.name
+        assert len(p.read_text().splitlines()) <= 130, p.name

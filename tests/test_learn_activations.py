@@ -67,7 +67,7 @@ def test_table_covers_the_registry_in_order():
     assert [r["activation"] for r in rows] == [a.label for a in ACTIVATIONS.values()]
     relu = rows[list(ACTIVATIONS).index("relu")]
     assert relu["dead"] == "z ≤ 0.00" and relu["saturates"] == "nowhere"
-    assert relu["output range"] == "(0, ∞)"
+    assert relu["output range"] == "[0, ∞)"  # ReLU reaches 0
     assert rows[list(ACTIVATIONS).index("tanh")]["saturates"] == "z ≤ −3.00, z ≥ 3.00"
 
 

@@ -59,16 +59,18 @@ def _interval_text(a: float, b: float) -> str:
     return text.replace("-", "−")
 
 
-def _range_text(r: tuple[float, float]) -> str:
+def _range_text(r: tuple[float, float], attained: tuple[bool, bool] = (False, False)) -> str:
+    """An output range as an interval: closed at an end the function reaches."""
     def show(v):
         return "∞" if v == math.inf else "−∞" if v == -math.inf else f"{v:g}".replace("-", "−")
-    return f"({show(r[0])}, {show(r[1])})"
+    return f"{'[' if attained[0] else '('}{show(r[0])}, {show(r[1])}{']' if attained[1] else ')'}"
 
 
 def facts(name: str) -> dict[str, str]:
     """One row of the overview: label, output range, where it saturates, where it is dead."""
     act, reg = ACTIVATIONS[name], regions(name)
-    return {"activation": act.label, "output range": _range_text(act.output_range),
+    return {"activation": act.label,
+            "output range": _range_text(act.output_range, act.attained),
             "saturates": ", ".join(_interval_text(*r) for r in reg["saturated"]) or "nowhere",
             "dead": ", ".join(_interval_text(*r) for r in reg["dead"]) or "nowhere",
             "what it does": act.description}
