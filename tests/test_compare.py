@@ -101,7 +101,7 @@ def test_epochs_to_reach_and_results_row():
     assert row["best test loss"] == min(t.history["test_loss"])
     assert row["accuracy"] == t.history.last["test_accuracy"]
     assert math.isclose(row["first-layer gradient"], t.gradient_norms()[0])
-    assert 0.0 <= row["dead units"] <= 1.0
+    assert 0.0 <= row["dead neurons"] <= 1.0
 
 
 # --- the Comparison value object and its URL ----------------------------------------------

@@ -206,3 +206,38 @@ def test_layout_rows_and_transport_defaults():
     assert t.steps == ("epoch", "batch")
     layout = panel.Layout(main=((panel.Chart("a", 2, clickable=True), panel.Chart("b")),))
     assert [c.key for row in layout.main for c in row] == ["a", "b"] and layout.slow == ()
+
+
+# --- a hint when the learning rate is too large --------------------------------------------------
+def losses(config: Config, epochs: int = 150) -> list[float]:
+    t = Trainer(config)
+    t.run(epochs)
+    return t.history["train_loss"]
+
+
+@pytest.mark.parametrize("config, hinted", [
+    (Config(lr=10), True),  # circle at rate 10: the loss swings between about 1 and 7
+    (Config(lr=0.03), False), (Config(lr=1), False),
+    (Config(dataset="spiral", hidden=(8, 8), optimizer="adam", lr=0.01), False),
+], ids=["circle-10", "circle-0.03", "circle-1", "spiral-adam"])
+def test_a_loss_that_swings_gets_a_hint_and_a_settling_one_does_not(config, hinted):
+    h = losses(config)
+    hint = panel.rate_hint(h[-panel.HINT_WINDOW - 1:], min(h))
+    assert (hint is not None) == hinted, hint
+    if hinted:
+        assert "learning rate is probably too large" in hint
+
+
+def test_a_growing_loss_gets_a_hint():
+    grown = [1.0] * 10 + [50.0 * k for k in range(1, 25)]
+    assert "grown to" in panel.rate_hint(grown, 0.1)
+    assert panel.rate_hint([0.5] * 10, 0.1) is None  # too short to tell
+
+
+def test_no_activation_or_dropout_without_hidden_layers(root):
+    at = apptest_pages.open_page(root, "pages/1_Playground.py")
+    at.number_input(key="net.layers").set_value(0).run()
+    keys = {w.key for kind in ("selectbox", "slider", "toggle") for w in getattr(at, kind)}
+    assert not {"net.act", "net.per_layer", "cfg.dropout"} & keys
+    assert at.session_state["pg.runner"].trainer.config.hidden == ()
+    at.session_state["pg.runner"].close()

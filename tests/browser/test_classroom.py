@@ -95,6 +95,9 @@ def test_the_phone_sized_page_fits_its_screen(page, page_url, artifacts):
     for key in ("map", "loss"):
         box = chart(page, key).bounding_box()
         assert box["width"] <= 390 and box["x"] >= 0, (key, box)
+        # A swipe scrolls the page (no drag on the chart), and no toolbar covers the title.
+        assert chart(page, key).evaluate("el => el._fullLayout.dragmode") is False
+        assert chart(page, key).locator(".modebar").count() == 0
     page.screenshot(path=artifacts / "phone_390.png", full_page=True)
 
 
@@ -119,3 +122,31 @@ def test_gradient_descent_replay_keeps_the_loss_surface(page, page_url):
     assert plot.evaluate(surface) > 0  # mid-replay
     page.wait_for_timeout(4500)
     assert plot.evaluate(surface) > 0  # and after it
+
+
+def test_next_and_the_stage_s_numbers_are_on_one_screen(page, page_url):
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    page.goto(page_url("Forward_and_backward"))
+    page.get_by_role("heading", name="Forward and backward").wait_for()
+    nxt = page.get_by_role("button", name="Next ▶")
+    nxt.wait_for()
+    nxt.scroll_into_view_if_needed()
+    nxt.click()
+    page.wait_for_timeout(1500)
+    numbers = page.locator(".katex").first
+    numbers.wait_for()
+    for box in (nxt.bounding_box(), numbers.bounding_box()):
+        assert 0 <= box["y"] and box["y"] + box["height"] <= 1000, box
+
+
+def test_an_upload_keeps_the_data_tab_open(page, page_url, tmp_path):
+    open_playground(page, page_url)
+    page.get_by_role("tab", name="Data & files").click()
+    csv = tmp_path / "points.csv"
+    csv.write_text("x1,x2,label\n" + "\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 2}"
+                                                 for i in range(40)))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(2).set_input_files(str(csv))
+    page.get_by_text("Loaded 40 points from points.csv").first.wait_for(timeout=20_000)
+    page.wait_for_timeout(1000)
+    selected = page.get_by_role("tab", selected=True).inner_text()
+    assert "Data & files" in selected

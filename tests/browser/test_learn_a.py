@@ -49,7 +49,7 @@ def test_page_loads_with_charts_and_no_error(page, page_url, artifacts, problems
 
 def test_one_neuron_animation_plays_in_the_browser(page, page_url, artifacts, problems):
     open_page(page, page_url, "One_neuron")
-    page.get_by_role("button", name="Learn").click()
+    page.get_by_role("button", name="Learn", exact=True).click()
     page.locator(".js-plotly-plot .updatemenu-button").first.wait_for()
     chart = page.locator(".js-plotly-plot").nth(1)
     chart.scroll_into_view_if_needed()

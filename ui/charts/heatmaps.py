@@ -16,7 +16,7 @@ def weight_heatmaps(weights: list[np.ndarray], names: list[str], revision: str =
     data, layout = [], {
         "height": height, "margin": {"l": 28, "r": 8, "t": 28, "b": 24}, "font": FONT,
         "paper_bgcolor": "white", "plot_bgcolor": "white", "uirevision": revision,
-        "title": {"text": "Weights per layer (rows: inputs, columns: units)", "x": 0.01,
+        "title": {"text": "Weights per layer (rows: inputs, columns: neurons)", "x": 0.01,
                   "font": {"size": 13}}}
     for i, (W, name) in enumerate(zip(weights, names, strict=True)):
         ax = "" if i == 0 else str(i + 1)
@@ -24,7 +24,7 @@ def weight_heatmaps(weights: list[np.ndarray], names: list[str], revision: str =
                      "yaxis": f"y{ax}",
                      "zmin": -zmax, "zmax": zmax, "colorscale": DIVERGING,
                      "showscale": i == n - 1, "colorbar": {"thickness": 10, "len": 0.9},
-                     "hovertemplate": f"{name}: input %{{y}} → unit %{{x}}<br>"
+                     "hovertemplate": f"{name}: input %{{y}} → neuron %{{x}}<br>"
                                       "w = %{z:.4f}<extra></extra>"})
         x0 = i * (width + gap)
         layout[f"xaxis{ax}"] = {"domain": [x0, x0 + width], "title": {"text": name},

@@ -285,7 +285,7 @@ def results_row(label: str, t: Trainer, target: float) -> dict:
         "accuracy" if t.task != "regression" else "R²": last.get(metric, math.nan),
         "epochs to target": epochs_to_reach(h["epoch"], test, target),
         "ms per epoch": 1000.0 * t.train_time / t.epoch if t.epoch else math.nan,
-        "dead units": t.dead_fraction(),
+        "dead neurons": t.dead_fraction(),
         "first-layer gradient": grads[0] if grads else math.nan,
         "status": t.status if t.status != DIVERGED else f"diverged: {t.status_reason}",
     }

@@ -159,8 +159,9 @@ def caption(cmp: Comparison) -> str:
 def preset_note(cmp: Comparison) -> None:
     """The one-line explanation of the preset that set up this comparison, while it holds."""
     name = st.session_state.get("cmp.preset")
-    if name in PRESETS and replace(Comparison.preset(name), target=cmp.target) == cmp:
-        st.info(f"**{PRESETS[name].label}.** {PRESETS[name].note}")
+    with st.container():  # always there, so that what follows keeps its place
+        if name in PRESETS and replace(Comparison.preset(name), target=cmp.target) == cmp:
+            st.info(f"**{PRESETS[name].label}.** {PRESETS[name].note}")
 
 
 def load_playground() -> None:
@@ -327,7 +328,7 @@ def format_rows(rows: list[dict]) -> list[dict]:
             metric: percent(row[metric]) if metric == "accuracy" else number(row[metric], 3),
             "epochs to target": count(row["epochs to target"]),
             "ms per epoch": DASH if ms is None or not math.isfinite(ms) else f"{ms:.2f}",
-            "dead units": percent(row["dead units"], 0),
+            "dead neurons": percent(row["dead neurons"], 0),
             "first-layer gradient": number(row["first-layer gradient"], 3),
             "status": row["status"].split(":")[0],
         })

@@ -42,7 +42,7 @@ class Setup:
 
     def network(self) -> Network:
         if self.hidden not in HIDDEN:
-            raise ValueError(f"the hidden layer has {' or '.join(map(str, HIDDEN))} units")
+            raise ValueError(f"the hidden layer has {' or '.join(map(str, HIDDEN))} neurons")
         return Network([2, self.hidden, 1], self.activation, "sigmoid", seed=self.seed,
                        loss=self.loss)
 
@@ -216,7 +216,7 @@ def stages(t: Trace) -> list[Stage]:
           rf"{num(t.W1[1, j])},\ b^{{(1)}}_{{{j + 1}}} = {num(t.b1[j])}" for j in J],
         r",\ ".join(rf"W^{{(2)}}_{{{j + 1}}} = {num(t.W2[j])}" for j in J)
         + rf",\ b^{{(2)}} = {num(t.b2)}"], phase="setup")]
-    out.append(Stage("Forward 1: the hidden units' weighted sums", [
+    out.append(Stage("Forward 1: the hidden neurons' weighted sums", [
         rf"z^{{(1)}}_{{{j + 1}}} = W^{{(1)}}_{{1{j + 1}}} x_1 + W^{{(1)}}_{{2{j + 1}}} x_2 "
         rf"+ b^{{(1)}}_{{{j + 1}}} = {p_(t.W1[0, j])}\cdot{p_(x1)} + {p_(t.W1[1, j])}\cdot"
         rf"{p_(x2)} + {p_(t.b1[j])} = {num(t.z1[j])}" for j in J]))

@@ -164,20 +164,8 @@ def _main(page: LivePage, r: Runner, ch: frames.Channel, layout: Layout, on_clic
         layout.header()
     f = frames.build(ch)
     live = _live(ch, f.playing)
-    if r.error:
-        st.error(r.error)
-    with r.lock:
-        status, reason = r.trainer.status, r.trainer.status_reason
-    if status == DIVERGED:
-        st.error(f"Training diverged: {reason}", icon="⚠️")
-    elif status == STOPPED:
-        st.info(f"Stopped: {reason}.")
-    else:
-        with r.lock:
-            hint = rate_hint(r.trainer.history["train_loss"][-HINT_WINDOW - 1:],
-                             min(r.trainer.history["train_loss"], default=math.nan))
-        if hint:
-            st.warning(hint, icon="↕️")
+    with st.container():  # always there: the charts below keep their place (no remount)
+        _notices(r)
     live_status(f.status, f.seq, live, on_ended=_noop)
     results = _rows(layout.main, f, live)
     if on_click is not None:
@@ -187,6 +175,24 @@ def _main(page: LivePage, r: Runner, ch: frames.Channel, layout: Layout, on_clic
                 on_click(key, click, f.snap)
     if r.playing != st.session_state.get(page.key("shown_playing")):
         st.rerun()  # training stopped by itself: the buttons follow
+
+
+def _notices(r: Runner) -> None:
+    """What the page should say about training: an error, divergence, a stop, or a hint that
+    the learning rate is too large."""
+    if r.error:
+        st.error(r.error)
+    with r.lock:
+        t = r.trainer
+        status, reason = t.status, t.status_reason
+        losses = t.history["train_loss"]
+        hint = rate_hint(losses[-HINT_WINDOW - 1:], min(losses, default=math.nan))
+    if status == DIVERGED:
+        st.error(f"Training diverged: {reason}", icon="⚠️")
+    elif status == STOPPED:
+        st.info(f"Stopped: {reason}.")
+    elif hint:
+        st.warning(hint, icon="↕️")
 
 
 def _slow(r: Runner, ch: frames.Channel, layout: Layout) -> None:

@@ -56,9 +56,11 @@ class LivePage:
         return len(st.session_state.get(self.key("messages"), []))
 
     def show_messages(self) -> None:
-        """Show and forget the queued messages."""
-        for kind, text in st.session_state.pop(self.key("messages"), []):
-            getattr(st, kind)(text)
+        """Show and forget the queued messages, in a container that is always there: what
+        follows keeps its place in the page, so the live charts are not mounted again."""
+        with st.container():
+            for kind, text in st.session_state.pop(self.key("messages"), []):
+                getattr(st, kind)(text)
 
     def first_run(self) -> bool:
         """True once per session: the page's first run (seed its widgets from the URL then)."""

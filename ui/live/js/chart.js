@@ -179,6 +179,10 @@ function loadPlotly(src) {
 }
 
 // Draw `fig` on chart `el` unless a newer frame is already there. Resolves when drawn.
+// A phone (a narrow screen or a touch pointer): a swipe over a chart must scroll the page, and
+// the toolbar must not cover titles and legends, so charts there neither drag nor show it.
+const PHONE = window.matchMedia("(max-width: 640px), (pointer: coarse)");
+
 function draw(Plotly, el, s, key, fig, seq, frame) {
   if (seq && el.__nnpSeq && seq <= el.__nnpSeq) return Promise.resolve();
   el.__nnpSeq = seq || 0;
@@ -187,6 +191,10 @@ function draw(Plotly, el, s, key, fig, seq, frame) {
       toImageButtonOptions: { filename: key, scale: 2 } },
     fig.config || {}
   );
+  if (PHONE.matches) {
+    config.displayModeBar = false;
+    fig = Object.assign({}, fig, { layout: Object.assign({}, fig.layout, { dragmode: false }) });
+  }
   const next = describe(fig, config);
   el.__nnpLatest = { fig, next };
   const t0 = performance.now();
