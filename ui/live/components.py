@@ -14,8 +14,10 @@ Each chart counts its own updates and mounts in `window.__nnp[key]` (and how man
 redraws, `full`, or partial ones, `partial`), for the browser tests and the benchmark.
 """
 
+import base64
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from .static import PLOTLY_URL, ensure_plotly_js
@@ -91,3 +93,25 @@ def image_picker(items: list[dict], selected: str, key: str, columns: int = 3) -
     result = _picker(key=key, data={"items": items, "selected": selected, "columns": columns},
                      on_pick_change=_picked)
     return getattr(result, "pick", None) if result is not None else None
+
+
+_canvas = _component("nnp_draw_canvas", "canvas")
+
+
+def _drawn() -> None:
+    """Registers the canvas's state value; the drawing itself is read from the result."""
+
+
+def draw_canvas(key: str, size: int = 220, stroke: float = 0.075,
+                label: str = "Draw a digit here", clear: str = "Clear"):
+    """A square to draw on (mouse, pen or finger) with a Clear button. Returns the drawing as a
+    (64, 64) float array in [0, 1] (1 = ink, row 0 at the top), or None when it is empty. The
+    stroke is `stroke` times the side: a pen about as thick as a digit's line on 8×8."""
+    result = _canvas(key=key, data={"size": size, "stroke": stroke, "label": label,
+                                    "clear": clear}, on_image_change=_drawn)
+    image = getattr(result, "image", None) if result is not None else None
+    if not image:
+        return None
+    n = int(image["size"])
+    raw = np.frombuffer(base64.b64decode(image["data"]), dtype=np.uint8)
+    return (raw.reshape(n, n) / 255.0) if raw.size == n * n else None
