@@ -6,7 +6,7 @@ engine/_memory.py)."""
 from ._memory import keep_freed_memory
 from .activations import ACTIVATIONS
 from .config import CUSTOM, LIVE_FIELDS, Config
-from .datasets import (
+from .data import (
     DATASETS,
     FEATURES,
     Dataset,

@@ -10,7 +10,7 @@ from dataclasses import fields
 import numpy as np
 
 from .config import CUSTOM, LIVE_FIELDS, Config
-from .datasets import Dataset, make_dataset, transform
+from .data import Dataset, make_dataset, transform
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .outputs import OUTPUTS

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from ..datasets import _check_int_range, _check_real_range
+from ._checks import check_int_range, check_real_range
 
 IMAGE_SHAPE = (1, 8, 8)  # channels, height, width of one digit
 N_CLASSES = 10
@@ -108,9 +108,9 @@ def make_digits(test_size: float = 0.25, seed: int = 0, max_shift: int = 0) -> I
 
     max_shift > 0 moves every test digit by a random (dx, dy) with both in
     [-max_shift, max_shift], never (0, 0); the training digits are never shifted."""
-    test_size = _check_real_range("test_size", test_size, MIN_TEST_SIZE, MAX_TEST_SIZE)
-    seed = _check_int_range("seed", seed, 0)
-    max_shift = _check_int_range("max_shift", max_shift, 0, MAX_SHIFT)
+    test_size = check_real_range("test_size", test_size, MIN_TEST_SIZE, MAX_TEST_SIZE)
+    seed = check_int_range("seed", seed, 0)
+    max_shift = check_int_range("max_shift", max_shift, 0, MAX_SHIFT)
     X, y = _raw_digits()
     split_seed = int(np.random.default_rng([seed, 1]).integers(2**31 - 1))
     train, test = train_test_split(np.arange(len(y)), test_size=test_size,
@@ -172,7 +172,7 @@ def shift_images(X: np.ndarray, dx, dy) -> np.ndarray:
 def random_shifts(X: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
     """Training augmentation: a copy of the batch X (n, c, h, w), each image moved by its own
     (dx, dy) drawn uniformly from [-max_shift, max_shift]² (including (0, 0)) with rng."""
-    max_shift = _check_int_range("max_shift", max_shift, 0, MAX_SHIFT)
+    max_shift = check_int_range("max_shift", max_shift, 0, MAX_SHIFT)
     d = rng.integers(-max_shift, max_shift + 1, size=(2, len(X)))
     return shift_images(X, d[0], d[1])
 
@@ -206,7 +206,7 @@ def preprocess_drawing(canvas, threshold: float = INK_THRESHOLD) -> DrawnDigit |
     digits, the ink placed so its centre of mass is as near the centre as the square allows;
     average 8×8 areas of equal size down to 8×8; scale so the brightest pixel is DIGIT_MAX."""
     canvas = _check_canvas(canvas)
-    threshold = _check_real_range("threshold", threshold, 0.001, 0.999)
+    threshold = check_real_range("threshold", threshold, 0.001, 0.999)
     if canvas.max() > 1.0:
         canvas = canvas / 255.0
     ink = canvas > threshold
