@@ -19,6 +19,7 @@ from .data import (
 from .fields import Settings
 from .initializers import INITIALIZERS
 from .losses import LOSSES
+from .model import Model
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .outputs import OUTPUTS
@@ -27,7 +28,7 @@ from .trainer import DIVERGED, READY, RUNNING, STOPPED, History, Trainer, grid_p
 
 __all__ = [
     "ACTIVATIONS", "CUSTOM", "Config", "DATASETS", "DIVERGED", "Dataset", "FEATURES", "History",
-    "INITIALIZERS", "LIVE_FIELDS", "LOSSES", "Network", "OPTIMIZERS", "OUTPUTS", "READY",
+    "INITIALIZERS", "LIVE_FIELDS", "LOSSES", "Model", "Network", "OPTIMIZERS", "OUTPUTS", "READY",
     "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer", "from_points", "grid_points",
     "keep_freed_memory", "load_csv", "make_dataset", "make_optimizer", "to_csv", "transform",
 ]

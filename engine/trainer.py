@@ -189,7 +189,7 @@ class Trainer:
             return
         i = self._pos
         j = self._pos = i + self._bs
-        self.net._backprop(self._Xs[i:j], self._Ys[i:j], self._drop)
+        self.net.backprop(self._Xs[i:j], self._Ys[i:j], self._drop)
         self.optimizer.step(self._p, self._g)
         self.steps += 1
         self.status = RUNNING
@@ -269,8 +269,8 @@ class Trainer:
         """Restore the state at the end of the last good epoch and explain what happened."""
         net = self.net
         with np.errstate(all="ignore"):
-            z = net._logits(self.X_train)
-            loss = net.loss.fn(z, net._output(z), self.Y_train)
+            z = net.logits(self.X_train)
+            loss = net.loss.fn(z, net.output_of(z), self.Y_train)
         what = "NaN (not a number)" if math.isnan(loss) else "infinite"
         flat, opt_state, self.epoch, self.steps = self._good
         self.net.flat[...] = flat
@@ -286,8 +286,8 @@ class Trainer:
     def _row(self) -> dict[str, float]:
         """Metrics on the whole train and test sets in one forward pass."""
         net, n = self.net, self._n
-        z = net._logits(self._X_all)
-        p = net._output(z)
+        z = net.logits(self._X_all)
+        p = net.output_of(z)
         Y, lossfn = self._Y_all, net.loss.fn
         row = {"epoch": self.epoch,
                "train_loss": lossfn(z[:n], p[:n], Y[:n]),
@@ -348,7 +348,7 @@ class Trainer:
     # --- inspection --------------------------------------------------------------------------
     def gradient_norms(self) -> list[float]:
         """Per layer, the L2 norm of the full-batch training gradient of (W, b), no dropout."""
-        self.net._backprop(self.X_train, self.Y_train)
+        self.net.backprop(self.X_train, self.Y_train)
         g = self.net.grads
         return [float(np.sqrt(g[i].ravel() @ g[i].ravel() + g[i + 1] @ g[i + 1]))
                 for i in range(0, len(g), 2)]
@@ -365,7 +365,7 @@ class Trainer:
         out, a = [], self.X_train
         for layer in self.net.layers[:-1]:
             a = layer.forward(a)
-            d = np.abs(layer.act.deriv(layer._z, a)).max(axis=0)
+            d = np.abs(layer.act.deriv(layer.z, a)).max(axis=0)
             out.append(float((d < DEAD_TOL).mean()))
         return out
 
