@@ -25,10 +25,12 @@ from .optimizers import OPTIMIZERS, make_optimizer
 from .outputs import OUTPUTS
 from .schedules import SCHEDULES
 from .trainer import DIVERGED, READY, RUNNING, STOPPED, History, Trainer, grid_points
+from .training import TrainerBase
 
 __all__ = [
     "ACTIVATIONS", "CUSTOM", "Config", "DATASETS", "DIVERGED", "Dataset", "FEATURES", "History",
     "INITIALIZERS", "LIVE_FIELDS", "LOSSES", "Model", "Network", "OPTIMIZERS", "OUTPUTS", "READY",
-    "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer", "from_points", "grid_points",
-    "keep_freed_memory", "load_csv", "make_dataset", "make_optimizer", "to_csv", "transform",
+    "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer", "TrainerBase", "from_points",
+    "grid_points", "keep_freed_memory", "load_csv", "make_dataset", "make_optimizer", "to_csv",
+    "transform",
 ]
