@@ -24,6 +24,7 @@ from .images import (
     preprocess_drawing,
     random_shifts,
     shift_images,
+    shifted_copy,
 )
 from .points import DATASETS, TASKS, Dataset, make_dataset
 from .sequences import (
@@ -42,5 +43,5 @@ __all__ = [
     "all_digits", "as_vectors", "bounds", "check_points", "decode", "from_points", "load_csv",
     "make_dataset", "make_digits", "make_images", "make_sequences", "make_train_test", "mmd",
     "mode_centres", "mode_coverage", "preprocess_drawing", "random_shifts", "sample",
-    "shift_images", "to_csv", "transform",
+    "shift_images", "shifted_copy", "to_csv", "transform",
 ]
