@@ -17,6 +17,7 @@ from .data import (
     transform,
 )
 from .fields import Settings
+from .images import ImageConfig, ImageTrainer
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .model import Model
@@ -29,8 +30,8 @@ from .training import TrainerBase
 
 __all__ = [
     "ACTIVATIONS", "CUSTOM", "Config", "DATASETS", "DIVERGED", "Dataset", "FEATURES", "History",
-    "INITIALIZERS", "LIVE_FIELDS", "LOSSES", "Model", "Network", "OPTIMIZERS", "OUTPUTS", "READY",
-    "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer", "TrainerBase", "from_points",
-    "grid_points", "keep_freed_memory", "load_csv", "make_dataset", "make_optimizer", "to_csv",
-    "transform",
+    "INITIALIZERS", "ImageConfig", "ImageTrainer", "LIVE_FIELDS", "LOSSES", "Model", "Network",
+    "OPTIMIZERS", "OUTPUTS", "READY", "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer",
+    "TrainerBase", "from_points", "grid_points", "keep_freed_memory", "load_csv", "make_dataset",
+    "make_optimizer", "to_csv", "transform",
 ]
