@@ -89,7 +89,11 @@ def load(cls, file):
     with z:
         try:
             archive = Archive(z)
-            if "format" not in archive.names or archive.text("format", 1024) != cls.FORMAT:
+            fmt = archive.text("format", 1024) if "format" in archive.names else ""
+            if fmt != cls.FORMAT:
+                if fmt.startswith("nn-playground-"):
+                    raise ValueError(f"the model file holds another kind of model ({fmt}); "
+                                     f"this one reads {cls.FORMAT} files")
                 raise ValueError(BAD)
             config_text = archive.text("config", 1 << 20)
         except Exception as e:  # noqa: BLE001 - a damaged member can fail in many ways
