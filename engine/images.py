@@ -29,7 +29,7 @@ from .training import TrainerBase
 FORMAT = "nn-playground-images-v1"
 TEST_SHIFT = 2  # the shifted test set moves every digit by 1 or 2 pixels in x, y or both
 AUGMENT_SHIFT = 1  # augmentation moves a training digit by up to this many pixels
-EVAL_CHUNK = 512  # images per forward pass when evaluating (bounds the memory it takes)
+EVAL_CHUNK = 256  # images per forward pass when evaluating (bounds the memory it takes)
 MAX_MISTAKES = 64
 POOL = {"max": MaxPool2D, "avg": AvgPool2D}
 MLP_ONLY = frozenset({"hidden"})

@@ -292,8 +292,8 @@ def test_views_do_not_disturb_training():
 
 def test_a_digits_run_holds_less_than_50_mb_of_arrays():
     tracemalloc.start()
-    try:
-        t = ImageTrainer(ImageConfig(filters=(16, 16), dense=(64,)))
+    try:  # the largest CNN the settings allow
+        t = ImageTrainer(ImageConfig(filters=(16, 16), kernel=5, dense=(128,)))
         t.run(1)
         t.confusion_matrix(), t.mistakes(), t.feature_maps(0)
         peak = tracemalloc.get_traced_memory()[1]
