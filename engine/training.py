@@ -126,7 +126,9 @@ class TrainerBase:
         if isinstance(config, dict):
             return cls.SETTINGS.from_dict(config)
         if not isinstance(config, cls.SETTINGS):
-            raise ValueError(f"expected a {cls.SETTINGS.__name__} or a dict of settings, not "
+            name = cls.SETTINGS.__name__
+            article = "an" if name[0] in "AEIOU" else "a"
+            raise ValueError(f"expected {article} {name} or a dict of settings, not "
                              f"{type(config).__name__}")
         return config
 
