@@ -6,7 +6,7 @@ engine/_memory.py)."""
 from ._memory import keep_freed_memory
 from .activations import ACTIVATIONS
 from .config import CUSTOM, LIVE_FIELDS, Config
-from .datasets import (
+from .data import (
     DATASETS,
     FEATURES,
     Dataset,
@@ -17,17 +17,21 @@ from .datasets import (
     transform,
 )
 from .fields import Settings
+from .images import ImageConfig, ImageTrainer
 from .initializers import INITIALIZERS
 from .losses import LOSSES
+from .model import Model
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .outputs import OUTPUTS
 from .schedules import SCHEDULES
 from .trainer import DIVERGED, READY, RUNNING, STOPPED, History, Trainer, grid_points
+from .training import TrainerBase
 
 __all__ = [
     "ACTIVATIONS", "CUSTOM", "Config", "DATASETS", "DIVERGED", "Dataset", "FEATURES", "History",
-    "INITIALIZERS", "LIVE_FIELDS", "LOSSES", "Network", "OPTIMIZERS", "OUTPUTS", "READY",
-    "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer", "from_points", "grid_points",
-    "keep_freed_memory", "load_csv", "make_dataset", "make_optimizer", "to_csv", "transform",
+    "INITIALIZERS", "ImageConfig", "ImageTrainer", "LIVE_FIELDS", "LOSSES", "Model", "Network",
+    "OPTIMIZERS", "OUTPUTS", "READY", "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer",
+    "TrainerBase", "from_points", "grid_points", "keep_freed_memory", "load_csv", "make_dataset",
+    "make_optimizer", "to_csv", "transform",
 ]

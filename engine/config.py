@@ -2,9 +2,9 @@
 round-trips through a dict, JSON and a URL."""
 
 from .activations import ACTIVATIONS
-from .datasets import (
+from .data.features import FEATURES
+from .data.points import (
     DATASETS,
-    FEATURES,
     MAX_CLASSES,
     MAX_NOISE,
     MAX_SAMPLES,

@@ -9,7 +9,7 @@ from math import inf
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .datasets import TASKS
+from .data.points import TASKS
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

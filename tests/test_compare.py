@@ -49,7 +49,7 @@ def test_varied_activation_runs_start_from_identical_weights_and_data_order():
     for t in trainers:
         t.run(1)
     for t in trainers[1:]:  # same shuffling: the same permutation in the first epoch
-        np.testing.assert_array_equal(t._perm, first._perm)
+        np.testing.assert_array_equal(t.order, first.order)
 
 
 def test_depth_variation_shares_the_first_layer_when_it_has_the_same_shape():
@@ -169,7 +169,7 @@ def test_group_runner_starts_runs_from_identical_weights_and_steps_them_together
         r.step_epoch()
         assert [t.epoch for t in r.trainers] == [1, 1, 1]
         for t in r.trainers[1:]:
-            np.testing.assert_array_equal(t._perm, first._perm)
+            np.testing.assert_array_equal(t.order, first.order)
         r.speed = None
         r.play()
         _wait(lambda: r.trainers[0].epoch >= 20)

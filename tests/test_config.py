@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from engine import Trainer
 from engine.activations import ACTIVATIONS
 from engine.config import CUSTOM, LIVE_FIELDS, Config
-from engine.datasets import DATASETS, FEATURES
+from engine.data import DATASETS, FEATURES
 from engine.fields import Number
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES

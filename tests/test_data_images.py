@@ -15,6 +15,7 @@ from engine.data.images import (
     preprocess_drawing,
     random_shifts,
     shift_images,
+    shifted_copy,
 )
 
 
@@ -303,3 +304,22 @@ def test_bad_canvas_raises(canvas, match):
 def test_bad_threshold_raises():
     with pytest.raises(ValueError, match="threshold must be a number"):
         preprocess_drawing(np.ones((8, 8)), threshold=1.5)
+
+
+@pytest.mark.parametrize("max_shift", [0, 1, 2, 4])
+def test_random_shifts_are_shift_images_with_the_generators_draws(max_shift):
+    X = np.random.default_rng(1).random((40, 2, 5, 6))
+    d = np.random.default_rng(3).integers(-max_shift, max_shift + 1, size=(2, 40))
+    out = random_shifts(X, np.random.default_rng(3), max_shift)
+    np.testing.assert_array_equal(out, shift_images(X, d[0], d[1]))
+    assert out.dtype == X.dtype and out.flags.c_contiguous and not np.shares_memory(out, X)
+
+
+def test_shifted_copy_is_how_make_digits_shifts_its_test_set():
+    plain, shifted = make_digits(seed=5), make_digits(seed=5, max_shift=2)
+    X, shifts = shifted_copy(plain.X_test, 2, seed=5)
+    np.testing.assert_array_equal(X, shifted.X_test)
+    np.testing.assert_array_equal(shifts, shifted.test_shifts)
+    assert not (shifts == 0).all(axis=1).any()
+    with pytest.raises(ValueError, match="max_shift must be a whole number from 1 to 4"):
+        shifted_copy(plain.X_test, 0)

@@ -1,4 +1,5 @@
-"""Tests for engine.datasets: generators, splits, user points, CSV and input features."""
+"""Tests for the 2-D data of engine.data (points, user, features): generators, splits, user
+points, CSV and input features."""
 
 import io
 import math
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.datasets import (
+from engine.data import (
     DATASETS,
     FEATURES,
     Dataset,

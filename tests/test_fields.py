@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from engine import datasets as D
 from engine.config import FIELDS, LIVE_FIELDS, Config
+from engine.data import FEATURES
+from engine.data import points as D
 from engine.fields import Choice, Flag, Names, Number, PerLayer, Settings, Widths, settings
 from engine.optimizers import OPTIMIZERS
 from engine.outputs import OUTPUTS, TASKS, default_output, get_output, task_outputs
@@ -141,7 +142,7 @@ def test_dataset_limits_feed_the_config():
     assert (f["train_ratio"].low, f["train_ratio"].high) == (D.MIN_TRAIN_RATIO,
                                                              D.MAX_TRAIN_RATIO)
     assert set(f["dataset"].options) == {*D.DATASETS, "custom"}
-    assert set(f["features"].options) == set(D.FEATURES)
+    assert set(f["features"].options) == set(FEATURES)
 
 
 def test_offered_values_are_valid():

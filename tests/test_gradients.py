@@ -71,7 +71,7 @@ def away_from_kinks(net, X, rng_seed=None, min_gap=1e-3):
         for layer in net.layers[:-1]:
             a = layer.forward(a, rng)
             if layer.act.name in KINKED:
-                keep &= (np.abs(layer._z) > min_gap).all(axis=1)
+                keep &= (np.abs(layer.z) > min_gap).all(axis=1)
         if keep.all():
             return rows
         rows = rows[keep]

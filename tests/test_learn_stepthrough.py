@@ -28,9 +28,9 @@ def test_forward_numbers_are_the_engines(case):
     net = setup.network()
     X = np.array([setup.x])
     a1, p = net.layer_outputs(X)
-    np.testing.assert_array_equal(t.z1, net.layers[0]._z[0])  # the engine's cached sums
+    np.testing.assert_array_equal(t.z1, net.layers[0].z[0])  # the engine's cached sums
     np.testing.assert_array_equal(t.a1, a1[0])
-    assert t.z2 == pytest.approx(net.layers[1]._z[0, 0], rel=1e-15, abs=1e-15)
+    assert t.z2 == pytest.approx(net.layers[1].z[0, 0], rel=1e-15, abs=1e-15)
     assert t.p == p[0, 0]
     assert t.loss == net.loss_value(X, [setup.y])
     np.testing.assert_array_equal(t.W1, net.params[0])

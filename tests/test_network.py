@@ -243,7 +243,7 @@ def test_dropout_per_layer_and_only_with_an_rng():
     np.testing.assert_array_equal(net.forward(X), net.forward(X))
     outs = net.layer_outputs(X)
     h1 = net.layers[0].forward(X, np.random.default_rng(0))
-    mask = net.layers[0]._mask
+    mask = net.layers[0].mask
     assert set(np.unique(mask)) == {0.0, 2.0}  # inverted dropout: kept units scaled by 1/keep
     assert 0.4 < (mask == 0).mean() < 0.6
     np.testing.assert_array_equal(h1, outs[0] * mask)

@@ -453,8 +453,8 @@ def expected_sgd_step(t: Trainer, rows, lr, dropout_rng=None):
 
 
 def next_rows(t: Trainer, batch: int):
-    assert 0 < t._pos < t._n, "mid-epoch, so the permutation is known"
-    return t._perm[t._pos:t._pos + batch]
+    assert 0 < t.position < t.n_train, "mid-epoch, so the permutation is known"
+    return t.order[t.position:t.position + batch]
 
 
 def test_learning_rate_change_applies_on_the_next_step():
@@ -468,7 +468,7 @@ def test_learning_rate_change_applies_on_the_next_step():
 
 def test_batch_size_change_applies_on_the_next_step():
     t = trained(Config(), epochs=1, steps=3)
-    assert t._pos == 30 and t._n == 250
+    assert t.position == 30 and t.n_train == 250
     assert t.apply(t.config.replace(batch_size=100)) is False
     expected = expected_sgd_step(t, next_rows(t, 100), 0.03)
     t.step()
@@ -496,16 +496,16 @@ def test_dropout_change_applies_on_the_next_step():
     assert t.apply(t.config.replace(dropout=(0.5, 0.25))) is False
     assert t.net.dropout == [0.5, 0.25]
     rng = np.random.default_rng()
-    rng.bit_generator.state = t._dropout_rng.bit_generator.state
+    rng.bit_generator.state = t.rngs["dropout"].bit_generator.state
     expected = expected_sgd_step(t, next_rows(t, 10), 0.03, rng)
     t.step()
     np.testing.assert_allclose(t.net.flat, expected, rtol=1e-13, atol=1e-15)
-    masks = [layer._mask for layer in t.net.layers[:-1]]
+    masks = [layer.mask for layer in t.net.layers[:-1]]
     assert all(m is not None for m in masks)
     assert 0.3 < (masks[0] == 0).mean() < 0.7 and (masks[1] == 0).mean() < 0.5
     assert t.apply(t.config.replace(dropout=0.0)) is False
     t.step()
-    assert all(layer._mask is None for layer in t.net.layers)
+    assert all(layer.mask is None for layer in t.net.layers)
 
 
 @pytest.mark.parametrize("field", sorted(STRUCTURAL_CHANGES))

@@ -1,5 +1,6 @@
-"""Data beyond the 2-D toy sets: 8×8 digit images, toy sequence tasks, and 2-D
-distributions for GANs with their mode coverage and MMD."""
+"""Data for every kind of network: the toy 2-D sets with their input features and your own
+points (CSV), 8×8 digit images, toy sequence tasks, and 2-D distributions for GANs with their
+mode coverage and MMD."""
 
 from .distributions import (
     DISTRIBUTIONS,
@@ -10,6 +11,7 @@ from .distributions import (
     mode_coverage,
     sample,
 )
+from .features import FEATURES, transform
 from .images import (
     DIGIT_MAX,
     IMAGE_DATASETS,
@@ -22,7 +24,9 @@ from .images import (
     preprocess_drawing,
     random_shifts,
     shift_images,
+    shifted_copy,
 )
+from .points import DATASETS, TASKS, Dataset, make_dataset
 from .sequences import (
     SEQUENCE_TASKS,
     SequenceData,
@@ -31,11 +35,13 @@ from .sequences import (
     make_sequences,
     make_train_test,
 )
+from .user import from_points, load_csv, to_csv
 
 __all__ = [
-    "DIGIT_MAX", "DISTRIBUTIONS", "DrawnDigit", "IMAGE_DATASETS", "ImageData", "SEQUENCE_TASKS",
-    "SequenceData", "SequenceTask", "all_digits", "as_vectors", "bounds", "check_points",
-    "decode", "make_digits", "make_images", "make_sequences", "make_train_test", "mmd",
+    "DATASETS", "DIGIT_MAX", "DISTRIBUTIONS", "Dataset", "DrawnDigit", "FEATURES",
+    "IMAGE_DATASETS", "ImageData", "SEQUENCE_TASKS", "SequenceData", "SequenceTask", "TASKS",
+    "all_digits", "as_vectors", "bounds", "check_points", "decode", "from_points", "load_csv",
+    "make_dataset", "make_digits", "make_images", "make_sequences", "make_train_test", "mmd",
     "mode_centres", "mode_coverage", "preprocess_drawing", "random_shifts", "sample",
-    "shift_images",
+    "shift_images", "shifted_copy", "to_csv", "transform",
 ]

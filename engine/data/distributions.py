@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..datasets import _check_int_range, _check_real_range
+from ._checks import check_int_range, check_real_range
 from .sequences import Option  # the same numeric-option spec as the sequence tasks
 
 BOUNDS = (-2.0, 2.0, -2.0, 2.0)  # (x_min, x_max, y_min, y_max) of the view
@@ -155,9 +155,9 @@ def _resolve(spec: DistributionSpec, options: dict) -> dict:
     for key, opt in spec.options.items():
         value = options.get(key, opt.default)
         if isinstance(opt.default, int):
-            values[key] = _check_int_range(key, value, opt.low, opt.high)
+            values[key] = check_int_range(key, value, opt.low, opt.high)
         else:
-            values[key] = _check_real_range(key, value, opt.low, opt.high)
+            values[key] = check_real_range(key, value, opt.low, opt.high)
     return values
 
 
@@ -188,7 +188,7 @@ def sample(name: str, n: int, rng, **options) -> np.ndarray:
     int seed; the same seed and options always give the same samples."""
     spec = get_distribution(name)
     values = _resolve(spec, options)
-    n = _check_int_range("n", n, 1, MAX_SAMPLES)
+    n = check_int_range("n", n, 1, MAX_SAMPLES)
     if not isinstance(rng, np.random.Generator):
         if not (isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0):
             raise ValueError(f"rng must be a numpy Generator or a seed >= 0; got {rng!r}")
@@ -257,7 +257,7 @@ def mmd(x, y, bandwidths=DEFAULT_BANDWIDTHS, max_samples: int = MMD_MAX_SAMPLES)
     slightly negative, and it is at most 2. At most max_samples rows of each, evenly spaced,
     are used. NaN if any sample used is not finite."""
     x, y = _check_samples("x", x), _check_samples("y", y)
-    max_samples = _check_int_range("max_samples", max_samples, 2)
+    max_samples = check_int_range("max_samples", max_samples, 2)
     bandwidths = np.atleast_1d(np.asarray(bandwidths, dtype=np.float64))
     if bandwidths.ndim != 1 or not len(bandwidths) or not (
             np.isfinite(bandwidths).all() and (bandwidths > 0).all()):

@@ -4,10 +4,11 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from ..datasets import _check_int_range, _check_real_range
+from ._checks import check_int_range, check_real_range
 
 IMAGE_SHAPE = (1, 8, 8)  # channels, height, width of one digit
 N_CLASSES = 10
@@ -108,9 +109,9 @@ def make_digits(test_size: float = 0.25, seed: int = 0, max_shift: int = 0) -> I
 
     max_shift > 0 moves every test digit by a random (dx, dy) with both in
     [-max_shift, max_shift], never (0, 0); the training digits are never shifted."""
-    test_size = _check_real_range("test_size", test_size, MIN_TEST_SIZE, MAX_TEST_SIZE)
-    seed = _check_int_range("seed", seed, 0)
-    max_shift = _check_int_range("max_shift", max_shift, 0, MAX_SHIFT)
+    test_size = check_real_range("test_size", test_size, MIN_TEST_SIZE, MAX_TEST_SIZE)
+    seed = check_int_range("seed", seed, 0)
+    max_shift = check_int_range("max_shift", max_shift, 0, MAX_SHIFT)
     X, y = _raw_digits()
     split_seed = int(np.random.default_rng([seed, 1]).integers(2**31 - 1))
     train, test = train_test_split(np.arange(len(y)), test_size=test_size,
@@ -118,8 +119,7 @@ def make_digits(test_size: float = 0.25, seed: int = 0, max_shift: int = 0) -> I
     X_test = X[test]
     shifts = np.zeros((len(test), 2), dtype=np.int64)
     if max_shift:
-        shifts = _nonzero_shifts(len(test), max_shift, np.random.default_rng([seed, 2]))
-        X_test = shift_images(X_test, shifts[:, 0], shifts[:, 1])
+        X_test, shifts = shifted_copy(X_test, max_shift, seed)
     return ImageData(X_train=X[train], y_train=y[train], X_test=X_test, y_test=y[test],
                      n_classes=N_CLASSES, test_shifts=shifts)
 
@@ -129,6 +129,15 @@ def make_images(name: str, test_size: float = 0.25, seed: int = 0) -> ImageData:
     if name not in IMAGE_DATASETS:
         raise ValueError(f"unknown image set {name!r}; choose one of: {', '.join(IMAGE_DATASETS)}")
     return make_digits(test_size, seed, IMAGE_DATASETS[name].max_shift)
+
+
+def shifted_copy(X: np.ndarray, max_shift: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """X (n, c, h, w) with every image moved by a random (dx, dy) with both in
+    [-max_shift, max_shift], never (0, 0), the same for a seed; and those shifts (n, 2) int64.
+    make_digits shifts its test set this way."""
+    max_shift = check_int_range("max_shift", max_shift, 1, MAX_SHIFT)
+    shifts = _nonzero_shifts(len(X), max_shift, np.random.default_rng([seed, 2]))
+    return shift_images(X, shifts[:, 0], shifts[:, 1]), shifts
 
 
 def _nonzero_shifts(n: int, max_shift: int, rng: np.random.Generator) -> np.ndarray:
@@ -171,10 +180,24 @@ def shift_images(X: np.ndarray, dx, dy) -> np.ndarray:
 
 def random_shifts(X: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -> np.ndarray:
     """Training augmentation: a copy of the batch X (n, c, h, w), each image moved by its own
-    (dx, dy) drawn uniformly from [-max_shift, max_shift]² (including (0, 0)) with rng."""
-    max_shift = _check_int_range("max_shift", max_shift, 0, MAX_SHIFT)
-    d = rng.integers(-max_shift, max_shift + 1, size=(2, len(X)))
-    return shift_images(X, d[0], d[1])
+    (dx, dy) drawn uniformly from [-max_shift, max_shift]² (including (0, 0)) with rng.
+
+    The same images as shift_images, faster for these small shifts (it runs every training
+    step): X is zero-padded by max_shift once, and each image's shift is one of the windows of
+    that copy, all taken by one gather."""
+    m = check_int_range("max_shift", max_shift, 0, MAX_SHIFT)
+    d = rng.integers(-m, m + 1, size=(2, len(X)))
+    X = np.asarray(X)
+    if X.ndim != 4:
+        raise ValueError(f"images must have shape (n, channels, height, width); got {X.shape}")
+    n, c, h, w = X.shape
+    padded = np.zeros((n, c, h + 2 * m, w + 2 * m), X.dtype)
+    padded[:, :, m:m + h, m:m + w] = X
+    sn, sc, sh, sw = padded.strides
+    windows = as_strided(padded, (n, c, 2 * m + 1, 2 * m + 1, h, w), (sn, sc, sh, sw, sh, sw),
+                         writeable=False)
+    # Pixel (r, col) of an image moved by (dx, dy) is padded[r - dy + m, col - dx + m].
+    return windows[np.arange(n), :, m - d[1], m - d[0]]
 
 
 # --- a drawn digit --------------------------------------------------------------------------
@@ -206,7 +229,7 @@ def preprocess_drawing(canvas, threshold: float = INK_THRESHOLD) -> DrawnDigit |
     digits, the ink placed so its centre of mass is as near the centre as the square allows;
     average 8×8 areas of equal size down to 8×8; scale so the brightest pixel is DIGIT_MAX."""
     canvas = _check_canvas(canvas)
-    threshold = _check_real_range("threshold", threshold, 0.001, 0.999)
+    threshold = check_real_range("threshold", threshold, 0.001, 0.999)
     if canvas.max() > 1.0:
         canvas = canvas / 255.0
     ink = canvas > threshold

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..datasets import _check_int_range, _check_real_range
+from ._checks import check_int_range, check_real_range
 
 # What the targets are and how they are laid out (n sequences of length T).
 TARGETS = {
@@ -115,9 +115,9 @@ class SequenceTask:
         for key, opt in self.options.items():
             value = options.get(key, opt.default)
             if isinstance(opt.default, int):
-                values[key] = _check_int_range(key, value, opt.low, opt.high)
+                values[key] = check_int_range(key, value, opt.low, opt.high)
             else:
-                values[key] = _check_real_range(key, value, opt.low, opt.high)
+                values[key] = check_real_range(key, value, opt.low, opt.high)
         if self.length_fn is not None:
             fixed = self.length_fn(**values)
             if T is not None and T != fixed:
@@ -125,11 +125,11 @@ class SequenceTask:
                                  f"({self.length_rule}) at {fixed}; got {T!r}")
             return fixed, values
         T = self.default_T if T is None else T
-        return _check_int_range("T", T, *self.T_range), values
+        return check_int_range("T", T, *self.T_range), values
 
     def make(self, n: int, T: int | None = None, seed: int = 0, **options) -> SequenceData:
         """n sequences of length T (None: the default, or the length the options fix)."""
-        seed = _check_int_range("seed", seed, 0)
+        seed = check_int_range("seed", seed, 0)
         return self._make(n, T, np.random.default_rng([seed, 0]), options)
 
     def baseline(self, T: int | None = None, **options) -> float:
@@ -139,7 +139,7 @@ class SequenceTask:
 
     def _make(self, n, T, rng, options) -> SequenceData:
         T, values = self.resolve(T, **options)
-        n = _check_int_range("n", n, 1, MAX_EXAMPLES)
+        n = check_int_range("n", n, 1, MAX_EXAMPLES)
         if n * T > MAX_STEPS:
             raise ValueError(f"n·T must be at most {MAX_STEPS:,} steps; got {n}·{T} = {n * T:,}")
         inputs, targets, mask = self.generate(n, T, rng, **values)
@@ -345,7 +345,7 @@ def make_train_test(name: str, n_train: int, n_test: int, T: int | None = None, 
     """A training set (the same as make_sequences with this seed) and a test set drawn from
     a separate random stream, so it repeats no make_sequences output for any seed."""
     task = get_task(name)
-    seed = _check_int_range("seed", seed, 0)
+    seed = check_int_range("seed", seed, 0)
     train = task._make(n_train, T, np.random.default_rng([seed, 0]), options)
     test = task._make(n_test, T, np.random.default_rng([seed, 1]), options)
     return train, test

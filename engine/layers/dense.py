@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..activations import Activation, get_activation
-from ._base import Layer, dropout_rate, positive_int
+from ..activations import Activation
+from ._base import Layer, Pointwise, dropout_rate, positive_int
 
 
 class Dense(Layer):
@@ -16,7 +16,8 @@ class Dense(Layer):
                  dropout: float = 0.0):
         self.fan_in = positive_int("fan_in", fan_in)
         self.fan_out = positive_int("fan_out", fan_out)
-        self.act: Activation = get_activation(activation)
+        self._pw = Pointwise(activation)
+        self.act: Activation = self._pw.act
         self._linear = activation == "linear"
         self.dropout = dropout_rate(dropout)
         self.W = self.b = self.gW = self.gb = None
@@ -25,6 +26,18 @@ class Dense(Layer):
     @property
     def param_shapes(self) -> list[tuple[int, ...]]:
         return [(self.fan_in, self.fan_out), (self.fan_out,)]
+
+    @property
+    def z(self) -> np.ndarray | None:
+        """The weighted sums x @ W + b of the last forward, (rows, fan_out) (positions of a
+        sequence input as rows)."""
+        return self._z
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The dropout mask of the last forward (entries 0 or 1 / (1 - dropout)), or None when
+        it dropped nothing."""
+        return self._mask
 
     def bind(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         (self.W, self.b), (self.gW, self.gb) = self._bind(params, grads)
@@ -35,7 +48,7 @@ class Dense(Layer):
             return y.reshape(*x.shape[:-1], self.fan_out)
         z = x @ self.W
         z += self.b
-        a = z if self._linear else self.act.fn(z)
+        a = z if self._linear else self._pw.fn(z)
         self._x, self._z, self._a = x, z, a
         if rng is not None and self.dropout > 0.0:
             keep = 1.0 - self.dropout
@@ -50,7 +63,7 @@ class Dense(Layer):
             return None if dx is None else dx.reshape(*dy.shape[:-1], self.fan_in)
         if self._mask is not None:
             dy = dy * self._mask
-        dz = dy if self._linear else dy * self.act.deriv(self._z, self._a)
+        dz = dy if self._linear else self._pw.grad(dy, self._z, self._a)
         np.dot(self._x.T, dz, out=self.gW)
         np.add.reduce(dz, 0, out=self.gb)
         return dz @ self.W.T if need_dx else None
@@ -63,6 +76,11 @@ class Dropout(Layer):
     def __init__(self, rate: float):
         self.rate = dropout_rate(rate)
         self._mask = None
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The mask of the last forward (entries 0 or 1 / (1 - rate)), or None."""
+        return self._mask
 
     def forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         if rng is None or self.rate == 0.0:

@@ -1,0 +1,316 @@
+"""A sequential model over any layers of engine/layers, its parameters in one flat buffer, with
+an output activation and a loss; every network of the engine is one."""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .initializers import get_initializer, initial_params
+from .layers import Dense, Dropout, Embedding
+from .losses import get_loss
+from .outputs import get_output
+
+
+def per_layer(value, n: int, what: str) -> list:
+    """One value for each of n layers: the value repeated, or a list of exactly n."""
+    if isinstance(value, str | int | float):
+        return [value] * n
+    value = list(value)
+    if len(value) != n:
+        raise ValueError(f"give one {what} for all hidden layers or exactly {n}, not {len(value)}")
+    return value
+
+
+def _check_rates(rates: list) -> list[float]:
+    rates = [float(r) for r in rates]
+    if any(not 0.0 <= r < 1.0 for r in rates):
+        raise ValueError(f"dropout rates must be in [0, 1): {rates}")
+    return rates
+
+
+class Model:
+    """Layers applied in sequence, then an output activation (`OUTPUTS`) scored by a loss
+    (`LOSSES`; by default the output's own).
+
+    Parameters live in one flat buffer `flat` and their gradients in `flat_grad`: arrays of
+    2 or more axes ("weights", which L1 and L2 act on: `flat[:n_weights]`) first, then 1-D
+    ones (biases, gains), each group in layer order. `params` and `grads` list the views in
+    each layer's `param_shapes` order; write weights in place. `l1`, `l2` and `dropout` may be
+    changed at any time. Inputs X are float arrays (integer ids when the first layer is an
+    Embedding); logits and outputs are (n, k), or (n, T, k) per position of a sequence.
+    """
+
+    def __init__(self, layers: Sequence, output: str = "linear", loss: str | None = None,
+                 init: str | None = None, seed=0):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("a model needs at least one layer")
+        for layer in layers:
+            if not all(hasattr(layer, m) for m in ("param_shapes", "bind", "forward",
+                                                   "backward")):
+                raise ValueError(f"{layer!r} is not a layer (param_shapes, bind, forward, "
+                                 "backward)")
+        if init is not None:
+            get_initializer(init)
+        self.out = get_output(output)
+        self.output, self.init = output, init
+        self.set_loss(loss or self.out.default_loss)
+        self.layers = layers
+        self.l1 = 0.0
+        self.l2 = 0.0
+        self._ids = isinstance(layers[0], Embedding)  # the inputs are integer ids
+        self._out_fn = self.out.fn  # None for the identity
+        self._allocate()
+        self.reset(seed)
+
+    # --- parameters -------------------------------------------------------------------------
+    def _allocate(self) -> None:
+        per_layer_shapes = [list(layer.param_shapes) for layer in self.layers]
+        shapes = [s for ss in per_layer_shapes for s in ss]
+        sizes = [int(np.prod(s)) for s in shapes]
+        n_w = sum(n for s, n in zip(shapes, sizes, strict=True) if len(s) >= 2)
+        self.flat = np.zeros(sum(sizes))
+        self.flat_grad = np.zeros(self.flat.size)
+        self.n_weights = n_w
+        spans, ow, ob = [], 0, n_w
+        for s, n in zip(shapes, sizes, strict=True):
+            if len(s) >= 2:
+                spans.append((ow, ow + n, s))
+                ow += n
+            else:
+                spans.append((ob, ob + n, s))
+                ob += n
+        self.params = [self.flat[a:b].reshape(s) for a, b, s in spans]
+        self.grads = [self.flat_grad[a:b].reshape(s) for a, b, s in spans]
+        self._layer_params = []
+        i = 0
+        for layer, ss in zip(self.layers, per_layer_shapes, strict=True):
+            j = i + len(ss)
+            layer.bind(self.params[i:j], self.grads[i:j])
+            self._layer_params.append(self.params[i:j])
+            i = j
+        self._w, self._gw = self.flat[:n_w], self.flat_grad[:n_w]
+
+    def reset(self, seed=0) -> None:
+        """Draw fresh parameters with `seed` (an int or a list of ints): each layer by the rule
+        of its type (engine.initializers.LAYER_INITS), the chosen `init` for dense and
+        convolution weights."""
+        rng = np.random.default_rng(seed)
+        for layer, views in zip(self.layers, self._layer_params, strict=True):
+            for view, value in zip(views, initial_params(layer, rng, self.init), strict=True):
+                view[...] = value
+
+    def set_loss(self, name: str) -> None:
+        self.loss = get_loss(name, self.output)
+        self._fused = self.out.fused.get(name)
+
+    @property
+    def n_params(self) -> int:
+        return self.flat.size
+
+    def _droppable(self) -> list:
+        """Layers whose output dropout can switch off: every Dense but the last layer, and
+        every Dropout layer (also inside Residual and TransformerBlock)."""
+        found = []
+
+        def walk(layers, top):
+            for i, layer in enumerate(layers):
+                if isinstance(layer, Dropout):
+                    found.append(layer)
+                elif isinstance(layer, Dense) and top and i < len(layers) - 1:
+                    found.append(layer)
+                elif hasattr(layer, "layers"):
+                    walk(layer.layers, False)
+
+        walk(self.layers, True)
+        return found
+
+    @property
+    def dropout(self) -> list[float]:
+        """The dropout rate of each layer that has one (see `_droppable`), in order."""
+        return [getattr(layer, "rate", getattr(layer, "dropout", 0.0))
+                for layer in self._droppable()]
+
+    @dropout.setter
+    def dropout(self, rates) -> None:
+        layers = self._droppable()
+        rates = _check_rates(per_layer(rates, len(layers), "dropout rate"))
+        for layer, r in zip(layers, rates, strict=True):
+            if isinstance(layer, Dropout):
+                layer.rate = r
+            else:
+                layer.dropout = r
+
+    # --- forward ------------------------------------------------------------------------------
+    def _input(self, X) -> np.ndarray:
+        return np.asarray(X) if self._ids else np.asarray(X, dtype=np.float64)
+
+    def logits(self, X, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The last layer's output, before the output activation. With `rng`, dropout masks
+        are drawn from it (training mode). The layers keep what `backward` needs."""
+        a = self._input(X)
+        for layer in self.layers:
+            a = layer.forward(a, rng)
+        return a
+
+    def output_of(self, z: np.ndarray) -> np.ndarray:
+        """The output activation applied to logits z."""
+        return z if self._out_fn is None else self._out_fn(z)
+
+    def forward(self, X) -> np.ndarray:
+        """Outputs after the output activation, without dropout."""
+        return self.output_of(self.logits(X))
+
+    def layer_outputs(self, X) -> list[np.ndarray]:
+        """Every layer's output for X, without dropout; the last after the output activation."""
+        outs, a = [], self._input(X)
+        for layer in self.layers:
+            a = layer.forward(a)
+            outs.append(a)
+        outs[-1] = self.output_of(a)
+        return outs
+
+    def targets(self, y, k: int, ndim: int = 2) -> np.ndarray:
+        """Labels shaped like logits of `ndim` axes with k outputs, float64: under softmax,
+        class ids (one axis fewer: (n,), or (n, T) per position) become one-hot; other targets
+        keep their shape, (n,) read as (n, 1)."""
+        y = np.asarray(y)
+        if self.output == "softmax" and y.ndim == ndim - 1:
+            Y = np.zeros((*y.shape, k))
+            np.put_along_axis(Y, y.astype(np.intp)[..., None], 1.0, axis=-1)
+            return Y
+        Y = np.asarray(y, dtype=np.float64)
+        if Y.ndim == 1:
+            Y = Y.reshape(len(Y), 1 if Y.size else k)
+        if Y.shape[-1] != k:
+            raise ValueError(f"targets have {Y.shape[-1]} columns but the network has {k} "
+                             "outputs")
+        return Y
+
+    # --- loss and gradients ----------------------------------------------------------------------
+    def _loss(self, loss: str | None):
+        """The loss to use (None: the model's own) and its fused gradient scale, if any. Another
+        loss than the model's own takes the generic path through the output's Jacobian."""
+        if loss is None or loss == self.loss.name:
+            return self.loss, self._fused
+        return get_loss(loss, self.output), None
+
+    @staticmethod
+    def _scored(z: np.ndarray, mask) -> np.ndarray | None:
+        """Rows of the (rows, k) view of z that the mask scores (None: all)."""
+        if mask is None:
+            return None
+        mask = np.asarray(mask)
+        if mask.shape != z.shape[:-1]:
+            raise ValueError(f"the mask must have shape {z.shape[:-1]}, one entry per scored "
+                             f"position; got {mask.shape}")
+        return np.flatnonzero(mask.reshape(-1))
+
+    def loss_of(self, z: np.ndarray, p: np.ndarray, Y: np.ndarray, mask=None,
+                loss: str | None = None) -> float:
+        """The mean loss of logits z and outputs p against targets Y, over all rows or
+        positions, or over those `mask` (shaped like z without its last axis) marks; 0 when it
+        marks none. No penalty."""
+        lossfn = self._loss(loss)[0]
+        if mask is None and z.ndim == 2:
+            return lossfn.fn(z, p, Y)
+        k = z.shape[-1]
+        z2, p2, Y2 = z.reshape(-1, k), p.reshape(-1, k), Y.reshape(-1, k)
+        rows = self._scored(z, mask)
+        if rows is not None:
+            if not rows.size:
+                return 0.0
+            z2, p2, Y2 = z2[rows], p2[rows], Y2[rows]
+        return lossfn.fn(z2, p2, Y2)
+
+    def loss_gradient(self, z: np.ndarray, p: np.ndarray, Y: np.ndarray, mask=None,
+                      loss: str | None = None) -> np.ndarray:
+        """dL/dz of `loss_of`: c (p - y) when the output and loss fuse, else through the
+        output's Jacobian; zero at positions the mask leaves out."""
+        lossfn, fused = self._loss(loss)
+        if mask is None and z.ndim == 2:
+            return self._grad_rows(z, p, Y, lossfn, fused)
+        k = z.shape[-1]
+        z2, p2, Y2 = z.reshape(-1, k), p.reshape(-1, k), Y.reshape(-1, k)
+        rows = self._scored(z, mask)
+        if rows is None:
+            return self._grad_rows(z2, p2, Y2, lossfn, fused).reshape(z.shape)
+        dz = np.zeros(z2.shape)
+        if rows.size:
+            dz[rows] = self._grad_rows(z2[rows], p2[rows], Y2[rows], lossfn, fused)
+        return dz.reshape(z.shape)
+
+    def _grad_rows(self, z, p, Y, lossfn, fused) -> np.ndarray:
+        if fused is not None:
+            dz = p - Y
+            dz *= fused(len(Y), Y.shape[1])
+            return dz
+        return self.out.backward(z, p, lossfn.grad(p, Y))
+
+    def backward(self, dz: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """Backpropagate dz (the gradient of the loss with respect to the logits of the last
+        `logits` call) through the layers: parameter gradients, plus those of the penalty,
+        overwrite `flat_grad`; returns the gradient with respect to the input X (None when
+        need_dx is False, or for integer ids)."""
+        layers = self.layers
+        for i in range(len(layers) - 1, 0, -1):
+            dz = layers[i].backward(dz)
+        dx = layers[0].backward(dz, need_dx)
+        if self.l2:
+            self._gw += self.l2 * self._w
+        if self.l1:
+            self._gw += self.l1 * np.sign(self._w)
+        return dx
+
+    def backprop(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
+                 mask=None, need_dx: bool = False, loss: str | None = None):
+        """One forward and backward pass on a batch: X as for `logits` (no conversion: the
+        training loop's path), Y from `targets`. Gradients of the mean loss plus the penalty
+        overwrite `flat_grad`. Returns (logits, outputs, dL/dX or None)."""
+        a = X
+        for layer in self.layers:
+            a = layer.forward(a, rng)
+        z = a
+        p = z if self._out_fn is None else self._out_fn(z)
+        if mask is None and loss is None and z.ndim == 2 and self._fused is not None:
+            dz = p - Y  # the common case, inline
+            dz *= self._fused(len(Y), Y.shape[1])
+        else:
+            dz = self.loss_gradient(z, p, Y, mask, loss)
+        return z, p, self.backward(dz, need_dx)
+
+    def penalty(self) -> float:
+        """l1 * sum|w| + l2/2 * sum w^2 over the weights (biases and gains are not
+        regularized)."""
+        w = self._w
+        return float(self.l1 * np.abs(w).sum() + 0.5 * self.l2 * (w @ w))
+
+    def loss_value(self, X, y, mask=None, loss: str | None = None) -> float:
+        """Mean data loss (no penalty, no dropout) of X against labels or targets y."""
+        z = self.logits(X)
+        return self.loss_of(z, self.output_of(z), self.targets(y, z.shape[-1], z.ndim), mask,
+                            loss)
+
+    def loss_and_grads(self, X, y, rng: np.random.Generator | None = None, mask=None,
+                       loss: str | None = None):
+        """(mean loss + penalty, grads) with grads mirroring `params` (fresh arrays).
+
+        With `rng`, dropout masks are drawn from it (training mode); without, no dropout."""
+        lossfn = self._loss(loss)[0]
+        z = self.logits(X, rng)
+        p = self.output_of(z)
+        Y = self.targets(y, z.shape[-1], z.ndim)
+        self.backward(self.loss_gradient(z, p, Y, mask, loss), need_dx=False)
+        value = self.loss_of(z, p, Y, mask, lossfn.name) + self.penalty()
+        return value, [g.copy() for g in self.grads]
+
+    def input_gradient(self, X, y, mask=None, loss: str | None = None) -> np.ndarray:
+        """dL/dX of the mean data loss, without dropout (e.g. a GAN's discriminator passing
+        the gradient on to its generator). Overwrites `flat_grad` on the way."""
+        X = self._input(X)
+        if self._ids:
+            raise ValueError("a model reading integer ids has no gradient with respect to them")
+        z = self.logits(X)
+        p = self.output_of(z)
+        return self.backward(self.loss_gradient(z, p, self.targets(y, z.shape[-1], z.ndim), mask,
+                                                loss), need_dx=True)
