@@ -15,7 +15,7 @@ from .data.points import (
 from .fields import Choice, Flag, Names, Number, PerLayer, Settings, Widths, settings
 from .initializers import INITIALIZERS
 from .losses import LOSSES
-from .optimizers import OPTIMIZERS, hyper_fields
+from .optimizers import OPTIMIZERS, hyper_fields, optimizer_hyper
 from .outputs import OUTPUTS, default_output, task_outputs
 from .schedules import SCHEDULES
 
@@ -153,8 +153,7 @@ class Config(Settings):
 
     def optimizer_hyper(self) -> dict[str, float]:
         """The hyperparameters the chosen optimizer takes, from this config."""
-        spec = OPTIMIZERS[self.optimizer]
-        return {k: getattr(self, k) for k in spec.hyper if getattr(self, k) is not None}
+        return optimizer_hyper(self)
 
 
 FIELDS_BY_NAME = Config.FIELDS

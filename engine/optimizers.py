@@ -212,6 +212,12 @@ def make_optimizer(name: str, lr: float, **hyper: float) -> Optimizer:
     return spec.cls(lr, **values)
 
 
+def optimizer_hyper(settings) -> dict[str, float]:
+    """The hyperparameters `settings.optimizer` takes, read from the settings' attributes of
+    the same names (None: the optimizer's default, left out)."""
+    spec = OPTIMIZERS[settings.optimizer]
+    return {k: getattr(settings, k) for k in spec.hyper if getattr(settings, k) is not None}
+
 
 def hyper_fields() -> list[Number]:
     """One live settings field per hyperparameter name of any optimizer, in the order they

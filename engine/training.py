@@ -13,7 +13,7 @@ import numpy as np
 
 from . import saving
 from .fields import Settings
-from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from .optimizers import OPTIMIZERS, Optimizer, make_optimizer, optimizer_hyper
 from .schedules import lr_at
 
 READY, RUNNING, STOPPED, DIVERGED = "ready", "running", "stopped early", "diverged"
@@ -67,12 +67,6 @@ class History:
         if set(h.data) != set(h.keys) or len({len(v) for v in h.data.values()}) > 1:
             raise ValueError("the history's columns do not match its keys")
         return h
-
-
-def optimizer_hyper(config) -> dict[str, float]:
-    """The hyperparameters `config.optimizer` takes, from the settings (None: its default)."""
-    spec = OPTIMIZERS[config.optimizer]
-    return {k: getattr(config, k) for k in spec.hyper if getattr(config, k) is not None}
 
 
 def clip_by_global_norm(grad: np.ndarray, max_norm: float) -> float:
