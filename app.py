@@ -1,5 +1,6 @@
 """Entry point of the Neural Network Playground: the navigation and the home page. The other
-pages are the scripts in pages/, grouped by their number: 1-2 train networks, 3 and up teach."""
+pages are the scripts in pages/, ordered by their number: a page whose docstring starts with
+"Learn:" teaches (the Learn section), the others train networks (the Train section)."""
 
 import runtime  # noqa: F401 - first, before NumPy: one BLAS thread
 
@@ -11,7 +12,6 @@ from pathlib import Path  # noqa: E402
 import streamlit as st  # noqa: E402
 
 HERE = Path(__file__).parent
-TRAIN_PAGES = 2  # pages/1_* and pages/2_*; the rest are Learn pages
 
 
 def page_title(path: Path) -> str:
@@ -19,12 +19,19 @@ def page_title(path: Path) -> str:
     return path.stem.split("_", 1)[1].replace("_", " ")
 
 
+def docstring(path: Path) -> str:
+    return ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+
+
 def summary(path: Path) -> str:
     """The first paragraph of a page script's docstring, without its 'Title: ' lead."""
-    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    line = " ".join(doc.strip().split("\n\n")[0].split())  # the first paragraph
+    line = " ".join(docstring(path).strip().split("\n\n")[0].split())  # the first paragraph
     line = line.split(": ", 1)[1] if ": " in line else line
     return line[:1].upper() + line[1:]
+
+
+def section(path: Path) -> str:
+    return "Learn" if docstring(path).startswith("Learn:") else "Train"
 
 
 def home() -> None:
@@ -44,13 +51,8 @@ scripts = sorted((p for p in (HERE / "pages").glob("[0-9]*_*.py")),
                  key=lambda p: int(p.stem.split("_", 1)[0]))
 pages = [st.Page(f"pages/{p.name}", title=page_title(p), url_path=p.stem.split("_", 1)[1])
          for p in scripts]
-numbers = [int(p.stem.split("_", 1)[0]) for p in scripts]
-SECTIONS = {  # section -> [(page, script)]
-    "Train": [(pg, p) for pg, p, n in zip(pages, scripts, numbers, strict=True)
-              if n <= TRAIN_PAGES],
-    "Learn": [(pg, p) for pg, p, n in zip(pages, scripts, numbers, strict=True)
-              if n > TRAIN_PAGES],
-}
+SECTIONS = {name: [(pg, p) for pg, p in zip(pages, scripts, strict=True) if section(p) == name]
+            for name in ("Train", "Learn")}  # section -> [(page, script)]
 st.set_page_config(page_title="Neural Network Playground", page_icon="🧠", layout="wide")
 nav = {"": [st.Page(home, title="Home", icon=":material/home:", default=True)]}
 nav |= {k: [pg for pg, _ in v] for k, v in SECTIONS.items() if v}

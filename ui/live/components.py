@@ -115,3 +115,10 @@ def draw_canvas(key: str, size: int = 220, stroke: float = 0.075,
     n = int(image["size"])
     raw = np.frombuffer(base64.b64decode(image["data"]), dtype=np.uint8)
     return (raw.reshape(n, n) / 255.0) if raw.size == n * n else None
+
+
+def static_chart(figure: dict, key: str) -> None:
+    """A chart that is not redrawn while training plays: st.plotly_chart with the figure's own
+    config (our figures carry it in the dict, as the live charts take it) and plotly's look."""
+    fig = {k: v for k, v in figure.items() if k != "config"}
+    st.plotly_chart(fig, key=key, theme=None, config=figure.get("config", {}))

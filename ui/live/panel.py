@@ -130,7 +130,7 @@ def live_panel(page: LivePage, r: Runner, view: frames.LiveView, layout: Layout,
             # Under load the slow panel slows down with the number of sessions playing, so
             # that the main charts keep their rate.
             slow = interval * frames.SLOW_EVERY * max(1, LOAD.n_playing) if interval else None
-            st.fragment(run_every=slow)(_slow)(r, ch, layout)
+            st.fragment(run_every=slow)(_slow)(r, ch, layout, on_click)
 
     panel()
     if layout.extra is not None:
@@ -167,12 +167,7 @@ def _main(page: LivePage, r: Runner, ch: frames.Channel, layout: Layout, on_clic
     with st.container():  # always there: the charts below keep their place (no remount)
         _notices(r)
     live_status(f.status, f.seq, live, on_ended=_noop)
-    results = _rows(layout.main, f, live)
-    if on_click is not None:
-        for key, result in results.items():
-            click = getattr(result, "click", None) if result is not None else None
-            if click:  # a trigger value: set in the one run the click caused
-                on_click(key, click, f.snap)
+    _clicks(_rows(layout.main, f, live), f, on_click)
     if r.playing != st.session_state.get(page.key("shown_playing")):
         st.rerun()  # training stopped by itself: the buttons follow
 
@@ -195,9 +190,20 @@ def _notices(r: Runner) -> None:
         st.warning(hint, icon="↕️")
 
 
-def _slow(r: Runner, ch: frames.Channel, layout: Layout) -> None:
+def _clicks(results: dict, f: frames.Frame, on_click) -> None:
+    """Tell the page of clicks on its clickable charts (trigger values: set in the one run the
+    click caused), with the frame's snapshot the chart showed."""
+    if on_click is None:
+        return
+    for key, result in results.items():
+        click = getattr(result, "click", None) if result is not None else None
+        if click:
+            on_click(key, click, f.snap)
+
+
+def _slow(r: Runner, ch: frames.Channel, layout: Layout, on_click=None) -> None:
     """The slow charts, when the page shows them."""
     if not ch.view.slow:
         return
     f = frames.build(ch, "slow")
-    _rows(layout.slow, f, _live(ch, f.playing), slow=True)
+    _clicks(_rows(layout.slow, f, _live(ch, f.playing), slow=True), f, on_click)

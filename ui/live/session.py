@@ -78,6 +78,20 @@ class LivePage:
         if st.query_params.to_dict() != q:
             st.query_params.from_dict(q)
 
+    def apply(self, r: Runner, values: dict):
+        """Apply the controls' `values` over the settings in force: live ones keep the weights,
+        the others rebuild. Settings that do not fit become a message, and the runner keeps
+        its own. Returns the settings in force."""
+        current = r.trainer.config
+        try:
+            config = type(current).from_dict(current.to_dict() | values)
+            r.apply(config)
+        except ValueError as e:
+            self.message("warning", f"Not applied: {e}. Training continues with the last valid "
+                                    "settings.")
+            return r.trainer.config
+        return config
+
     def settings_fragment(self, body: Callable, *args) -> None:
         """Run `body(*args)` (controls that apply live settings) in a sidebar fragment of its
         own: changing one of its controls reruns only the fragment, not the page, so the

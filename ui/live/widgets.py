@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine.fields import Choice, Field, Flag, Names, Number, PerLayer
+from engine.fields import Choice, Field, Flag, Names, Number, PerLayer, Widths
 
 _TEXTS = tomllib.loads((Path(__file__).resolve().parents[2] / "assets" / "help.toml")
                        .read_text(encoding="utf-8"))
@@ -84,3 +84,28 @@ def _number(c, f: Number, label: str, kw: dict):
     step = f.step if f.step else (1 if f.integer else 0.01 if f.high <= 1 else 0.1)
     fmt = {} if f.integer else {"format": "%g"}
     return c.number_input(label, kind(f.low), kind(f.high), step=kind(step), **fmt, **kw)
+
+
+def widths_text(widths) -> str:
+    """Layer widths as the text of their box: (8, 8) -> '8, 8'."""
+    return ", ".join(str(w) for w in widths)
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    """'8, 8' (or '[8; 8]', or '') -> (8, 8); ValueError for anything that is not whole
+    numbers separated by commas."""
+    parts = [p.strip() for p in str(text).strip("[]() ").replace(";", ",").split(",")]
+    parts = [p for p in parts if p]
+    if not all(p.isdigit() for p in parts):
+        raise ValueError(f"write whole numbers separated by commas, not {str(text)[:30]!r}")
+    return tuple(int(p) for p in parts)
+
+
+def widths_widget(field: Widths, key: str, container=None, *, disabled: bool = False) -> str:
+    """A text box for layer widths ('8, 8'); returns its text (read it with parse_widths, which
+    names what is wrong)."""
+    c = container if container is not None else st
+    example = "8, 16" if field.max_len > 1 else "8"
+    return c.text_input(field.label or field.name, key=key, disabled=disabled,
+                        help=help_text(field.name, field) + f" Comma-separated, e.g. {example}; "
+                             f"at most {field.max_len} of {field.low} to {field.high}.")
