@@ -191,6 +191,8 @@ class Widths(Field):
     low: int = 1
     high: int = 1024
     max_len: int = 32
+    layers: str = "hidden layers"  # what the widths are of, in messages
+    unit: str = "neurons"
 
     def check(self, value):
         name = self.name
@@ -200,8 +202,8 @@ class Widths(Field):
             raise ValueError(f"{name} must be a list of whole numbers, not {value!r}")
         value = tuple(int(h) for h in value)
         if len(value) > self.max_len or any(not self.low <= h <= self.high for h in value):
-            raise ValueError(f"at most {self.max_len} hidden layers of {self.low} to {self.high}"
-                             f" neurons each (got {list(value)})")
+            raise ValueError(f"at most {self.max_len} {self.layers} of {self.low} to "
+                             f"{self.high} {self.unit} each (got {list(value)})")
         return value
 
     def to_text(self, value):

@@ -56,7 +56,8 @@ FIELDS = (
     Choice("activation", "relu", "Activation (dense layers)", "The function each hidden dense "
            "unit applies to its weighted sum.", options=ACTIVATIONS),
     Widths("filters", (8,), "Filters per convolution", "How many filters each convolution "
-           "layer learns: one or two layers.", low=2, high=16, max_len=2),
+           "layer learns: one or two layers.", low=2, high=16, max_len=2,
+           layers="convolution layers", unit="filters"),
     Number("kernel", 3, "Kernel size", "Each filter's size in pixels (3×3 or 5×5).", low=3,
            high=5, integer=True, offered=(3, 5)),
     Flag("padding", True, "Padding", "Pad the image with zeros so a convolution keeps its size; "
@@ -68,7 +69,8 @@ FIELDS = (
            "of each 2×2 block: half the size, some tolerance to shifts.",
            options=("max", "avg"), labels={"max": "Max", "avg": "Average"}),
     Widths("dense", (), "Hidden dense layer (CNN)", "An optional hidden dense layer between the "
-           "feature maps and the 10 outputs.", high=128, max_len=1),
+           "feature maps and the 10 outputs.", high=128, max_len=1,
+           layers="hidden dense layers"),
     Choice("init", "auto", "Initial weights", "How the starting weights are drawn. Auto: He for "
            "ReLU layers, Xavier otherwise.", options=("auto", *INITIALIZERS),
            labels={"auto": "Auto"}),

@@ -222,3 +222,57 @@ def test_every_live_figure_is_valid_for_every_task():
                 valid(fig)
         for fig in views.internal_figures(views.internals(t), 1).values():
             valid(fig)
+
+
+def test_conv_step_marks_the_window_and_numbers_where_they_are_drawn():
+    """The outlined window covers the pixels the products come from, and each number sits on
+    its own cell of the filter and product tiles."""
+    from ui.charts import images
+
+    image = np.arange(64, dtype=float).reshape(8, 8) / 64
+    kernel = np.arange(9, dtype=float).reshape(3, 3) - 4
+    fig = images.conv_step(image, kernel, 0.5, 2, 5, 1, 0.0)
+    go.Figure({k: v for k, v in fig.items() if k != "config"})
+    (img,) = fig["layout"]["images"]
+    top = img["y"]
+    (rect,) = fig["layout"]["shapes"]
+    assert (rect["x0"], rect["x1"]) == (5, 8) and (rect["y1"], rect["y0"]) == (top - 2, top - 5)
+    numbers = [a for a in fig["layout"]["annotations"] if a["text"].lstrip("-").replace(
+        ".", "").isdigit()]
+    assert len(numbers) == 18
+    first = numbers[0]  # kernel[0, 0], top-left cell of the second tile
+    assert first["text"] == f"{kernel[0, 0]:.2f}" and first["y"] == top - 0.5
+    padded = np.pad(image, 1)
+    products = padded[2:5, 5:8] * kernel
+    assert numbers[9]["text"] == f"{products[0, 0]:.2f}"
+    assert f"= {products.sum() + 0.5:.3f}" in fig["layout"]["title"]["text"]
+
+
+def test_image_charts_are_valid_and_say_what_they_show():
+    from ui.charts import images
+
+    rng = np.random.default_rng(0)
+    digits = rng.random((5, 8, 8))
+    fig = images.mistakes(digits, np.array([1, 2, 3, 4, 5]), np.array([7, 7, 8, 9, 0]),
+                          np.array([0.9, 0.8, 0.7, 0.6, 0.5]), total=11)
+    go.Figure({k: v for k, v in fig.items() if k != "config"})
+    assert "5 of 11" in fig["layout"]["title"]["text"]
+    assert [a["text"] for a in fig["layout"]["annotations"]][:2] == ["1 → 7 (90%)", "2 → 7 (80%)"]
+    assert len(fig["data"][0]["x"]) == 5  # one clickable marker per tile, point i = tile i
+    none = images.mistakes(digits[:0], *(np.array([], int) for _ in range(2)), np.array([]), 0)
+    assert none["layout"]["title"]["text"].endswith("none")
+
+    w = rng.normal(size=(3, 8, 8))
+    rgb = images.signed_rgb(np.array([[-2.0, 0.0, 2.0]]))
+    assert tuple(rgb[0, 1]) == base.WHITE  # zero is the middle of the scale
+    assert tuple(rgb[0, 0]) == base.ORANGE and tuple(rgb[0, 2]) == base.BLUE
+    go.Figure({k: v for k, v in images.weight_images(w).items() if k != "config"})
+    fil = images.filters([rng.normal(size=(4, 1, 3, 3)), rng.normal(size=(2, 4, 3, 3))])
+    assert len(fil["data"][0]["x"]) == 4 + 8 and fil["layout"]["annotations"][5]["text"] == \
+        "c2 f1·2"
+    p = images.probabilities(np.eye(10)[3] * 0.9 + 0.01, true=3)
+    assert p["data"][0]["marker"]["color"][3] == "#0877bd"
+    steps = images.drawing_steps(rng.random((64, 64)), rng.random((30, 20)),
+                                 rng.random((30, 30)), rng.random((8, 8)))
+    assert [a["text"] for a in steps["layout"]["annotations"]] == ["you drew", "cropped",
+                                                                   "centred", "8×8"]

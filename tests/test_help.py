@@ -22,7 +22,7 @@ def without_help(at: AppTest) -> list[tuple[str, str]]:
 
 
 def close(at: AppTest) -> None:
-    for k in ("pg.runner", "cmp.runner"):
+    for k in ("pg.runner", "cmp.runner", "dig.runner"):
         if k in at.session_state:
             at.session_state[k].close()
 
@@ -36,6 +36,8 @@ MORE = {
     "2_Compare.py": [("selectbox", "cmp.vary", "hidden"), ("click", "cmp.preset.vanishing")],
     "3_One_neuron.py": [("click", "neuron.learn")],
     "6_Gradient_descent.py": [("selectbox", "gd.surface", "network")],
+    "10_Digits.py": [("text_input", "dig.filters", "8, 8"), ("text_input", "dig.dense", "16"),
+                     ("radio", "dig.model", "mlp")],
 }
 
 

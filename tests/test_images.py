@@ -60,8 +60,8 @@ def test_settings_round_trip_through_dict_json_and_url(config):
     ({"filters": (8, 8), "padding": False}, "convolution 2 leaves a 1×1 map from which pooling "
      "has nothing to keep: turn padding on or use one convolution"),
     ({"filters": (8, 8), "padding": False, "kernel": 5}, "convolution 2 leaves a 0×0 map"),
-    ({"filters": (1,)}, "at most 2 hidden layers of 2 to 16"),
-    ({"filters": (8, 8, 8)}, "at most 2 hidden layers of 2 to 16"),
+    ({"filters": (1,)}, "at most 2 convolution layers of 2 to 16 filters"),
+    ({"filters": (8, 8, 8)}, "at most 2 convolution layers of 2 to 16 filters"),
     ({"hidden": (257,)}, "at most 3 hidden layers of 1 to 256"),
     ({"model": "rnn"}, "model must be one of: cnn, mlp"),
     ({"lr": 0.0}, "lr must be between"),

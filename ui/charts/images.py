@@ -69,7 +69,9 @@ def tiles(rgb: list[np.ndarray], captions: list[str] | None = None, cols: int = 
                 "xaxis": {"visible": False, "range": [0, width_u], "fixedrange": True},
                 "yaxis": {"visible": False, "range": [-cap_px / tile_px, height_u],
                           "scaleanchor": "x", "fixedrange": True},
-                "images": [{"source": png_uri(sheet), "xref": "x", "yref": "y", "x": 0,
+                # Scaled up here, pixel by pixel, so the browser need not smooth it.
+                "images": [{"source": png_uri(sheet.repeat(tile_px, 0).repeat(tile_px, 1)),
+                            "xref": "x", "yref": "y", "x": 0,
                             "y": height_u, "sizex": width_u, "sizey": height_u,
                             "sizing": "stretch", "layer": "below"}],
                 "annotations": annotations, "hovermode": "closest", "dragmode": False,
@@ -138,7 +140,8 @@ def feature_maps(image: np.ndarray, maps: list[tuple[str, np.ndarray]],
         for c, m in enumerate(stage):
             big = np.kron(m, np.ones((8 // m.shape[0],) * 2)) if m.shape[0] < 8 else m
             rgb.append(signed_rgb(big, scale))
-            captions.append(f"{name} #{c + 1}")
+            short = "conv" if name.startswith("conv") else "pool"  # keep captions short
+            captions.append(f"{short} {name.split()[-1]}.{c + 1}")
     rgb = [np.pad(im, ((0, 8 - im.shape[0]), (0, 8 - im.shape[1]), (0, 0)),
                   constant_values=255) for im in rgb]
     return tiles(rgb, captions, cols=9, title="What the network sees of the chosen digit",
@@ -199,7 +202,7 @@ def conv_step(image: np.ndarray, kernel: np.ndarray, bias: float, row: int, col:
                       f"{products.sum() + bias:.3f}" + (f" → {activation} → {value:.3f}"
                                                        if activation else ""))
     gap = max(1, round(GAP * size))
-    height_u = size
+    height_u = size + gap  # the sheet's height: one row of tiles and the gap under it
     # The window on the input tile, and the numbers in the filter and product tiles.
     fig["layout"]["shapes"] = [{"type": "rect", "xref": "x", "yref": "y", "x0": col,
                                 "x1": col + k, "y0": height_u - row - k, "y1": height_u - row,

@@ -47,13 +47,21 @@ def view_options(r: Runner) -> None:
                            "(or click a mistake).")
 
 
+def clicked_digit(chart: str, click: dict, frame) -> int | None:
+    """The test digit a click on the gallery of mistakes points at (tile i is mistake i of
+    the frame that was shown), else None."""
+    if chart != "mistakes" or frame.slow is None:
+        return None
+    i = int(click.get("point", -1))
+    return int(frame.slow.mistakes.index[i]) if 0 <= i < len(frame.slow.mistakes) else None
+
+
 def on_click(chart: str, click: dict, frame) -> None:
     """A click on a mistake chooses that digit to look inside."""
-    if chart == "mistakes" and frame.slow is not None:
-        i = int(click.get("point", -1))
-        if 0 <= i < len(frame.slow.mistakes):
-            st.session_state[CHOSEN] = int(frame.slow.mistakes.index[i])
-            st.rerun()
+    chosen = clicked_digit(chart, click, frame)
+    if chosen is not None:
+        st.session_state[CHOSEN] = chosen
+        st.rerun()
 
 
 def draw_section(r: Runner) -> None:

@@ -26,7 +26,7 @@ def _make_runner() -> Runner:
 PAGE = LivePage("dig", _make_runner)
 CONFIG = PAGE.key("config")  # the ImageConfig in force
 CHOSEN = PAGE.key("chosen")  # the test digit whose insides are shown
-VIEW_DEFAULTS = {"dig.speed": "max", "dig.shifted": False, "dig.slow": True, CHOSEN: 0}
+VIEW_DEFAULTS = {"dig.speed": "3", "dig.shifted": False, "dig.slow": True, CHOSEN: 0}
 
 
 def key(name: str) -> str:

@@ -85,7 +85,7 @@ class DigitsView:
             figs["accuracy"] = curves.metric_chart(
                 h["epoch"], {"train": h["train_accuracy"], "test": h["test_accuracy"],
                              "shifted test": h["shifted_accuracy"]},
-                title="Accuracy: training, test, and test digits shifted by 1-2 pixels",
+                title="Accuracy",
                 revision=rev, height=250, yrange=(0, 1.02))
         if f.slow is not None:
             figs |= slow_figures(f.slow, self.shifted, rev)
