@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from engine import CUSTOM, DIVERGED, Config, Trainer
+from engine.images import ImageTrainer
 from ui.charts import compare as compare_charts
 from ui.compare import view as compare_view
 from ui.compare.model import (
+    KINDS,
     PRESETS,
     VARIABLES,
     Comparison,
@@ -75,10 +77,33 @@ def test_a_diverged_run_does_not_stop_the_others():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_builds_runs_that_train(name):
     base, variable, values = preset_config(name)
+    build = KINDS[PRESETS[name].kind].build
+    assert isinstance(base, KINDS[PRESETS[name].kind].settings)
     for c in run_configs(base, variable, values):
-        t = Trainer(c)
+        t = build(c)
         t.run(2)
         assert t.epoch == 2 or t.status == DIVERGED
+
+
+def test_the_mlp_cnn_preset_shows_what_its_note_says():
+    """Both read the plain test digits well; the CNN keeps more of the shifted ones."""
+    cmp = Comparison.preset("mlp_cnn")
+    runs = {v: ImageTrainer(c) for v, c in zip(cmp.values, cmp.configs(), strict=True)}
+    for t in runs.values():
+        t.run(20)
+    last = {v: t.history.last for v, t in runs.items()}
+    assert min(x["test_accuracy"] for x in last.values()) >= 0.95
+    assert last["cnn"]["shifted_accuracy"] > last["mlp"]["shifted_accuracy"] + 0.05
+
+
+def test_a_digits_comparison_round_trips_through_its_link():
+    cmp = Comparison.preset("shifts")
+    q = cmp.to_query()
+    assert q["kind"] == "digits" and q["vary"] == "augment" and q["values"] == "false;true"
+    back, warnings = Comparison.from_query(q)
+    assert (back, warnings) == (cmp, [])
+    odd, warnings = Comparison.from_query(q | {"kind": "sounds"})
+    assert odd.kind == "points" and any("no comparison of 'sounds'" in w for w in warnings)
 
 
 def test_run_configs_rejects_bad_requests():

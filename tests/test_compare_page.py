@@ -292,3 +292,27 @@ def test_the_vanishing_preset_shows_what_it_claims(page):
     (chart,) = [c for c in apptest_pages.plotly_specs(page)
                 if "Gradient norm per layer" in c["layout"]["title"]["text"]]
     assert [t["name"] for t in chart["data"]] == ["Sigmoid", "ReLU", "Tanh"]
+
+
+def test_the_digits_compare_mlp_with_cnn_on_the_same_split(page):
+    from engine.images import ImageTrainer
+
+    page.radio(key="cmp.kind").set_value("digits").run()
+    assert not page.exception, [e.message for e in page.exception]
+    r = runner(page)
+    assert all(isinstance(t, ImageTrainer) for t in r.trainers)
+    assert r.labels == ["MLP", "CNN"]
+    a, b = r.trainers
+    np.testing.assert_array_equal(a.X_test, b.X_test)  # the same split and test digits
+    page.button(key="cmp.step_epoch").click().run()
+    columns = list(page.table[0].value.columns)
+    assert "shifted accuracy" in columns and "parameters" in columns
+    assert heading(page).startswith("Epoch 1 · 2 runs")
+    assert page.query_params["kind"] == "digits"
+    page.selectbox(key="cmp.vary").set_value("filters").run()
+    assert r.labels == ["filters 2", "filters 8", "filters 16"]
+    page.text_input(key="cmp.d.hidden").set_value("32").run()  # the MLP's, shared
+    assert not page.exception
+    page.radio(key="cmp.kind").set_value("points").run()
+    assert isinstance(runner(page).trainers[0], type(runner(page).trainer))
+    assert runner(page).labels == ["ReLU", "Tanh", "Sigmoid"]

@@ -146,3 +146,22 @@ def layer_gradients_chart(labels: list[str], colors: list[str], norms: list[list
                   "title": {"text": "|gradient|"}},
         "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
                    "yanchor": "bottom"}}}
+
+
+def accuracies_chart(snap: GroupSnapshot, revision: str = "accuracies",
+                     height: int = 320) -> dict:
+    """Every run's test accuracy (solid) and shifted-test accuracy (dashed), one colour per
+    run: the digits comparison's main chart."""
+    data = []
+    for run in snap.runs:
+        h = run.history
+        for part, name, dash in (("test_accuracy", "test", "solid"),
+                                 ("shifted_accuracy", "shifted", "dash")):
+            data.append({"type": "scatter", "mode": "lines", "name": f"{run.label} {name}",
+                         "legendgroup": run.label, "x": typed(h["epoch"]),
+                         "y": typed(drawable(h[part], slice(None))),
+                         "line": {"color": run.color, "dash": dash, "width": 2},
+                         "hovertemplate": "%{y:.1%}"})
+    layout = loss_layout("Accuracy: test solid, shifted test dashed", height, False, revision)
+    layout["yaxis"] |= {"range": [0, 1.02], "tickformat": ".0%"}
+    return {"data": data, "layout": layout}

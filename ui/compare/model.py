@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from engine import ACTIVATIONS, DIVERGED, INITIALIZERS, OPTIMIZERS, Config, Trainer
 from engine.config import LEARNING_RATES
+from engine.images import LEARNING_RATES as IMAGE_RATES
+from engine.images import ImageConfig, ImageTrainer
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,66 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in [
 ]}
 
 
+def _flag(text: str) -> bool:
+    if text.strip().lower() not in ("true", "false", "1", "0", "on", "off"):
+        raise ValueError(text)
+    return text.strip().lower() in ("true", "1", "on")
+
+
+def widths_of(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in str(text).strip("[]() ").replace(";", ",").split(",")
+                 if x.strip())
+
+
+# What a digits comparison can vary: the network, the random shifts, the filters, training.
+DIGIT_VARIABLES: dict[str, Variable] = {v.name: v for v in [
+    Variable("model", "Network (MLP or CNN)", ["mlp", "cnn"],
+             lambda c, v: c.replace(model=v), lambda v: {"mlp": "MLP", "cnn": "CNN"}[v],
+             defaults=("mlp", "cnn")),
+    Variable("augment", "Random shifts", [False, True], lambda c, v: c.replace(augment=bool(v)),
+             lambda v: "random shifts" if v else "no shifts", _flag, (False, True),
+             lambda v: "true" if v else "false", lambda v: bool(v)),
+    Variable("filters", "Filters (CNN)", [(2,), (4,), (8,), (16,), (8, 16), (16, 16)],
+             lambda c, v: c.replace(model="cnn", filters=tuple(v)),
+             lambda v: "filters " + ", ".join(str(x) for x in v), widths_of,
+             ((2,), (8,), (16,)), lambda v: ",".join(str(x) for x in v),
+             lambda v: (len(v), sum(v), tuple(v))),
+    Variable("optimizer", "Optimizer", list(OPTIMIZERS),
+             lambda c, v: c.replace(optimizer=v), lambda v: OPTIMIZERS[v].label,
+             defaults=("sgd", "adam")),
+    Variable("lr", "Learning rate", list(IMAGE_RATES), lambda c, v: c.replace(lr=float(v)),
+             lambda v: f"lr {v:g}", float, (0.001, 0.01, 0.1), _num, float),
+    Variable("batch_size", "Batch size", [8, 16, 32, 64, 128, 256],
+             lambda c, v: c.replace(batch_size=int(v)), lambda v: f"batch {v}", int,
+             (8, 32, 128), str, int),
+    Variable("dropout", "Dropout", [0.0, 0.1, 0.2, 0.3, 0.5],
+             lambda c, v: c.replace(dropout=float(v)), lambda v: f"dropout {v:g}", float,
+             (0.0, 0.3), _num, float),
+]}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of experiment Compare runs: its settings, its trainer and what it can vary."""
+
+    name: str
+    label: str
+    settings: type
+    build: Callable
+    variables: dict[str, Variable]
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in [
+    Kind("points", "2-D points", Config, Trainer, VARIABLES),
+    Kind("digits", "Digits", ImageConfig, ImageTrainer, DIGIT_VARIABLES),
+]}
+
+
+def kind_of(settings) -> str:
+    """The kind of experiment a settings object belongs to."""
+    return next(k.name for k in KINDS.values() if isinstance(settings, k.settings))
+
+
 def one_activation(c: Config) -> str:
     """The activation of `c`'s first hidden layer (or its one activation), for a network of
     another depth."""
@@ -87,10 +149,11 @@ def one_dropout(c: Config) -> float:
 @dataclass(frozen=True)
 class Preset:
     label: str
-    base: dict  # Config fields that differ from the defaults
+    base: dict  # settings that differ from the defaults of the kind
     variable: str
     values: tuple
     note: str
+    kind: str = "points"
 
 
 PRESETS: dict[str, Preset] = {
@@ -128,15 +191,28 @@ PRESETS: dict[str, Preset] = {
                       "dropout", (0.0, 0.3),
                       "Without dropout the training loss keeps falling while the test loss "
                       "turns up; dropout narrows the gap."),
+    "mlp_cnn": Preset("MLP vs CNN on shifted digits",
+                      {"model": "cnn", "filters": (8, 16), "hidden": (64,), "max_epochs": 30},
+                      "model", ("mlp", "cnn"),
+                      "Both read the test digits well. Moved by a pixel or two, the digits "
+                      "stump the MLP, whose weights belong to fixed pixels, more than the CNN, "
+                      "whose filters slide: compare the dashed lines (shifted test set).",
+                      kind="digits"),
+    "shifts": Preset("Random shifts on and off (CNN)",
+                     {"model": "cnn", "filters": (8, 16), "max_epochs": 30},
+                     "augment", (False, True),
+                     "Training digits moved at random by up to a pixel: a little lower on the "
+                     "plain test set, far higher on the shifted one.", kind="digits"),
 }
 
 
-def preset_config(name: str) -> tuple[Config, str, list]:
+def preset_config(name: str):
+    """(base settings, variable, values) of preset `name`."""
     p = PRESETS[name]
-    return Config(**p.base), p.variable, list(p.values)
+    return KINDS[p.kind].settings(**p.base), p.variable, list(p.values)
 
 
-QUERY_KEYS = ("vary", "values", "target")  # URL keys of a comparison beside the base config
+QUERY_KEYS = ("vary", "values", "target", "kind")  # URL keys beside the base settings
 DEFAULT_TARGET = 0.1
 
 
@@ -145,13 +221,22 @@ class Comparison:
     """A whole experiment: the shared base config, the varied setting and its values, and the
     target loss for "epochs to reach". Round-trips through the URL query."""
 
-    base: Config = field(default_factory=Config)
+    base: Config | ImageConfig = field(default_factory=Config)
     variable: str = "activation"
     values: tuple = ("relu", "tanh", "sigmoid")
     target: float = DEFAULT_TARGET
 
+    @property
+    def kind(self) -> str:
+        """'points' (a 2-D Config) or 'digits' (an ImageConfig)."""
+        return kind_of(self.base)
+
+    @property
+    def variables(self) -> dict[str, Variable]:
+        return KINDS[self.kind].variables
+
     def __post_init__(self):
-        var = VARIABLES.get(self.variable)
+        var = self.variables.get(self.variable)
         values = tuple(self.values)
         if var is not None and var.order is not None:
             try:
@@ -170,38 +255,53 @@ class Comparison:
         base, variable, values = preset_config(name)
         return cls(base, variable, tuple(values))
 
-    def configs(self) -> list[Config]:
+    def configs(self) -> list:
         return run_configs(self.base, self.variable, list(self.values))
 
     def labels(self) -> list[str]:
-        show = VARIABLES[self.variable].show if self.variable in VARIABLES else str
-        return [show(v) for v in self.values]
+        var = self.variables.get(self.variable)
+        show = var.show if var is not None else str
+        try:
+            return [show(v) for v in self.values]
+        except (KeyError, TypeError, ValueError):
+            return [str(v) for v in self.values]
 
     def to_query(self) -> dict[str, str]:
         q = self.base.to_query()
-        text = VARIABLES[self.variable].text
+        text = self.variables[self.variable].text
         q.update(vary=self.variable, values=";".join(text(v) for v in self.values),
                  target=f"{self.target:g}")
+        if self.kind != "points":
+            q["kind"] = self.kind
         return q
 
     @classmethod
     def from_query(cls, query: dict[str, str], default: "Comparison | None" = None):
         """Parse a URL query leniently: (comparison, warnings). What cannot be read keeps the
         default's value, and the result is always a valid comparison."""
-        default = default or cls()
-        base, warnings = Config.from_query({k: v for k, v in query.items()
-                                            if k not in QUERY_KEYS}, default.base)
+        warnings = []
+        kind = query.get("kind", "points")
+        if kind not in KINDS:
+            warnings.append(f"kind: no comparison of {kind[:40]!r}; opened 2-D points")
+            kind = "points"
+        if default is None or default.kind != kind:
+            default = cls() if kind == "points" else cls.preset(next(
+                n for n, p in PRESETS.items() if p.kind == kind))
+        variables = KINDS[kind].variables
+        base, more = KINDS[kind].settings.from_query(
+            {k: v for k, v in query.items() if k not in QUERY_KEYS}, default.base)
+        warnings += more
         variable, values, usable = default.variable, default.values, True
         if "vary" in query:
-            if query["vary"] in VARIABLES:
+            if query["vary"] in variables:
                 variable = query["vary"]
-                values = VARIABLES[variable].defaults
+                values = variables[variable].defaults
             else:
                 usable = False  # values meant for an unknown setting: ignore them
                 warnings.append(f"vary: cannot vary {query['vary'][:40]!r}; "
                                 f"kept {default.variable}")
         if "values" in query and usable:
-            parsed = _parse_values(variable, query["values"], warnings)
+            parsed = _parse_values(kind, variable, query["values"], warnings)
             if 2 <= len(parsed) <= 6:
                 values = tuple(parsed)
             else:
@@ -234,14 +334,14 @@ def _fits(cmp: Comparison) -> bool:
         return False
 
 
-def _parse_values(variable: str, text: str, warnings: list[str]) -> list:
-    var, out = VARIABLES[variable], []
+def _parse_values(kind: str, variable: str, text: str, warnings: list[str]) -> list:
+    var, out = KINDS[kind].variables[variable], []
     for part in text.split(";"):
         try:
             v = var.parse(part.strip())
             if variable != "hidden" and part.strip() == "":
                 raise ValueError
-            var.apply(Config(), v)  # a value no config accepts is reported here
+            var.apply(KINDS[kind].settings(), v)  # a value no settings accept: reported here
         except (ValueError, TypeError):
             warnings.append(f"values: could not use {part[:40]!r} for {var.label.lower()}")
             continue
@@ -250,13 +350,15 @@ def _parse_values(variable: str, text: str, warnings: list[str]) -> list:
     return out
 
 
-def run_configs(base: Config, variable: str, values: list) -> list[Config]:
-    """One config per value of `variable`; ValueError names the value that does not fit."""
-    if variable not in VARIABLES:
-        raise ValueError(f"cannot vary {variable!r}; choose one of: {', '.join(VARIABLES)}")
+def run_configs(base, variable: str, values: list) -> list:
+    """One settings object per value of `variable` (for `base`'s kind of experiment);
+    ValueError names the value that does not fit."""
+    variables = KINDS[kind_of(base)].variables
+    if variable not in variables:
+        raise ValueError(f"cannot vary {variable!r}; choose one of: {', '.join(variables)}")
     if not 2 <= len(values) <= 6:
         raise ValueError(f"compare 2 to 6 values, not {len(values)}")
-    var, out = VARIABLES[variable], []
+    var, out = variables[variable], []
     for v in values:
         try:
             out.append(var.apply(base, v))
@@ -270,8 +372,10 @@ def epochs_to_reach(epochs: list, losses: list, target: float) -> int | None:
     return next((int(e) for e, v in zip(epochs, losses, strict=True) if v <= target), None)
 
 
-def results_row(label: str, t: Trainer, target: float) -> dict:
+def results_row(label: str, t, target: float) -> dict:
     """One line of the results table for a run."""
+    if isinstance(t, ImageTrainer):
+        return digits_row(label, t, target)
     h, last = t.history, t.history.last
     metric = "test_accuracy" if t.task != "regression" else "test_r2"
     test = h["test_loss"]
@@ -287,6 +391,24 @@ def results_row(label: str, t: Trainer, target: float) -> dict:
         "ms per epoch": 1000.0 * t.train_time / t.epoch if t.epoch else math.nan,
         "dead neurons": t.dead_fraction(),
         "first-layer gradient": grads[0] if grads else math.nan,
+        "status": t.status if t.status != DIVERGED else f"diverged: {t.status_reason}",
+    }
+
+
+def digits_row(label: str, t: ImageTrainer, target: float) -> dict:
+    """One line of the results table for a digits run."""
+    h, last = t.history, t.history.last
+    test = h["test_loss"]
+    return {
+        "run": label,
+        "epoch": t.epoch,
+        "test loss": last.get("test_loss", math.nan),
+        "best test loss": min(test) if test else math.nan,
+        "accuracy": last.get("test_accuracy", math.nan),
+        "shifted accuracy": last.get("shifted_accuracy", math.nan),
+        "epochs to target": epochs_to_reach(h["epoch"], test, target),
+        "ms per epoch": 1000.0 * t.train_time / t.epoch if t.epoch else math.nan,
+        "parameters": t.model.n_params,
         "status": t.status if t.status != DIVERGED else f"diverged: {t.status_reason}",
     }
 

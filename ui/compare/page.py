@@ -21,31 +21,40 @@ from ui.charts.numbers import DASH, count, number, percent
 from ui.live import panel
 from ui.live.runner import GroupRunner
 from ui.live.session import FLAGS, LivePage, keep_widgets, shared_config
-from ui.live.widgets import HELP, field_widget
+from ui.live.widgets import HELP, field_widget, parse_widths, widths_text, widths_widget
 
 from . import view
 from .model import (
+    KINDS,
     PRESETS,
-    VARIABLES,
     Comparison,
+    kind_of,
     one_activation,
     one_dropout,
-    parse_hidden,
     results_csv,
     results_row,
 )
 
-F = Config.FIELDS
-SHARED = ("dataset", "noise", "n_samples", "features", "activation", "optimizer", "lr",
-          "batch_size", "max_epochs", "seed")  # settings with a field widget here
-WIDGETS = [f"cmp.{k}" for k in (*SHARED, "hidden")] + ["cmp.vary", "cmp.values", "cmp.target",
-                                                       "cmp.speed", "cmp.log"]
+# Per kind of experiment: the shared settings with a field widget, the layer widths typed as
+# text, and the prefix of their widget keys (the two kinds have settings of the same names).
+SHARED = {"points": ("dataset", "noise", "n_samples", "features", "activation", "optimizer",
+                     "lr", "batch_size", "max_epochs", "seed"),
+          "digits": ("model", "augment", "optimizer", "lr", "batch_size", "max_epochs",
+                     "seed")}
+WIDTHS = {"points": ("hidden",), "digits": ("filters", "hidden")}
+PREFIX = {"points": "cmp", "digits": "cmp.d"}
+WIDGETS = [f"{PREFIX[k]}.{n}" for k in KINDS for n in (*SHARED[k], *WIDTHS[k])] + [
+    "cmp.kind", "cmp.vary", "cmp.values", "cmp.target", "cmp.speed", "cmp.log"]
+
+
+def wkey(kind: str, name: str) -> str:
+    return f"{PREFIX[kind]}.{name}"
 
 
 def _make_runner() -> GroupRunner:
     cmp = st.session_state["cmp.good"]
     st.session_state["cmp.running"] = cmp
-    return GroupRunner(cmp.configs(), cmp.labels())
+    return GroupRunner(cmp.configs(), cmp.labels(), build=KINDS[cmp.kind].build)
 
 
 PAGE = LivePage("cmp", _make_runner)
@@ -58,13 +67,15 @@ TRANSPORT = panel.Transport("cmp", steps=("epoch",), speed_label="Speed (epochs 
 # --- state ------------------------------------------------------------------------------
 def write(cmp: Comparison) -> None:
     """Set every widget from `cmp` (only before the widgets are drawn, or in a callback)."""
-    ss, b = st.session_state, cmp.base
-    ss["cmp.base"] = b
-    for name in SHARED:
-        ss[f"cmp.{name}"] = getattr(b, name)
-    ss["cmp.features"] = list(b.features)
-    ss["cmp.hidden"] = ", ".join(str(h) for h in b.hidden)
-    ss["cmp.activation"] = one_activation(b)
+    ss, b, kind = st.session_state, cmp.base, cmp.kind
+    ss["cmp.base"], ss["cmp.kind"] = b, kind
+    for name in SHARED[kind]:
+        ss[wkey(kind, name)] = getattr(b, name)
+    for name in WIDTHS[kind]:
+        ss[wkey(kind, name)] = widths_text(getattr(b, name))
+    if kind == "points":
+        ss["cmp.features"] = list(b.features)
+        ss["cmp.activation"] = one_activation(b)
     ss["cmp.vary"], ss["cmp.values"] = cmp.variable, list(cmp.values)
     ss["cmp.target"] = cmp.target
 
@@ -106,9 +117,11 @@ def comparison(values: dict) -> Comparison:
     ss = st.session_state
     try:
         base = ss["cmp.base"]
-        shared = values | {"hidden": parse_hidden(values["hidden"]),
-                           "dropout": one_dropout(base)}
-        values = typed_values(VARIABLES[ss["cmp.vary"]], ss["cmp.values"])
+        kind = kind_of(base)
+        shared = values | {name: parse_widths(values[name]) for name in WIDTHS[kind]}
+        if kind == "points":
+            shared["dropout"] = one_dropout(base)
+        values = typed_values(KINDS[kind].variables[ss["cmp.vary"]], ss["cmp.values"])
         cmp = Comparison(base.replace(**shared), ss["cmp.vary"], values,
                          float(ss["cmp.target"]))
         cmp.configs()
@@ -125,9 +138,10 @@ def sync(r: GroupRunner, cmp: Comparison) -> None:
     ss = st.session_state
     running = ss.get("cmp.running")
     if running is None or replace(running, target=0.0) != replace(cmp, target=0.0):
+        r.build = KINDS[cmp.kind].build
         r.reset_runs(cmp.configs(), cmp.labels())
         ss.pop("cmp.start_grads", None)
-    if "cmp.start_grads" not in ss:  # every run's gradient at its starting weights
+    if "cmp.start_grads" not in ss and cmp.kind == "points":  # gradients at the start
         ss["cmp.start_grads"] = [Trainer(c).gradient_norms() for c in cmp.configs()]
     ss["cmp.running"] = cmp
     if ss.pop("cmp.autoplay", False):
@@ -144,6 +158,12 @@ def load_preset(name: str) -> None:
 
 def caption(cmp: Comparison) -> str:
     """What the runs share, said exactly for the setting that varies."""
+    if cmp.kind == "digits":
+        return ("Runs train side by side on the same digits, split the same way and taken in "
+                "the same order" + (", from the same starting weights" if cmp.variable not in
+                                   ("model", "filters") else "; networks of different shapes "
+                                   "start from weights drawn with the same seed") + ". Dashed: "
+                "accuracy on the test digits shifted by 1 or 2 pixels.")
     if cmp.variable == "hidden":
         return ("Networks of different shapes train side by side on the same data, in the same "
                 "order; their starting weights are drawn with the same seed, but cannot be the "
@@ -181,7 +201,16 @@ def load_playground() -> None:
 
 def _on_vary_change() -> None:
     ss = st.session_state
-    ss["cmp.values"] = list(VARIABLES[ss["cmp.vary"]].defaults)
+    ss["cmp.values"] = list(KINDS[ss["cmp.kind"]].variables[ss["cmp.vary"]].defaults)
+
+
+def _on_kind_change() -> None:
+    """Another kind of experiment: its first preset (digits) or the default (points)."""
+    kind = st.session_state["cmp.kind"]
+    if kind == "points":
+        write(Comparison())
+    else:
+        write(Comparison.preset(next(n for n, p in PRESETS.items() if p.kind == kind)))
 
 
 # --- controls ---------------------------------------------------------------------------
@@ -200,31 +229,39 @@ def experiment_controls() -> dict:
     is greyed out."""
     sb, ss = st.sidebar, st.session_state
     varied = ss["cmp.vary"]
+    sb.radio("Compare on", list(KINDS), key="cmp.kind", format_func=lambda k: KINDS[k].label,
+             horizontal=True, on_change=_on_kind_change,
+             help="Networks on 2-D points (the Playground's problems), or on handwritten "
+                  "digits (the Digits page's).")
+    kind = ss["cmp.kind"]
+    fields = KINDS[kind].settings.FIELDS
     sb.subheader("Shared experiment")
-    sb.button("Use the playground's settings", key="cmp.from_playground",
-              on_click=load_playground, width="stretch",
-              help="Start from what the Playground page is set to now.")
+    if kind == "points":
+        sb.button("Use the playground's settings", key="cmp.from_playground",
+                  on_click=load_playground, width="stretch",
+                  help="Start from what the Playground page is set to now.")
     values = {}
-    for name in SHARED:
-        if name == "activation":
-            values["hidden"] = sb.text_input(
-                "Hidden layers (neurons per layer)", key="cmp.hidden",
-                disabled=varied == "hidden",
-                help="Comma-separated, e.g. 8, 8 for two layers of eight; empty for none.")
-        values[name] = field_widget(F[name], f"cmp.{name}", sb, disabled=varied == name,
+    for name in (*WIDTHS[kind], *SHARED[kind]):
+        if name in WIDTHS[kind]:
+            values[name] = widths_widget(fields[name], wkey(kind, name), sb,
+                                         disabled=varied == name)
+            continue
+        values[name] = field_widget(fields[name], wkey(kind, name), sb, disabled=varied == name,
                                     options=list(DATASETS) if name == "dataset" else None)
-    values["features"] = tuple(values["features"])
+    if kind == "points":
+        values["features"] = tuple(values["features"])
     return values
 
 
 def variation_controls() -> None:
     """What varies: the setting, its 2 to 6 values, and the target loss for the table."""
     ss = st.session_state
-    var = VARIABLES[ss["cmp.vary"]]
+    variables = KINDS[ss["cmp.kind"]].variables
+    var = variables[ss["cmp.vary"]]
     options = list(var.options) + [v for v in ss["cmp.values"] if v not in var.options]
     c = st.columns([1.2, 3, 1.2])
-    c[0].selectbox("Vary", list(VARIABLES), key="cmp.vary", on_change=_on_vary_change,
-                   format_func=lambda n: VARIABLES[n].label,
+    c[0].selectbox("Vary", list(variables), key="cmp.vary", on_change=_on_vary_change,
+                   format_func=lambda n: variables[n].label,
                    help="The one setting that differs between the runs; everything else, "
                         "starting weights and data order included, is shared.")
     c[1].multiselect("Values (2 to 6)", options, key="cmp.values", format_func=_show(var),
@@ -268,8 +305,11 @@ class CompareView:
         return view.snapshot(r.trainers, r.labels)
 
     def figures(self, snap, run_id: int, what: str) -> dict[str, dict]:
-        return {"cmp_maps": charts.maps_grid(snap, revision=f"maps-{run_id}"),
-                "cmp_loss": charts.losses_chart(snap, self.log, revision=f"losses-{run_id}")}
+        loss = charts.losses_chart(snap, self.log, revision=f"losses-{run_id}")
+        if snap.task == "digits":
+            return {"cmp_acc": charts.accuracies_chart(snap, revision=f"acc-{run_id}"),
+                    "cmp_loss": loss}
+        return {"cmp_maps": charts.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_loss": loss}
 
     def status(self, snap, epochs_per_s: float) -> str:
         return view.status_line(snap, epochs_per_s)
@@ -284,7 +324,8 @@ def live(r: GroupRunner) -> None:
         # A fragment run does not pass through init(): keep the copy of this widget current.
         st.session_state["cmp.widgets"]["cmp.log"] = cv.log
 
-    layout = panel.Layout(main=((panel.Chart("cmp_maps"),), (panel.Chart("cmp_loss"),)),
+    top = "cmp_acc" if st.session_state["cmp.kind"] == "digits" else "cmp_maps"
+    layout = panel.Layout(main=((panel.Chart(top),), (panel.Chart("cmp_loss"),)),
                           header=log_toggle, extra=_table)
     panel.live_panel(PAGE, r, cv, layout)
 
@@ -321,17 +362,23 @@ def format_rows(rows: list[dict]) -> list[dict]:
     for row in rows:
         metric = "accuracy" if "accuracy" in row else "R²"
         ms = row["ms per epoch"]
-        out.append({
+        text = {
             "run": row["run"], "epoch": count(row["epoch"]),
             "test loss": number(row["test loss"]),
             "best test loss": number(row["best test loss"]),
             metric: percent(row[metric]) if metric == "accuracy" else number(row[metric], 3),
-            "epochs to target": count(row["epochs to target"]),
-            "ms per epoch": DASH if ms is None or not math.isfinite(ms) else f"{ms:.2f}",
-            "dead neurons": percent(row["dead neurons"], 0),
-            "first-layer gradient": number(row["first-layer gradient"], 3),
-            "status": row["status"].split(":")[0],
-        })
+        }
+        if "shifted accuracy" in row:  # digits
+            text["shifted accuracy"] = percent(row["shifted accuracy"])
+        text |= {"epochs to target": count(row["epochs to target"]),
+                 "ms per epoch": DASH if ms is None or not math.isfinite(ms) else f"{ms:.2f}"}
+        if "parameters" in row:
+            text["parameters"] = count(row["parameters"])
+        else:
+            text |= {"dead neurons": percent(row["dead neurons"], 0),
+                     "first-layer gradient": number(row["first-layer gradient"], 3)}
+        text["status"] = row["status"].split(":")[0]
+        out.append(text)
     return out
 
 
