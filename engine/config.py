@@ -11,8 +11,21 @@ from .data.points import (
     MAX_TRAIN_RATIO,
     MIN_SAMPLES,
     MIN_TRAIN_RATIO,
+    check_pair,
+    columns_of,
 )
-from .fields import Choice, Flag, Names, Number, PerLayer, Settings, Widths, settings
+from .data.scaling import SCALERS
+from .fields import (
+    Choice,
+    Flag,
+    Names,
+    Number,
+    PerLayer,
+    Settings,
+    Text,
+    Widths,
+    settings,
+)
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS, hyper_fields, optimizer_hyper
@@ -21,6 +34,7 @@ from .schedules import SCHEDULES
 
 CUSTOM = "custom"  # dataset name for user data (CSV or clicked points), passed to the Trainer
 MAX_LAYERS, MAX_WIDTH = 32, 1024
+MAX_NAME = 100  # characters in a column's name
 
 # The values the pickers offer (any other value in range is accepted too).
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -32,8 +46,9 @@ FIELDS = (
     # data
     Choice("dataset", "circle", "Dataset",
            "The points to learn from. The first six are TensorFlow Playground's; moons and blobs "
-           "come from scikit-learn.", options=(*DATASETS, CUSTOM), registry=DATASETS,
-           labels={CUSTOM: "Your points"}),
+           "come from scikit-learn, and so do the real tables (iris, wine, breast cancer, "
+           "diabetes), whose numbers are measurements.", options=(*DATASETS, CUSTOM),
+           registry=DATASETS, labels={CUSTOM: "Your points"}),
     Number("n_samples", 500, "Samples", "How many points to generate, before the train/test "
            "split.", low=MIN_SAMPLES, high=MAX_SAMPLES, integer=True, offered=SAMPLES),
     Number("noise", 0.0, "Noise", "How messy the data is: labels flip near the boundary, "
@@ -43,8 +58,17 @@ FIELDS = (
            high=MAX_TRAIN_RATIO, slider=True, step=0.1),
     Number("n_classes", 3, "Classes", "Number of classes in the multi-class datasets.", low=2,
            high=MAX_CLASSES, integer=True, slider=True, step=1),
+    Choice("scale", "auto", "Scale inputs", "How the data's numbers are rescaled before the "
+           "network sees them, with the training points' statistics only. Charts, hover and "
+           "exports keep the data's own units; for regression the targets are rescaled too, "
+           "and the loss is measured on the rescaled targets.", options=SCALERS),
+    Text("x_col", "", "Map x₁", "The data column the map shows across (x₁). Empty: the data "
+         "set's usual pair.", max_len=MAX_NAME),
+    Text("y_col", "", "Map x₂", "The data column the map shows upwards (x₂). Empty: the data "
+         "set's usual pair.", max_len=MAX_NAME),
     Names("features", ("x1", "x2"), "Inputs", "What the first layer sees. x₁ and x₂ are the "
-          "coordinates; the others are made from them, and can make a hard problem easy.",
+          "coordinates (the map's two columns); the others are made from them, and can make a "
+          "hard problem easy. A table's other columns are inputs too.",
           options=FEATURES, noun="input feature"),
     # network
     Widths("hidden", (4, 2), "Hidden layers", "Hidden layers between the inputs and the output. "
@@ -120,7 +144,8 @@ class Config(Settings):
     message. `Config.FIELDS` is the table above; `live_fields()` the settings that apply to a
     running trainer without touching its weights."""
 
-    GROUPS = (("dataset", "output", "loss"), ("hidden", "activation", "dropout"))
+    GROUPS = (("dataset", "output", "loss", "x_col", "y_col"),
+              ("hidden", "activation", "dropout"))
     WHAT = "config"
 
     def _check(self) -> None:
@@ -130,6 +155,7 @@ class Config(Settings):
         if self.dataset != CUSTOM:
             # Checks the output against the task, and the loss against the output 'auto' gives.
             self.resolve_output(DATASETS[self.dataset].task)
+            check_pair(*columns_of(self.dataset), self.x_col, self.y_col)
 
     # --- derived ------------------------------------------------------------------------
     @property

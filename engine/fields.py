@@ -152,6 +152,24 @@ class Flag(Field):
 
 
 @dataclass(frozen=True)
+class Text(Field):
+    """A short line of printable text, at most `max_len` characters (e.g. the name of a data
+    column; which names exist is known only with the data, so the user of the setting checks
+    that)."""
+
+    max_len: int = 100
+
+    def check(self, value):
+        if not isinstance(value, str):
+            raise ValueError(f"{self.name} must be text, not {value!r}")
+        if len(value) > self.max_len:
+            raise ValueError(f"{self.name} must be at most {self.max_len} characters long")
+        if not value.isprintable():
+            raise ValueError(f"{self.name} must be printable text, not {value[:40]!r}")
+        return value
+
+
+@dataclass(frozen=True)
 class Names(Field):
     """A list of distinct names out of `options`, at least one (e.g. the input features)."""
 

@@ -1,13 +1,17 @@
-"""The 2-D trainer the Playground drives: points in the plane, their input features and a dense
-network, trained one mini-batch or whole epochs at a time on the shared training core."""
+"""The trainer the Playground drives: points with two or more columns (the generated 2-D sets,
+real tables, your own), scaled with the training split's statistics, the input features of the
+two columns the map shows plus the other columns, and a dense network, trained one mini-batch
+or whole epochs at a time on the shared training core."""
 
 import math
 
 import numpy as np
+from sklearn.neighbors import KNeighborsRegressor
 
 from . import saving
 from .config import CUSTOM, Config
-from .data import Dataset, make_dataset, transform
+from .data import DATASETS, FEATURES, Dataset, make_dataset, transform
+from .data.scaling import affine, fit_scaler
 from .network import Network
 from .outputs import OUTPUTS
 from .training import DIVERGED, READY, RUNNING, STOPPED, History, TrainerBase
@@ -17,6 +21,8 @@ __all__ = ["DIVERGED", "FORMAT", "READY", "RUNNING", "STOPPED", "History", "Trai
 
 FORMAT = "nn-playground-model-v1"
 DEAD_TOL = 1e-8  # a unit whose derivative stays below this on every training point is dead
+HOLDS = ("median", "nearby", "values")  # how the map holds the columns it does not show
+NEARBY = 15  # training points averaged for the 'nearby' hold
 
 
 def grid_points(resolution: int, bounds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -56,12 +62,27 @@ class Trainer(TrainerBase):
                                 cfg.seed, cfg.n_classes)
         self.data, self.task = data, data.task
         self.output, loss = cfg.resolve_output(self.task)
+        i, j = self.pair = data.pair(cfg.x_col, cfg.y_col)
+        self.others = tuple(c for c in range(data.n_columns) if c not in (i, j))
+        # Scalers see the training rows only: the test rows measure, they never teach.
+        self.scale = data.scale if cfg.scale == "auto" else cfg.scale
+        self.scaler = fit_scaler(self.scale, data.X_train, data.columns)
+        self.y_scaler = None
+        if self.task == "regression" and self.scale != "none":
+            self.y_scaler = fit_scaler(self.scale, data.y_train[:, None], (data.target,))
+        self._y_a, self._y_b = affine(self.y_scaler)
+        self._medians = np.median(data.X_train[:, list(self.others)], axis=0) \
+            if self.others else np.empty(0)
+        self.hold, self.held, self._knn = "median", self._medians, None
+        self.bounds = tuple(float(b) for b in data.pair_bounds(i, j))
+        self.points_train = data.X_train[:, [i, j]]
+        self.points_test = data.X_test[:, [i, j]]
         k = data.n_classes if self.task == "multiclass" else 1
         self.net = self.model = net = Network(
-            [len(cfg.features), *cfg.hidden, k], cfg.activations, self.output, cfg.init,
-            seed=[cfg.seed, 1], loss=loss, dropout=cfg.dropouts)
-        self.X_train = transform(data.X_train, cfg.features)
-        self.X_test = transform(data.X_test, cfg.features)
+            [len(cfg.features) + len(self.others), *cfg.hidden, k], cfg.activations,
+            self.output, cfg.init, seed=[cfg.seed, 1], loss=loss, dropout=cfg.dropouts)
+        self.X_train = self.inputs(data.X_train)
+        self.X_test = self.inputs(data.X_test)
         self.Y_train = net.targets(self._net_targets(data.y_train))
         self.Y_test = net.targets(self._net_targets(data.y_test))
         self.n_train, self.n_test = len(self.X_train), len(self.X_test)
@@ -71,11 +92,97 @@ class Trainer(TrainerBase):
         self._dropout_rng = self._rng("dropout", 3)
         self._grid_cache: dict = {}
 
+    def inputs(self, X: np.ndarray) -> np.ndarray:
+        """What the network sees for full rows X (n, d) in the data's units: the rows scaled,
+        the features of the map's two columns, then the other columns."""
+        X = np.asarray(X, dtype=np.float64)
+        S = self.scaler.transform(X) if self.scaler is not None else X
+        i, j = self.pair
+        P = S if (i, j) == (0, 1) and S.shape[1] == 2 else S[:, [i, j]]
+        F = transform(P, self.config.features)
+        if self.others:
+            F = np.ascontiguousarray(np.hstack([F, S[:, list(self.others)]]))
+        return F
+
+    def rows(self, P: np.ndarray) -> np.ndarray:
+        """Full rows (n, d) for points P (n, 2) of the map's two columns, the other columns
+        held as `hold` says (see set_hold)."""
+        P = np.asarray(P, dtype=np.float64)
+        if P.ndim != 2 or P.shape[1] != 2:
+            raise ValueError(f"points must have shape (n, 2); got {P.shape}")
+        X = np.empty((len(P), self.data.n_columns))
+        X[:, list(self.pair)] = P
+        if self.others:
+            X[:, list(self.others)] = self._nearby(P) if self.hold == "nearby" else self.held
+        return X
+
+    def set_hold(self, mode: str = "median", values=None) -> None:
+        """How the map holds the columns it does not show. 'median': at their training
+        medians; 'values': at `values` (a dict {column name: value}, the columns not named at
+        their medians, or one value per other column in order); 'nearby': at the mean of the
+        15 training points nearest in the map's plane, so that the map follows the data
+        where two columns alone would mislead."""
+        if mode not in HOLDS:
+            raise ValueError(f"hold must be one of {', '.join(HOLDS)}; got {mode!r}")
+        held = self._medians
+        if mode == "values" and values is not None:
+            held = held.copy()
+            if isinstance(values, dict):
+                names = [self.data.columns[c] for c in self.others]
+                for name, v in values.items():
+                    if name not in names:
+                        raise ValueError(f"{name!r} is not one of the columns held on the map")
+                    held[names.index(name)] = v
+            else:
+                held = np.array(values, dtype=np.float64).reshape(held.shape)
+            if not np.isfinite(held).all():
+                raise ValueError("held values must be finite numbers")
+        if mode == self.hold and np.array_equal(held, self.held):
+            return
+        self.hold, self.held = mode, held
+        self._grid_cache.clear()
+
+    def _nearby(self, P: np.ndarray) -> np.ndarray:
+        """The other columns' mean over the training points nearest to each of P (n, 2)."""
+        if self._knn is None:
+            Q = self.points_train
+            self._knn_scale = np.where(Q.std(axis=0) > 0, Q.std(axis=0), 1.0)
+            k = min(NEARBY, len(Q))
+            self._knn = KNeighborsRegressor(k).fit(Q / self._knn_scale,
+                                                   self.data.X_train[:, list(self.others)])
+        return self._knn.predict(P / self._knn_scale)
+
+    def map_agreement(self) -> float:
+        """The share of training points the map (their two columns, the others held) puts in
+        the class the network gives their full rows; 1.0 without other columns or for
+        regression. Low when the columns the map does not show decide."""
+        if not self.others or self.task == "regression" or not self.n_train:
+            return 1.0
+        on_map = self.predict_classes(self.points_train)
+        return float((on_map == self._classes(self.net.forward(self.X_train))).mean())
+
+    @property
+    def input_labels(self) -> list[str]:
+        """The network's inputs by name: the features, then the other columns."""
+        return [FEATURES[f].label for f in self.config.features] + \
+            [self.data.columns[c] for c in self.others]
+
+    @property
+    def axis_names(self) -> tuple[str, str]:
+        """The names of the map's two columns."""
+        return tuple(self.data.columns[c] for c in self.pair)
+
     def _net_targets(self, y: np.ndarray) -> np.ndarray:
         lo, hi = OUTPUTS[self.output].binary_targets
         if self.task == "binary" and (lo, hi) != (0.0, 1.0):
             return lo + (hi - lo) * y  # e.g. TensorFlow Playground's +-1 targets for tanh
+        if self.y_scaler is not None:
+            return self.y_scaler.transform(y[:, None])[:, 0]
         return y
+
+    def in_units(self, p: np.ndarray) -> np.ndarray:
+        """Network outputs in the data's own units (regression targets unscaled)."""
+        return p * self._y_a + self._y_b if self.y_scaler is not None else p
 
     def _apply_live(self) -> None:
         cfg, net = self.config, self.net
@@ -113,7 +220,8 @@ class Trainer(TrainerBase):
                "test_loss": lossfn(z[n:], p[n:], Y[n:]) if len(Y) > n else math.nan}
         if self.task == "regression":
             for part, sl in (("train", slice(0, n)), ("test", slice(n, None))):
-                row[f"{part}_r2"], row[f"{part}_rmse"] = _r2_rmse(p[sl], Y[sl])
+                r2, rmse = _r2_rmse(p[sl], Y[sl])  # R² is the same in the data's units
+                row[f"{part}_r2"], row[f"{part}_rmse"] = r2, rmse * abs(self._y_a)
         else:
             hit = self._classes(p) == self._y_all
             row["train_accuracy"] = float(hit[:n].mean())
@@ -129,7 +237,10 @@ class Trainer(TrainerBase):
         d = self.custom_data
         if d is None:
             return {}, {}
-        return ({"task": d.task, "n_classes": d.n_classes, "bounds": list(d.bounds)},
+        return ({"task": d.task, "n_classes": d.n_classes, "bounds": list(d.bounds),
+                 "columns": list(d.columns), "target": d.target,
+                 "class_names": list(d.class_names), "default_pair": list(d.default_pair),
+                 "scale": d.scale},
                 {"data_X_train": d.X_train, "data_y_train": d.y_train,
                  "data_X_test": d.X_test, "data_y_test": d.y_test})
 
@@ -141,7 +252,11 @@ class Trainer(TrainerBase):
         X_train, y_train, X_test, y_test = (archive.array(f"data_{k}", saving.MAX_DATA_BYTES)
                                             for k in ("X_train", "y_train", "X_test", "y_test"))
         return Dataset(X_train, y_train, X_test, y_test, d["task"], d["n_classes"],
-                       tuple(d["bounds"]))
+                       tuple(d["bounds"]), columns=tuple(d.get("columns", ("x1", "x2"))),
+                       target=d.get("target", "label"),
+                       class_names=tuple(d.get("class_names", ())),
+                       default_pair=tuple(d.get("default_pair", (0, 1))),
+                       scale=d.get("scale", "none"))
 
     # --- predictions and inspection -----------------------------------------------------------
     def _classes(self, p: np.ndarray) -> np.ndarray:
@@ -150,41 +265,58 @@ class Trainer(TrainerBase):
         return (p[:, 0] > OUTPUTS[self.output].threshold).astype(np.int64)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Network outputs (n, n_outputs) for raw 2-D points X (n, 2)."""
-        return self.net.forward(transform(np.asarray(X, dtype=np.float64), self.config.features))
+        """Network outputs (n, n_outputs), regression targets in the data's units, for points
+        X (n, 2) of the map's two columns (the others held at `held`) or full rows (n, d)."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim == 2 and X.shape[1] == 2 and self.data.n_columns != 2:
+            X = self.rows(X)
+        return self.in_units(self.net.forward(self.inputs(X)))
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
-        """Predicted class ids (n,) for raw 2-D points; classification only."""
+        """Predicted class ids (n,) for points or rows as `predict` takes; classification
+        only."""
         return self._classes(self.predict(X))
 
     def _grid_features(self, resolution: int, bounds) -> np.ndarray:
-        bounds = tuple(float(b) for b in (bounds or self.data.bounds))
+        bounds = tuple(float(b) for b in (bounds or self.bounds))
         key = (int(resolution), bounds)
         if key not in self._grid_cache:
             if len(self._grid_cache) > 8:
                 self._grid_cache.clear()
-            self._grid_cache[key] = transform(grid_points(resolution, bounds)[2],
-                                              self.config.features)
+            self._grid_cache[key] = self.inputs(self.rows(grid_points(resolution, bounds)[2]))
         return self._grid_cache[key]
 
     def predict_grid(self, resolution: int = 100, bounds=None) -> np.ndarray:
-        """Outputs over a res x res grid of `bounds` (x1min, x1max, x2min, x2max; default the
-        data's): (res, res) for one output, (res, res, k) for k classes; row i is at x2s[i]."""
-        p = self.net.forward(self._grid_features(resolution, bounds))
+        """Outputs over a res x res grid of `bounds` (x1min, x1max, x2min, x2max in the map's
+        columns' units; default the view `bounds`), the other columns held at `held`: (res,
+        res) for one output (regression targets in the data's units), (res, res, k) for k
+        classes; row i is at x2s[i]."""
+        p = self.in_units(self.net.forward(self._grid_features(resolution, bounds)))
         r = int(resolution)
         return p.reshape(r, r) if p.shape[1] == 1 else p.reshape(r, r, -1)
 
     def layer_grids(self, resolution: int = 20, bounds=None) -> list[np.ndarray]:
         """Every neuron's output over the grid: one (units, res, res) array per layer, the
-        output layer last."""
+        output layer last (as the network computes it: regression outputs scaled)."""
         r = int(resolution)
         outs = self.net.layer_outputs(self._grid_features(r, bounds))
         return [a.T.reshape(-1, r, r) for a in outs]
 
     def feature_grids(self, resolution: int = 20, bounds=None) -> np.ndarray:
-        """The input features over the grid: (n_features, res, res)."""
+        """The network's inputs over the grid, as it sees them: (n_inputs, res, res), the
+        features first, then the other columns (constant: held)."""
         r = int(resolution)
         return self._grid_features(r, bounds).T.reshape(-1, r, r)
+
+    def target_range(self) -> tuple[float, float]:
+        """The range a regression map's colours span, in the data's units: -1 to 1 for the
+        generated sets (and targets within it), else the training targets' range."""
+        y = self.data.y_train
+        generated = self.config.dataset != CUSTOM and not DATASETS[self.config.dataset].real
+        if generated or not len(y):
+            return (-1.0, 1.0)
+        lo, hi = float(y.min()), float(y.max())
+        return (-1.0, 1.0) if (lo >= -1.0 and hi <= 1.0) or lo == hi else (lo, hi)
 
     # --- inspection --------------------------------------------------------------------------
     def gradient_norms(self) -> list[float]:

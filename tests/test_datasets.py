@@ -20,7 +20,8 @@ from engine.data import (
     transform,
 )
 
-NAMES = list(DATASETS)
+NAMES = [n for n, spec in DATASETS.items() if not spec.real]  # the generated sets
+REAL = [n for n, spec in DATASETS.items() if spec.real]
 CLASSIFICATION = [n for n in NAMES if DATASETS[n].task != "regression"]
 
 
@@ -40,13 +41,15 @@ def expected_classes(name, n_classes=3):
 def test_registry_has_exactly_the_documented_datasets():
     assert NAMES == ["circle", "xor", "gauss", "spiral", "plane", "multi_gaussian",
                      "moons", "blobs", "spiral_k"]
+    assert REAL == ["iris", "wine", "breast_cancer", "diabetes"]
+    assert list(DATASETS) == NAMES + REAL
     defaults = {n: DATASETS[n].default_samples for n in ["circle", "xor", "gauss", "spiral",
                                                          "plane", "multi_gaussian"]}
     assert defaults == {"circle": 500, "xor": 500, "gauss": 500, "spiral": 500,
                         "plane": 1200, "multi_gaussian": 1200}
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", list(DATASETS))
 def test_spec_is_consistent(name):
     spec = DATASETS[name]
     assert spec.name == name
@@ -383,7 +386,8 @@ def test_from_points_honours_an_explicit_task():
 
 @pytest.mark.parametrize("X, y, kwargs, match", [
     (POINTS, [0, 1, 0, 1, 0], {}, r"labels must have shape \(6,\)"),
-    ([[0, 0, 0], [1, 1, 1]], [0, 1], {}, r"points must have shape \(n, 2\)"),
+    ([[0], [1]], [0, 1], {}, r"points must have shape \(n, d\) with 2 to 50 columns"),
+    (np.zeros((3, 51)), [0, 1, 0], {}, r"2 to 50 columns; got \(3, 51\)"),
     ([[0, 0]], [0], {}, r"at least 2 points"),
     ([[0, 0], [1, np.nan]], [0, 1], {}, r"finite"),
     ([[0, 0], [1, 1]], [0, np.inf], {}, r"finite"),
@@ -424,12 +428,20 @@ def test_from_points_split_is_seeded_and_stratified():
     np.testing.assert_array_equal(np.bincount(a.y_train), [10, 20, 30, 40])
 
 
-def test_from_points_default_bounds_are_padded_and_square():
-    ds = from_points([[0, 0], [10, 2], [5, 1]], [0, 1, 0])
+def test_from_points_default_bounds_are_padded_and_square_when_ranges_are_comparable():
+    ds = from_points([[0, 0], [10, 6], [5, 1]], [0, 1, 0])
     x_min, x_max, y_min, y_max = ds.bounds
     assert (x_min, x_max) == pytest.approx((-1, 11))
-    assert x_max - x_min == pytest.approx(y_max - y_min)
-    assert (y_min + y_max) / 2 == pytest.approx(1)
+    assert x_max - x_min == pytest.approx(y_max - y_min)  # ranges 10 and 6: one square view
+    assert (y_min + y_max) / 2 == pytest.approx(3)
+
+
+def test_from_points_default_bounds_keep_each_axis_when_ranges_differ():
+    # Wine's alcohol (11-15) against proline (hundreds to thousands): each axis its own range.
+    ds = from_points([[11, 278], [15, 1680], [13, 700]], [0, 1, 0])
+    assert ds.bounds == pytest.approx((10.6, 15.4, 137.8, 1820.2))
+    ds = from_points([[0, 0], [10, 2], [5, 1]], [0, 1, 0])  # ranges 10 and 2 (5 times)
+    assert ds.bounds == pytest.approx((-1, 11, -0.2, 2.2))
 
 
 def test_from_points_bounds_never_have_zero_width():
@@ -536,9 +548,12 @@ def test_csv_extra_column():
     assert "found 4 columns on row 3" in msg and "expected 3 columns" in msg
 
 
-def test_csv_extra_column_in_the_header():
-    msg = bad_csv_message("x1,x2,label,weight\n1,2,0,1\n")
-    assert "found 4 columns on row 1" in msg and "expected 3 columns" in msg
+def test_csv_with_more_columns_reads_them_all_and_names_them():
+    ds = load_csv("a,b,c,label\n1,2,3,0\n4,5,7,1\n7,9,8,0\n2,1,0,1\n")
+    assert ds.columns == ("a", "b", "c") and ds.target == "label" and ds.n_columns == 3
+    assert sorted(map(tuple, ds.X.tolist())) == [(1, 2, 3), (2, 1, 0), (4, 5, 7), (7, 9, 8)]
+    ds = load_csv("1,2,3,0\n4,5,7,1\n7,9,8,0\n2,1,0,1\n")  # no header: x1, x2, x3
+    assert ds.columns == ("x1", "x2", "x3")
 
 
 def test_csv_wrong_separator():

@@ -391,7 +391,8 @@ LIVE_CHANGES = {
 STRUCTURAL_CHANGES = {
     "dataset": "xor", "n_samples": 200, "noise": 0.1, "train_ratio": 0.6, "n_classes": 4,
     "features": ("x1", "x2", "x1_x2"), "hidden": (3,), "activation": "relu", "output": "tanh",
-    "loss": "mse", "init": "he_uniform", "seed": 3,
+    "loss": "mse", "init": "he_uniform", "seed": 3, "scale": "standard", "x_col": "x1",
+    "y_col": "x2",
 }
 
 

@@ -1,11 +1,13 @@
-"""The toy 2-D datasets: TensorFlow Playground's generators and scikit-learn's, in the registry
-`DATASETS`, and the train/test split every 2-D data set goes through."""
+"""The point datasets: TensorFlow Playground's 2-D generators and scikit-learn's, scikit-learn's
+bundled real tables (iris, wine, breast cancer, diabetes), all in the registry `DATASETS`, and
+the train/test split and view bounds every point data set goes through."""
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+from sklearn import datasets as sk_datasets
 from sklearn.datasets import make_blobs, make_moons
 from sklearn.model_selection import train_test_split
 
@@ -16,15 +18,42 @@ MAX_CLASSES = 8
 MIN_SAMPLES, MAX_SAMPLES = 10, 20_000
 MAX_NOISE = 0.5
 MIN_TRAIN_RATIO, MAX_TRAIN_RATIO = 0.1, 0.9
+MAX_COLUMNS = 50  # feature columns a table may have
 GENERATED_BOUNDS = (-6.0, 6.0, -6.0, 6.0)
 _BOX = 6.0  # generated points lie in [-_BOX, _BOX]^2
+COMPARABLE = 2.0  # axes whose ranges differ by at most this factor share one square view
+SCALES = ("standard", "none")  # what 'auto' scaling means for a data set
+
+
+def view_bounds(P: np.ndarray) -> tuple[float, float, float, float]:
+    """The view of points P (n, 2): each axis's range padded by 10 % per side. When the two
+    ranges are comparable (within a factor of 2), both axes are made as wide as the wider,
+    so that distances look the same both ways; otherwise each keeps its own range."""
+    P = np.asarray(P, dtype=np.float64)
+    lo, hi = P.min(axis=0), P.max(axis=0)
+    centre = (lo + hi) / 2
+    width = hi - lo
+    for k in range(2):
+        if width[k] == 0:
+            width[k] = max(1.0, abs(float(centre[k])) * 0.1)
+    if width.max() <= COMPARABLE * width.min():
+        width[:] = width.max()
+    half = 0.6 * width
+    return (float(centre[0] - half[0]), float(centre[0] + half[0]),
+            float(centre[1] - half[1]), float(centre[1] + half[1]))
 
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A train/test split of 2-D points. X_*: (n, 2) float64; y_*: (n,) int64 class ids
-    0..n_classes-1 for classification, float64 targets for regression (n_classes 0).
-    bounds is the view (x1_min, x1_max, x2_min, x2_max)."""
+    """A train/test split of points with d >= 2 numeric columns. X_*: (n, d) float64 in the
+    data's own units; y_*: (n,) int64 class ids 0..n_classes-1 for classification, float64
+    targets for regression (n_classes 0).
+
+    columns names the d columns and target the label column; class_names names the classes
+    (empty: they are shown as numbers). default_pair is the two columns the map shows unless
+    told otherwise, and bounds its view (x_min, x_max, y_min, y_max). scale is what 'auto'
+    scaling means for this data: 'standard' for real tables whose columns differ in scale,
+    'none' for the generated sets, whose scales are part of the lesson."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -33,17 +62,56 @@ class Dataset:
     task: str
     n_classes: int
     bounds: tuple[float, float, float, float]
+    columns: tuple[str, ...] = ("x1", "x2")
+    target: str = "label"
+    class_names: tuple[str, ...] = ()
+    default_pair: tuple[int, int] = (0, 1)
+    scale: str = "none"
 
     def __post_init__(self):
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {', '.join(TASKS)}; got {self.task!r}")
+        d = len(self.columns)
         for X, y in ((self.X_train, self.y_train), (self.X_test, self.y_test)):
-            if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
-                raise ValueError(f"X must be (n, 2) and y (n,); got {X.shape} and {y.shape}")
+            if X.ndim != 2 or X.shape[1] != d or y.shape != (X.shape[0],):
+                raise ValueError(f"X must be (n, {d}), one column per name, and y (n,); "
+                                 f"got {X.shape} and {y.shape}")
+        if d < 2 or len(set(self.columns)) != d:
+            raise ValueError(f"need at least 2 distinct column names; got {self.columns}")
+        i, j = self.default_pair
+        if not (0 <= i < d and 0 <= j < d and i != j):
+            raise ValueError(f"default_pair must be two different columns; got {(i, j)}")
+        if self.class_names and len(self.class_names) != self.n_classes:
+            raise ValueError(f"{self.n_classes} classes but {len(self.class_names)} names")
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {self.scale!r}")
+
+    def replace(self, **changes) -> "Dataset":
+        """A copy with `changes` (e.g. other rows), keeping the names and the view."""
+        return replace(self, **changes)
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.columns)
+
+    def pair(self, x: str = "", y: str = "") -> tuple[int, int]:
+        """The indices of the two columns the map shows: `x` and `y` by name, each '' for the
+        default pair's; ValueError naming the columns there are."""
+        return check_pair(self.columns, self.default_pair, x, y)
+
+    def pair_bounds(self, i: int, j: int) -> tuple[float, float, float, float]:
+        """The view of columns i and j: `bounds` for the default pair, else their padded
+        range (see view_bounds)."""
+        if (i, j) == tuple(self.default_pair):
+            return self.bounds
+        return view_bounds(self.X[:, [i, j]])
+
+    def class_name(self, k: int) -> str:
+        return self.class_names[k] if self.class_names else str(k)
 
     @property
     def X(self) -> np.ndarray:
-        """All points, training first: (n_train + n_test, 2)."""
+        """All points, training first: (n_train + n_test, d)."""
         return np.concatenate([self.X_train, self.X_test])
 
     @property
@@ -68,15 +136,34 @@ GenerateFn = Callable[[int, float, np.random.Generator, int], tuple[np.ndarray, 
 
 
 @dataclass(frozen=True)
+class Table:
+    """A real data set as it comes: X (n, d) in its own units, y (n,), and their names."""
+
+    X: np.ndarray
+    y: np.ndarray
+    columns: tuple[str, ...]
+    target: str
+    class_names: tuple[str, ...]
+    default_pair: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
-    """A registry entry: `generate(n_samples, noise, rng, n_classes) -> (X (n, 2), y (n,))`."""
+    """A registry entry. A generated set has `generate(n_samples, noise, rng, n_classes) ->
+    (X (n, 2), y (n,))`; a real one has `table() -> Table` instead (its rows are fixed: the
+    number of samples, the noise and the number of classes do not apply)."""
 
     name: str
     label: str
     task: str
-    generate: GenerateFn
+    generate: GenerateFn | None
     default_samples: int
     description: str
+    table: Callable[[], Table] | None = None
+
+    @property
+    def real(self) -> bool:
+        return self.table is not None
 
 
 # --- TensorFlow Playground's generators (labels +1/-1 there become 1/0 here) ---------------
@@ -230,6 +317,59 @@ def _spiral_k(n, noise, rng, n_classes):
     return np.concatenate(parts), np.repeat(np.arange(k, dtype=np.int64), _even_counts(n, k))
 
 
+# --- scikit-learn's bundled real tables (nothing is downloaded) --------------------------------
+
+def _bunch_table(load, target, class_names, pair, **kw) -> Callable[[], Table]:
+    def table() -> Table:
+        b = load(**kw)
+        columns = tuple(str(c) for c in b.feature_names)
+        X = np.ascontiguousarray(b.data, dtype=np.float64)
+        names = ()
+        if class_names is None:
+            y = b.target.astype(np.float64)
+        else:  # classes in the order of their names, as a CSV of this table reads back
+            names = tuple(sorted(class_names))
+            y = np.array([names.index(n) for n in class_names], dtype=np.int64)[b.target]
+        for a in (X, y):
+            a.flags.writeable = False
+        return Table(X, y, columns, target, names,
+                     (columns.index(pair[0]), columns.index(pair[1])))
+    return table
+
+
+_TABLES: dict[str, Table] = {}
+
+
+def real_table(name: str) -> Table:
+    """The real data set `name`, loaded once per process (its arrays are read-only)."""
+    if name not in _TABLES:
+        _TABLES[name] = DATASETS[name].table()
+    return _TABLES[name]
+
+
+_REAL = [
+    DatasetSpec("iris", "Iris", "multiclass", None, 150,
+                "Fisher's iris flowers: 150 plants, 4 measurements in cm, 3 species.",
+                _bunch_table(sk_datasets.load_iris, "species",
+                             ("setosa", "versicolor", "virginica"),
+                             ("petal length (cm)", "petal width (cm)"))),
+    DatasetSpec("wine", "Wine", "multiclass", None, 178,
+                "178 Italian wines from 3 cultivars, 13 chemical measurements each.",
+                _bunch_table(sk_datasets.load_wine, "cultivar",
+                             ("cultivar 1", "cultivar 2", "cultivar 3"),
+                             ("alcohol", "proline"))),
+    DatasetSpec("breast_cancer", "Breast cancer", "binary", None, 569,
+                "569 breast tumours, malignant or benign, 30 measurements of their cells.",
+                _bunch_table(sk_datasets.load_breast_cancer, "diagnosis",
+                             ("malignant", "benign"),
+                             ("worst radius", "worst concave points"))),
+    DatasetSpec("diabetes", "Diabetes", "regression", None, 442,
+                "442 patients: 10 measurements, and how far the disease went in a year.",
+                _bunch_table(sk_datasets.load_diabetes, "progression", None, ("bmi", "s5"),
+                             scaled=False)),
+]
+
+
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec for spec in [
         DatasetSpec("circle", "Circle", "binary", _circle, 500,
@@ -250,6 +390,7 @@ DATASETS: dict[str, DatasetSpec] = {
                     "One round cluster per class, spaced on a circle."),
         DatasetSpec("spiral_k", "Spiral (k arms)", "multiclass", _spiral_k, 600,
                     "One spiral arm per class, interleaved."),
+        *_REAL,
     ]
 }
 
@@ -274,27 +415,68 @@ def split_points(X, y, train_ratio, seed, classification):
     return X_tr, y_tr, X_te, y_te
 
 
-def as_dataset(X_tr, y_tr, X_te, y_te, task, n_classes, bounds) -> Dataset:
+def as_dataset(X_tr, y_tr, X_te, y_te, task, n_classes, bounds, **names) -> Dataset:
+    """A Dataset of contiguous float64 points and int64 classes (float64 targets); `names`
+    are Dataset's naming fields (columns, target, class_names, default_pair, scale)."""
     y_dtype = np.float64 if task == "regression" else np.int64
     return Dataset(
         X_train=np.ascontiguousarray(X_tr, dtype=np.float64),
         y_train=np.ascontiguousarray(y_tr, dtype=y_dtype),
         X_test=np.ascontiguousarray(X_te, dtype=np.float64),
         y_test=np.ascontiguousarray(y_te, dtype=y_dtype),
-        task=task, n_classes=n_classes, bounds=tuple(float(b) for b in bounds))
+        task=task, n_classes=n_classes, bounds=tuple(float(b) for b in bounds), **names)
+
+
+def columns_of(name: str) -> tuple[tuple[str, ...], tuple[int, int]]:
+    """The columns of registry set `name` and its default pair: ('x1', 'x2') for a
+    generated one."""
+    spec = DATASETS[name]
+    if not spec.real:
+        return ("x1", "x2"), (0, 1)
+    t = real_table(name)
+    return t.columns, t.default_pair
+
+
+def check_pair(columns, default_pair, x: str, y: str) -> tuple[int, int]:
+    """The indices of the map's columns `x` and `y` ('' for the default pair's) among
+    `columns`; ValueError naming the columns there are."""
+    def index(name: str, fallback: int) -> int:
+        if not name:
+            return fallback
+        if name not in columns:
+            shown = ", ".join(repr(c) for c in columns[:12])
+            more = f" and {len(columns) - 12} more" if len(columns) > 12 else ""
+            raise ValueError(f"the data has no column {name!r}; its columns are {shown}{more}")
+        return list(columns).index(name)
+
+    i, j = index(x, default_pair[0]), index(y, default_pair[1])
+    if i == j:
+        raise ValueError(f"the map needs two different columns; both are {columns[i]!r}")
+    return i, j
 
 
 # --- public API -----------------------------------------------------------------------------
 
 def make_dataset(name: str, n_samples: int | None = None, noise: float = 0.0,
                  train_ratio: float = 0.5, seed: int = 0, n_classes: int = 3) -> Dataset:
-    """Generate dataset `name` and split it: X_* (n, 2) float64, y_* (n,).
+    """Generate dataset `name` and split it: X_* (n, 2) float64, y_* (n,); a real set's
+    rows are split as they are (n_samples, noise and n_classes do not apply to it).
 
     noise is in [0, 0.5]; n_classes (2..8) is used by multiclass sets only. The same
     arguments always give bit-identical arrays."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     spec = DATASETS[name]
+    if spec.real:
+        train_ratio = check_real_range("train_ratio", train_ratio, MIN_TRAIN_RATIO,
+                                       MAX_TRAIN_RATIO)
+        seed = check_int_range("seed", seed, 0)
+        t = real_table(name)
+        k = len(t.class_names)
+        parts = split_points(t.X, t.y, train_ratio, seed, spec.task != "regression")
+        return as_dataset(*parts, spec.task, k, view_bounds(t.X[:, list(t.default_pair)]),
+                          columns=t.columns, target=t.target, class_names=t.class_names,
+                          default_pair=t.default_pair, scale="standard")
     if n_samples is None:
         n_samples = spec.default_samples
     n_samples = check_int_range("n_samples", n_samples, MIN_SAMPLES, MAX_SAMPLES)

@@ -1,5 +1,5 @@
-"""Data of your own: 2-D points with labels or targets, from a list or a CSV file, and back to
-CSV."""
+"""Data of your own: points with two or more numeric columns and a label or target, from a
+list or a CSV file, and back to CSV."""
 
 import csv
 import io
@@ -11,24 +11,16 @@ import numpy as np
 from ._checks import check_int_range, check_real_range
 from .points import (
     MAX_CLASSES,
+    MAX_COLUMNS,
     MAX_TRAIN_RATIO,
     MIN_TRAIN_RATIO,
     TASKS,
     Dataset,
     as_dataset,
     split_points,
+    view_bounds,
 )
-
-
-def _default_bounds(X: np.ndarray) -> tuple[float, float, float, float]:
-    """The data's range padded by 10 % per side, both axes as wide as the wider one."""
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    centre = (lo + hi) / 2
-    width = float((hi - lo).max())
-    if width == 0:
-        width = max(1.0, float(np.abs(centre).max()) * 0.1)
-    half = 0.6 * width
-    return (centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half)
+from .scaling import scale_hint
 
 
 def _check_bounds(bounds) -> tuple[float, float, float, float]:
@@ -67,7 +59,8 @@ def _classes(y: np.ndarray, task: str | None) -> tuple[str, np.ndarray, int]:
     return task, y_int.astype(np.int64), k
 
 
-def _from_points(X, y, task, train_ratio, seed, bounds, is_train=None) -> Dataset:
+def _from_points(X, y, task, train_ratio, seed, bounds, is_train=None, columns=None,
+                 target="label", class_names=()) -> Dataset:
     """from_points, or with `is_train` (n,) bool a fixed split kept in the given order."""
     if task not in (None, *TASKS):
         raise ValueError(f"task must be None or one of {', '.join(TASKS)}; got {task!r}")
@@ -78,32 +71,42 @@ def _from_points(X, y, task, train_ratio, seed, bounds, is_train=None) -> Datase
         y = np.array(y, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"points and labels must be numbers ({exc})") from None
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"points must have shape (n, 2); got {X.shape}")
+    if X.ndim != 2 or not 2 <= X.shape[1] <= MAX_COLUMNS:
+        raise ValueError(f"points must have shape (n, d) with 2 to {MAX_COLUMNS} columns; "
+                         f"got {X.shape}")
     if y.shape != (len(X),):
         raise ValueError(f"labels must have shape ({len(X)},), one per point; got {y.shape}")
     if len(X) < 2:
         raise ValueError(f"need at least 2 points (one to train on, one to test); got {len(X)}")
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise ValueError("points and labels must be finite (no NaN or infinite values)")
-    bounds = _default_bounds(X) if bounds is None else _check_bounds(bounds)
+    columns = tuple(columns) if columns is not None else \
+        tuple(f"x{k + 1}" for k in range(X.shape[1]))
+    bounds = view_bounds(X[:, :2]) if bounds is None else _check_bounds(bounds)
 
     task, y, n_classes = _classes(y, task)
+    if class_names and task == "regression":
+        raise ValueError("named classes need a classification task")
     if is_train is None:
         parts = split_points(X, y, train_ratio, seed, task != "regression")
     else:
         parts = X[is_train], y[is_train], X[~is_train], y[~is_train]
-    return as_dataset(*parts, task, n_classes, bounds)
+    return as_dataset(*parts, task, n_classes, bounds, columns=columns, target=target,
+                      class_names=tuple(class_names), scale=scale_hint(X))
 
 
 def from_points(X, y, task: str | None = None, train_ratio: float = 0.5, seed: int = 0,
-                bounds: Sequence[float] | None = None) -> Dataset:
-    """Split user points X (n, 2) with labels or targets y (n,) into a Dataset.
+                bounds: Sequence[float] | None = None, columns: Sequence[str] | None = None,
+                target: str = "label") -> Dataset:
+    """Split user points X (n, d), 2 <= d <= 50 columns, with labels or targets y (n,) into a
+    Dataset whose columns are named `columns` (default x1, x2, ...).
 
     task None infers it: whole-number labels with at most 8 distinct values are classes,
     anything else is a regression target. Class labels are remapped to 0..k-1 in sorted
-    order. bounds default to the data's range plus 10 % per side, made square."""
-    return _from_points(X, y, task, train_ratio, seed, bounds)
+    order. bounds (the view of the first two columns) default to their range plus 10 % per
+    side (see view_bounds). The data's 'auto' scaling is 'standard' when its columns differ
+    in scale (see scale_hint)."""
+    return _from_points(X, y, task, train_ratio, seed, bounds, columns=columns, target=target)
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -151,20 +154,75 @@ def _columns_error(found: int, row: int, expected: str) -> ValueError:
     return ValueError(f"found {found} {noun} on row {row}{hint}; {expected}")
 
 
+def _names_text(names: list[str], limit: int = 6) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+_LAYOUT = ("expected two or more feature columns, then the label (and, in a header, an "
+           "optional last column named 'split')")
+
+
+def _layout(width: int, row: int, has_split: bool) -> int:
+    """The number of feature columns of a file whose rows have `width` cells."""
+    n_features = width - 1 - has_split
+    if n_features < 2:
+        raise _columns_error(width, row, _LAYOUT)
+    if n_features > MAX_COLUMNS:
+        raise ValueError(f"found {n_features} feature columns on row {row}; at most "
+                         f"{MAX_COLUMNS} are supported (leave some out)")
+    return n_features
+
+
+def _labels(cells: list[str], rows: list[int], name: str, task: str | None):
+    """The label column as numbers, or as class names when any label is not a number:
+    (y (n,) float64, class names or ())."""
+    values = [_number(c) for c in cells]
+    if all(v is not None for v in values):
+        for v, c, row in zip(values, cells, rows, strict=True):
+            if not math.isfinite(v):
+                raise ValueError(f"row {row}, label column ({name}): {_show(c)} is NaN or "
+                                 "infinite; only finite numbers are allowed")
+        return np.array(values, dtype=np.float64), ()
+    for c, row in zip(cells, rows, strict=True):
+        if not c:
+            raise ValueError(f"row {row}, label column ({name}): the cell is empty; "
+                             "every row needs a label")
+    if task == "regression":
+        bad = next(i for i, v in enumerate(values) if v is None)
+        raise ValueError(f"row {rows[bad]}, label column ({name}): {_show(cells[bad])} is not "
+                         "a number, and a regression target must be one")
+    names = sorted(set(cells))
+    if len(names) < 2:
+        raise ValueError(f"the label column ({name}) has only one class ({names[0]!r}); "
+                         "classification needs at least 2 classes")
+    if len(names) > MAX_CLASSES:
+        raise ValueError(f"the label column ({name}) has {len(names)} classes; at most "
+                         f"{MAX_CLASSES} are supported")
+    index = {n: k for k, n in enumerate(names)}
+    return np.array([index[c] for c in cells], dtype=np.float64), tuple(names)
+
+
 def load_csv(source, train_ratio: float = 0.5, seed: int = 0, max_rows: int = 10_000,
              max_bytes: int = 2_000_000, task: str | None = None) -> Dataset:
-    """Read a CSV of x1, x2, label rows (optional header) into a Dataset.
+    """Read a CSV of rows x1, x2, ..., label (optional header) into a Dataset.
 
-    source is CSV text, bytes, or a file object (binary or text). A 4th header column
-    named `split` (values train/test) keeps that split instead of drawing one. task None
-    infers classification or regression as `from_points` does. Raises ValueError with a
-    message naming the row and column for every problem found."""
+    Every column but the last holds numbers (2 to 50 feature columns); the last is the label:
+    numbers, or class names (any text: the classes are then the names, in sorted order). A
+    last header column named `split` (values train/test) keeps that split instead of drawing
+    one. task None infers classification or regression as `from_points` does. Raises
+    ValueError with a message naming the row and column of every problem found, and the
+    column that holds one value only (it could not be standardized)."""
     text = _read_text(source, max_bytes)
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
-    names = ["x1", "x2", "label"]
+    names: list[str] = []
     rows: list[list[float]] = []
+    labels: list[str] = []
+    label_rows: list[int] = []
     splits: list[bool] = []
+    has_split = False
+    n_features = 0
     try:
         for cells in reader:
             cells = [c.strip() for c in cells]
@@ -175,36 +233,43 @@ def load_csv(source, train_ratio: float = 0.5, seed: int = 0, max_rows: int = 10
                 # A header row has no numbers; a row mixing both is data with a bad cell.
                 if all(_number(c) is None for c in cells):
                     header = cells
-                    has_split = len(cells) == 4 and cells[3].lower() == "split"
-                    if len(cells) != 3 and not has_split:
-                        raise _columns_error(len(cells), row, _CSV_COLUMNS)
+                    has_split = cells[-1].lower() == "split"
+                    n_features = _layout(len(cells), row, has_split)
                     names = [c or f"column {i + 1}" for i, c in enumerate(cells)]
+                    if len(set(names)) != len(names):
+                        twice = next(n for n in names if names.count(n) > 1)
+                        raise ValueError(f"row {row}: the header names column {twice!r} twice; "
+                                         "each column needs a name of its own")
                     continue
                 header = []  # no header: the first row is data
+                n_features = _layout(len(cells), row, False)
+                names = [f"x{k + 1}" for k in range(n_features)] + ["label"]
             width = len(names)
             if len(cells) != width:
-                expected = (_CSV_COLUMNS if width == 3
-                            else "expected 4 columns: x1, x2, label, split")
-                raise _columns_error(len(cells), row, expected)
+                raise _columns_error(len(cells), row,
+                                     f"expected {width} columns: {_names_text(names)}")
             if len(rows) >= max_rows:
                 raise ValueError(f"the file has more than {max_rows:,} data rows; "
                                  f"the limit is {max_rows:,}")
             values = []
-            for col, cell in enumerate(cells[:3]):
+            for col, cell in enumerate(cells[:n_features]):
                 value = _number(cell)
                 where = f"row {row}, column {col + 1} ({names[col]})"
                 if value is None:
-                    raise ValueError(f"{where}: {_show(cell)} is not a number")
+                    raise ValueError(f"{where}: {_show(cell)} is not a number; every column "
+                                     "but the label must hold numbers")
                 if not math.isfinite(value):
                     raise ValueError(f"{where}: {_show(cell)} is NaN or infinite; "
                                      "only finite numbers are allowed")
                 values.append(value)
             rows.append(values)
-            if width == 4:
-                split = cells[3].lower()
+            labels.append(cells[n_features])
+            label_rows.append(row)
+            if has_split:
+                split = cells[-1].lower()
                 if split not in ("train", "test"):
-                    raise ValueError(f"row {row}, column 4 ({names[3]}): {_show(cells[3])} "
-                                     "must be 'train' or 'test'")
+                    raise ValueError(f"row {row}, column {width} ({names[-1]}): "
+                                     f"{_show(cells[-1])} must be 'train' or 'test'")
                 splits.append(split == "train")
     except csv.Error as exc:
         raise ValueError(f"row {reader.line_num}: the file is not valid CSV ({exc})") from None
@@ -213,23 +278,44 @@ def load_csv(source, train_ratio: float = 0.5, seed: int = 0, max_rows: int = 10
         raise ValueError("the file has a header but no data rows" if header
                          else "the file is empty: no data rows found")
     data = np.array(rows, dtype=np.float64)
+    if len(data) > 1:
+        flat = np.flatnonzero(np.ptp(data, axis=0) == 0)
+        if flat.size:
+            k = int(flat[0])
+            raise ValueError(f"column {k + 1} ({names[k]}) has the same value ({data[0, k]:g}) "
+                             "in every row: it tells the classes apart no more than nothing, "
+                             "and cannot be standardized; leave it out")
+    y, class_names = _labels(labels, label_rows, names[n_features], task)
+    if class_names:
+        task = "binary" if len(class_names) == 2 and task in (None, "binary") else \
+            (task or "multiclass")
+    else:
+        try:
+            _classes(y, task)
+        except ValueError as e:
+            raise ValueError(f"the label column ({names[n_features]}): {e}") from None
+    is_train = None
     if splits:
         is_train = np.array(splits)
         if is_train.all() or not is_train.any():
             raise ValueError("the split column must mark at least one row 'train' and one 'test'")
-        return _from_points(data[:, :2], data[:, 2], task, train_ratio, seed, None, is_train)
-    return from_points(data[:, :2], data[:, 2], task, train_ratio, seed)
+    return _from_points(data, y, task, train_ratio, seed, None, is_train,
+                        columns=names[:n_features], target=names[n_features],
+                        class_names=class_names)
 
 
 def to_csv(dataset: Dataset) -> str:
-    """The dataset as CSV text: header x1,x2,label,split, training rows first; floats are
-    written with repr, so `load_csv` reads back the exact same points and split."""
+    """The dataset as CSV text: a header of its column names, its label's name and split,
+    training rows first, classes by name when they have names; floats are written with repr,
+    so `load_csv` reads back the exact same points and split."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["x1", "x2", "label", "split"])
+    writer.writerow([*dataset.columns, dataset.target, "split"])
     for split, X, y in (("train", dataset.X_train, dataset.y_train),
                         ("test", dataset.X_test, dataset.y_test)):
-        labels = y.tolist()  # Python ints for classes, floats for targets
-        for (x1, x2), label in zip(X.tolist(), labels, strict=True):
-            writer.writerow([repr(x1), repr(x2), repr(label), split])
+        labels = [dataset.class_names[k] for k in y.tolist()] if dataset.class_names \
+            else y.tolist()  # Python ints for classes, floats for targets
+        for row, label in zip(X.tolist(), labels, strict=True):
+            writer.writerow([*(repr(v) for v in row), label if isinstance(label, str)
+                             else repr(label), split])
     return out.getvalue()
