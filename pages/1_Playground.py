@@ -14,7 +14,7 @@ actions.handle_pending(runner)
 
 with runner.lock:
     custom = runner.trainer.custom_data
-values = controls.data_controls(custom.task if custom is not None else None)
+values = controls.data_controls(custom)
 values |= controls.feature_controls() | controls.network_controls(st.session_state["ui.task"])
 actions.settings(runner, values)
 

@@ -29,6 +29,8 @@ result = train(dataset, H.ARCHITECTURES[arch], activation)
 st.markdown(f"Trained by the engine for {result.epochs} epochs (Adam): "
             f"training accuracy **{100 * result.train_accuracy:.1f} %**, "
             f"test accuracy **{100 * result.test_accuracy:.1f} %**.")
+if DATASETS[dataset].real:
+    st.caption(H.real_note(result))
 
 st.subheader("Every neuron's output over the input plane")
 st.plotly_chart(H.neuron_maps_figure(result, height_per_row=height // 3), theme=None,

@@ -114,7 +114,8 @@ for n in names:
 st.session_state["got"] = {n: field_widget(Config.FIELDS[n], "w." + n) for n in names}
 """
 
-KINDS = {"select_slider", "slider", "number_input", "toggle", "selectbox", "multiselect"}
+KINDS = {"select_slider", "slider", "number_input", "toggle", "selectbox", "multiselect",
+         "text_input"}
 
 
 def test_every_setting_draws_its_widget_with_its_label_help_and_value():

@@ -37,6 +37,7 @@ class GroupSnapshot:
     bounds: tuple
     X_train: np.ndarray
     y_train: np.ndarray
+    value_range: tuple = (-1.0, 1.0)  # a regression's colours
 
 
 def grid_shape(n: int) -> tuple[int, int]:
@@ -58,7 +59,8 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
               "showlegend": False, "uirevision": revision, "dragmode": "pan",
               "images": [], "annotations": [], "shapes": []}
     points = raster_points(snap.X_train, snap.y_train, snap.task, snap.bounds,
-                           MAP_RES * UPSCALE)
+                           MAP_RES * UPSCALE, snap.value_range)
+    square = np.isclose(x1max - x1min, x2max - x2min)  # else each axis keeps its own range
     data = []
     for i, run in enumerate(runs):
         r, c = divmod(i, cols)
@@ -73,10 +75,12 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
                                "anchor": f"y{n}", "constrain": "domain",
                                **({"matches": "x"} if i else {})}
         layout[f"yaxis{n}"] = {**axis, "domain": [y0, y1], "range": [x2min, x2max],
-                               "anchor": f"x{n}", "scaleanchor": f"x{n}",
-                               "constrain": "domain", **({"matches": "y"} if i else {})}
+                               "anchor": f"x{n}", "constrain": "domain",
+                               **({"scaleanchor": f"x{n}"} if square else {}),
+                               **({"matches": "y"} if i else {})}
         layout["images"].append({
-            "source": png_uri(map_image(run.grid, snap.task, snap.output, points)),
+            "source": png_uri(map_image(run.grid, snap.task, snap.output, points,
+                                        snap.value_range)),
             "xref": f"x{n}",
             "yref": f"y{n}", "x": x1min, "y": x2max, "sizex": x1max - x1min,
             "sizey": x2max - x2min, "sizing": "stretch", "layer": "below"})
@@ -94,9 +98,11 @@ def maps_grid(snap: GroupSnapshot, revision: str = "maps", row_height: int = 300
     return {"data": data, "layout": layout, "config": {"scrollZoom": False}}
 
 
-def map_image(grid: np.ndarray, task: str, output: str, points) -> np.ndarray:
+def map_image(grid: np.ndarray, task: str, output: str, points,
+              value_range=(-1.0, 1.0)) -> np.ndarray:
     """A run's map, `UPSCALE` times larger, with the points drawn in (see `raster_points`)."""
-    img = map_rgb(grid, task, output).repeat(UPSCALE, axis=0).repeat(UPSCALE, axis=1)
+    img = map_rgb(grid, task, output, value_range=value_range).repeat(UPSCALE, axis=0)\
+        .repeat(UPSCALE, axis=1)
     for rows, cols, rgb in points:
         img[rows, cols] = rgb
     return img

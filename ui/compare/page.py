@@ -121,6 +121,8 @@ def comparison(values: dict) -> Comparison:
         shared = values | {name: parse_widths(values[name]) for name in WIDTHS[kind]}
         if kind == "points":
             shared["dropout"] = one_dropout(base)
+            if shared.get("dataset", base.dataset) != base.dataset:
+                shared |= {"x_col": "", "y_col": ""}  # the new data's usual pair
         values = typed_values(KINDS[kind].variables[ss["cmp.vary"]], ss["cmp.values"])
         cmp = Comparison(base.replace(**shared), ss["cmp.vary"], values,
                          float(ss["cmp.target"]))
@@ -242,6 +244,10 @@ def experiment_controls() -> dict:
                   help="Start from what the Playground page is set to now.")
     values = {}
     for name in (*WIDTHS[kind], *SHARED[kind]):
+        real = kind == "points" and values.get("dataset") in DATASETS and \
+            DATASETS[values["dataset"]].real
+        if real and name in ("noise", "n_samples"):
+            continue  # a real table's rows are what they are
         if name in WIDTHS[kind]:
             values[name] = widths_widget(fields[name], wkey(kind, name), sb,
                                          disabled=varied == name)

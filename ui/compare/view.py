@@ -29,8 +29,9 @@ def snapshot(trainers: list, labels: list[str], resolution: int = MAP_RES) -> Gr
     first = trainers[0]
     d = first.data
     keep = thin(len(d.X_train), MAX_POINTS)
-    return GroupSnapshot(runs, first.task, first.output, tuple(d.bounds),
-                         d.X_train[keep].copy(), d.y_train[keep].copy())
+    return GroupSnapshot(runs, first.task, first.output, tuple(first.bounds),
+                         first.points_train[keep].copy(), d.y_train[keep].copy(),
+                         first.target_range())
 
 
 def _digits(trainers: list[ImageTrainer], labels: list[str]) -> GroupSnapshot:

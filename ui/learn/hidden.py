@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import ACTIVATIONS, DATASETS, Config, Trainer, transform
+from engine import ACTIVATIONS, DATASETS, Config, Trainer
 from engine.outputs import OUTPUTS
 from ui.charts.base import CLASS_COLORS, DIVERGING, FONT, hexcolor, unit_scale
 
@@ -39,6 +39,7 @@ class HiddenResult:
     train_accuracy: float
     test_accuracy: float
     epochs: int
+    axes: tuple[str, str] = ("x₁", "x₂")  # a real table's column names
 
 
 def config(dataset: str = DEFAULT_DATASET, hidden=(8, 8, 2), activation: str = DEFAULT_ACTIVATION,
@@ -65,21 +66,29 @@ def train(dataset: str = DEFAULT_DATASET, hidden=(8, 8, 2),
     grid, along the grid lines and at every data point."""
     trainer = Trainer(config(dataset, hidden, activation, seed))
     trainer.run(EPOCHS)
-    net, data, features = trainer.net, trainer.data, trainer.config.features
-    bounds = tuple(float(b) for b in data.bounds)
+    net, data = trainer.net, trainer.data
+    bounds = trainer.bounds  # a real table's: its usual pair of columns, the others held
     lines = grid_lines(bounds)
-    flat_lines = transform(lines.reshape(-1, 2), features)
+    flat_lines = trainer.inputs(trainer.rows(lines.reshape(-1, 2)))
     line_outputs = [a.reshape(*lines.shape[:2], -1) for a in net.layer_outputs(flat_lines)]
-    X, y = data.X, data.y
+    X, y = np.concatenate([trainer.points_train, trainer.points_test]), data.y
     h = trainer.history.last
     return HiddenResult(
         dataset=dataset, hidden=tuple(hidden), activation=activation, output=trainer.output,
         task=trainer.task, bounds=bounds, maps=trainer.layer_grids(MAP_RES, bounds),
         lines=lines, line_outputs=line_outputs, X=X, y=y,
-        data_outputs=net.layer_outputs(transform(X, features)),
+        data_outputs=net.layer_outputs(trainer.inputs(data.X)),
         out_weights=net.params[-2].copy(), out_bias=net.params[-1].copy(),
         train_accuracy=float(h["train_accuracy"]), test_accuracy=float(h["test_accuracy"]),
-        epochs=trainer.epoch)
+        epochs=trainer.epoch,
+        axes=("x₁", "x₂") if trainer.axis_names == ("x1", "x2") else trainer.axis_names)
+
+
+def real_note(result: HiddenResult) -> str:
+    """What the planes of a real table are: its usual two columns, the others held."""
+    return (f"A real table: the planes below span its columns {result.axes[0]} and "
+            f"{result.axes[1]}, in their own units; the network sees every column, scaled, "
+            "and its other columns are held at their medians here.")
 
 
 def layer_names(result: HiddenResult) -> list[str]:
@@ -215,10 +224,11 @@ def warp_figure(result: HiddenResult, layer: int, i: int, j: int, height: int = 
     return {"data": data, "layout": {
         "height": height, "margin": {"l": 50, "r": 10, "t": 40, "b": 50}, "font": FONT,
         "paper_bgcolor": "white", "plot_bgcolor": "white", "dragmode": False,
-        "xaxis": {"domain": [0, 0.46], "range": [x0, x1], "title": {"text": "x₁"},
+        "xaxis": {"domain": [0, 0.46], "range": [x0, x1], "title": {"text": result.axes[0]},
                   "zeroline": False, "constrain": "domain"},
-        "yaxis": {"range": [y0, y1], "title": {"text": "x₂"}, "scaleanchor": "x",
-                  "zeroline": False, "constrain": "domain"},
+        "yaxis": {"range": [y0, y1], "title": {"text": result.axes[1]},
+                  "zeroline": False, "constrain": "domain",
+                  **({"scaleanchor": "x"} if np.isclose(x1 - x0, y1 - y0) else {})},
         "xaxis2": {"domain": [0.54, 1], "range": rx, "anchor": "y2", "zeroline": False,
                    "title": {"text": f"{name}, neuron {i + 1}"}},
         "yaxis2": {"range": ry, "anchor": "x2", "zeroline": False,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine.fields import Choice, Field, Flag, Names, Number, PerLayer, Widths
+from engine.fields import Choice, Field, Flag, Names, Number, PerLayer, Text, Widths
 
 _TEXTS = tomllib.loads((Path(__file__).resolve().parents[2] / "assets" / "help.toml")
                        .read_text(encoding="utf-8"))
@@ -68,6 +68,10 @@ def field_widget(field: Field, key: str, container=None, *, label: str | None = 
                              format_func=field.show, **kw)
     if isinstance(field, Number):
         return _number(c, field, label, kw)
+    if isinstance(field, Text):
+        if options is not None:  # e.g. a data column's name, out of the data's columns
+            return c.selectbox(label, options, **kw)
+        return c.text_input(label, max_chars=field.max_len, **kw)
     raise TypeError(f"no widget for {type(field).__name__} {name!r}")
 
 

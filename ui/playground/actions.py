@@ -52,7 +52,7 @@ def on_click(chart: str, click: dict, frame) -> None:
     snap = frame.main
     if chart == "net" and click.get("curve") == 0:
         index = int(click["point"])
-        sizes = [len(snap.config.features), *snap.config.hidden, len(snap.biases[-1])]
+        sizes = [len(snap.input_labels), *snap.config.hidden, len(snap.biases[-1])]
         for col, n in enumerate(sizes):
             if index < n:
                 queue_click("node", {"node": (col, index)})
@@ -80,6 +80,8 @@ def handle_pending(r: Runner) -> None:
 
 
 def _add_point(r: Runner, x: float, y: float) -> None:
+    """Add a training point where the map was clicked: a full row, its other columns held as
+    the map holds them."""
     ss = st.session_state
     with r.lock:
         t = r.trainer
@@ -90,8 +92,8 @@ def _add_point(r: Runner, x: float, y: float) -> None:
         elif int(label) >= max(d.n_classes, 2):
             label = 0
         y_new = np.append(d.y_train, np.array([label], dtype=d.y_train.dtype))
-        data = Dataset(np.vstack([d.X_train, [[x, y]]]), y_new, d.X_test, d.y_test, d.task,
-                       d.n_classes, d.bounds)
+        data = d.replace(X_train=np.vstack([d.X_train, t.rows(np.array([[x, y]]))]),
+                         y_train=y_new)
         config = t.config.replace(dataset=CUSTOM)
     _use_data(r, config, data, reset=False)
 
@@ -102,8 +104,8 @@ def clear_points(r: Runner) -> None:
         d = r.trainer.data
         keep = [int(np.flatnonzero(d.y_train == c)[0]) for c in np.unique(d.y_train)] \
             if d.task != "regression" else [0, 1]
-        data = Dataset(d.X_train[keep], d.y_train[keep], d.X_test[:0], d.y_test[:0], d.task,
-                       d.n_classes, d.bounds)
+        data = d.replace(X_train=d.X_train[keep], y_train=d.y_train[keep],
+                         X_test=d.X_test[:0], y_test=d.y_test[:0])
         config = r.trainer.config.replace(dataset=CUSTOM)
     if _use_data(r, config, data):
         message("info", "Cleared: one point of each class is left, so training still has both. "
@@ -124,6 +126,8 @@ def _use_data(r: Runner, config: Config, data: Dataset, reset: bool = True) -> b
         return False
     ss[key("dataset")] = CUSTOM
     ss["ui.task"] = data.task
+    for name in ("scale", "x_col", "y_col"):  # the column pickers fill in '' themselves
+        ss[key(name)] = getattr(config, name)
     ss[CONFIG] = config
     return True
 
@@ -146,12 +150,27 @@ def on_csv_upload() -> None:
     except ValueError as e:
         uploaded("error", f"{f.name}: {e}")
         return
-    config = r.trainer.config.replace(dataset=CUSTOM, output="auto", loss="auto")
+    config = r.trainer.config.replace(dataset=CUSTOM, output="auto", loss="auto", scale="auto",
+                                      x_col="", y_col="")
     if _use_data(r, config, data):
-        n = len(data.X_train) + len(data.X_test)
-        what = {"binary": "two classes", "multiclass": f"{data.n_classes} classes",
-                "regression": "regression: each label is a number to predict"}[data.task]
-        uploaded("success", f"Loaded {n:,} points from {f.name} ({what}).")
+        uploaded("success", describe_upload(data, f.name))
+
+
+def describe_upload(data: Dataset, name: str) -> str:
+    """What an uploaded table turned out to be, in a sentence or two."""
+    n = len(data.X_train) + len(data.X_test)
+    classes = f"{data.n_classes} classes"
+    if data.class_names:
+        classes += ": " + ", ".join(data.class_names)
+    what = {"binary": classes, "multiclass": classes,
+            "regression": f"regression: {data.target} is a number to predict"}[data.task]
+    text = f"Loaded {n:,} points from {name} ({data.n_columns} columns; {what})."
+    if data.scale == "standard":
+        text += (" Its columns differ in scale, so the network sees them standardized "
+                 "(Scale inputs: Auto); the charts keep their own units.")
+    if data.n_columns > 2:
+        text += " Choose the two columns the map shows under Data."
+    return text
 
 
 def on_config_upload() -> None:

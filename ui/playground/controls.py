@@ -5,8 +5,19 @@ control the teacher hid keeps the setting in force)."""
 import numpy as np
 import streamlit as st
 
-from engine import ACTIVATIONS, CUSTOM, DATASETS, FEATURES, LOSSES, Config, make_dataset, transform
+from engine import (
+    ACTIVATIONS,
+    CUSTOM,
+    DATASETS,
+    FEATURES,
+    LOSSES,
+    Config,
+    Dataset,
+    make_dataset,
+    transform,
+)
 from engine.outputs import task_outputs
+from engine.trainer import HOLDS
 from ui.charts import maps
 from ui.charts.base import png_uri
 from ui.live.components import image_picker
@@ -19,11 +30,35 @@ F = Config.FIELDS
 TASKS = {"binary": "Two classes", "multiclass": "Several classes", "regression": "Regression"}
 
 
+HOLD_LABELS = {"median": "At their medians", "nearby": "Like nearby points",
+               "values": "By hand"}
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def dataset_thumbnail(name: str, noise: float, n_classes: int) -> str:
-    """A picture of dataset `name` (a PNG data URI)."""
+    """A picture of dataset `name` (a PNG data URI): a real table's usual pair of columns."""
     ds = make_dataset(name, n_samples=300, noise=noise, seed=0, n_classes=n_classes)
-    return png_uri(maps.scatter_thumbnail(ds.X, ds.y, ds.task, ds.bounds, size=64, radius=2))
+    y = ds.y
+    span = (float(y.min()), float(y.max())) if DATASETS[name].real and ds.task == "regression" \
+        else (-1.0, 1.0)
+    return png_uri(maps.scatter_thumbnail(ds.X[:, list(ds.default_pair)], y, ds.task,
+                                          ds.bounds, size=64, radius=2, value_range=span))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _real_split(name: str, train_ratio: float, seed: int) -> Dataset:
+    return make_dataset(name, train_ratio=train_ratio, seed=seed)
+
+
+def current_data(dataset: str, custom: Dataset | None) -> Dataset | None:
+    """The table the settings train on when it has named columns (a real set, data of your
+    own), else None (a generated 2-D set)."""
+    ss = st.session_state
+    if dataset == CUSTOM:
+        return custom
+    if DATASETS[dataset].real:
+        return _real_split(dataset, float(ss[key("train_ratio")]), int(ss[key("seed")]))
+    return None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -68,9 +103,11 @@ def _shown(names, container=None, **kw) -> dict:
     return {n: field_widget(F[n], key(n), container, **kw) for n in names if visible(n)}
 
 
-def data_controls(custom_task: str | None) -> dict:
-    """Problem type, dataset (with previews), samples, noise, split, classes, batch, seed."""
+def data_controls(custom: Dataset | None) -> dict:
+    """Problem type, dataset (with previews), samples, noise, split, classes, scaling, the map's
+    columns, batch, seed."""
     sb, ss = st.sidebar, st.session_state
+    custom_task = custom.task if custom is not None else None
     sb.subheader("Data")
     if visible("task"):
         sb.radio("Problem", list(TASKS), format_func=TASKS.get, key="ui.task", horizontal=True,
@@ -95,10 +132,15 @@ def data_controls(custom_task: str | None) -> dict:
             st.rerun()
         values["dataset"] = field_widget(F["dataset"], key("dataset"), sb, options=names,
                                          horizontal=True)
-    if values["dataset"] != CUSTOM:
-        values |= _shown(("n_samples", "noise", "train_ratio"), sb)
-        if task == "multiclass":
+    dataset = values["dataset"]
+    generated = dataset != CUSTOM and not DATASETS[dataset].real
+    if generated:
+        values |= _shown(("n_samples", "noise"), sb)
+    if dataset != CUSTOM:
+        values |= _shown(("train_ratio",), sb)
+        if task == "multiclass" and generated:
             values |= _shown(("n_classes",), sb)
+    values |= column_controls(current_data(dataset, custom))
     values |= _shown(("batch_size",), sb)
     if visible("seed"):
         c1, c2 = sb.columns([1, 1], vertical_alignment="bottom")
@@ -109,6 +151,58 @@ def data_controls(custom_task: str | None) -> dict:
                   key="pg.regenerate")
         values["seed"] = ss[key("seed")]
     return values
+
+
+def column_controls(data: Dataset | None) -> dict:
+    """Scaling; for a table, the two columns the map shows and how it holds the others (a
+    view option, kept in "pg.hold" and "pg.held")."""
+    sb, ss = st.sidebar, st.session_state
+    values = _shown(("scale",), sb)
+    if data is None or data.n_columns == 2:  # the map shows both columns as they come
+        ss["pg.held"] = {}
+        return values | {"x_col": "", "y_col": ""}
+    columns = list(data.columns)
+    usual = [columns[c] for c in data.default_pair]
+    for name, default in zip(("x_col", "y_col"), usual, strict=True):
+        if ss.get(key(name)) not in columns:
+            ss[key(name)] = default
+    if visible("columns"):
+        for name in ("x_col", "y_col"):
+            field_widget(F[name], key(name), sb, options=columns)
+    chosen = [ss[key("x_col")], ss[key("y_col")]]
+    # The usual pair is '' in the settings (and the link), whatever the data.
+    values |= {n: "" if c == u else c
+               for n, c, u in zip(("x_col", "y_col"), chosen, usual, strict=True)}
+    if not visible("columns"):
+        return values
+    others = [c for c in columns if c not in chosen]
+    if not others:
+        ss["pg.held"] = {}
+        return values
+    sb.caption(f"The map shows 2 of the {len(columns)} columns; the network sees all of them. "
+               f"On the map the other {len(others)} need values:")
+    hold = sb.radio("Other inputs on the map", list(HOLDS), format_func=HOLD_LABELS.get,
+                    key="pg.hold", horizontal=True, help=HELP["hold"])
+    held = {}
+    if hold == "values":
+        X, X_train = data.X, data.X_train
+        with sb.expander(f"Values of the other {len(others)} columns", expanded=True):
+            for name in others:
+                k = columns.index(name)
+                lo, hi = float(X[:, k].min()), float(X[:, k].max())
+                state = f"pg.held.{k}.{name}"
+                if state not in ss or not lo <= ss[state] <= hi:
+                    ss[state] = float(np.median(X_train[:, k]))
+                held[name] = st.slider(name, lo, hi, step=_step(lo, hi), key=state,
+                                       format="%.4g", help=HELP["held"])
+    ss["pg.held"] = held
+    return values
+
+
+def _step(lo: float, hi: float) -> float:
+    """A round slider step of about 1/100 of the range."""
+    span = hi - lo
+    return float(10 ** np.floor(np.log10(span / 100))) if span > 0 else 1.0
 
 
 def feature_controls() -> dict:

@@ -13,6 +13,8 @@ from . import actions
 from . import view as views
 from .controls import TASKS as TASK_NAMES
 
+COLOUR_NAMES = ["orange", "blue", "green", "red", "purple", "brown", "pink", "teal"]
+
 
 def live_view() -> views.PlaygroundView:
     """The live view with the page's view options."""
@@ -21,7 +23,8 @@ def live_view() -> views.PlaygroundView:
         views.ViewOptions(show_test=ss.get("ui.show_test", False),
                           discretize=ss.get("ui.discretize", False),
                           log_scale=ss.get("ui.log", False), selected=ss.get("selected_node"),
-                          presenter=ss.get("presenter", False)),
+                          presenter=ss.get("presenter", False), hold=ss.get("pg.hold", "median"),
+                          held=dict(ss.get("pg.held", {}))),
         slow=ss.get("ui.internals", True))
 
 
@@ -52,6 +55,7 @@ def data_and_files(r: Runner) -> None:
     with r.lock:
         t = r.trainer
         task, n_classes = t.task, max(t.data.n_classes, 2)
+        class_names, (lo, hi) = t.data.class_names, t.target_range()
 
     # Built when a button is pressed: settings may change in a fragment run after this one.
     def config_json() -> str:
@@ -70,13 +74,15 @@ def data_and_files(r: Runner) -> None:
     c = st.columns([1.2, 2, 1.2])
     c[0].toggle("Click adds a point", key="ui.click_adds", help=HELP["add_class"])
     if task == "regression":
-        c[1].slider("Value of new points", -1.0, 1.0, 0.5, 0.1, key="click_value",
-                    help=HELP["click_value"])
+        if not lo <= ss.setdefault("click_value", 0.5) <= hi:
+            ss["click_value"] = (lo + hi) / 2
+        c[1].slider("Value of new points", lo, hi, step=(hi - lo) / 20, key="click_value",
+                    help=HELP["click_value"], format="%.4g")
     else:
         c[1].radio("Class of new points", list(range(n_classes)), key="click_label",
                    horizontal=True, help=HELP["click_label"],
-                   format_func=lambda k: ["orange", "blue", "green", "red", "purple", "brown",
-                                          "pink", "teal"][k])
+                   format_func=lambda k: COLOUR_NAMES[k] + (f" ({class_names[k]})"
+                                                            if class_names else ""))
     c[2].button("Clear points", on_click=actions.clear_points, args=(r,),
                 help=HELP["clear_points"])
     st.markdown("**Export**")
@@ -94,7 +100,8 @@ def data_and_files(r: Runner) -> None:
                        on_change=actions.on_config_upload, help=HELP["upload_config"])
     c[1].file_uploader("Model (.npz)", type=["npz"], key="upload.model",
                        on_change=actions.on_model_upload, help=HELP["upload_model"])
-    c[2].file_uploader("Your data (CSV: x1, x2, label)", type=["csv", "txt"], key="upload.csv",
+    c[2].file_uploader("Your data (CSV: columns, then the label)", type=["csv", "txt"],
+                       key="upload.csv",
                        on_change=actions.on_csv_upload, help=HELP["upload_csv"])
     note = ss.get("pg.upload_note")
     if note:  # what the last upload did, where the user looks
@@ -105,6 +112,7 @@ def data_and_files(r: Runner) -> None:
 
 HIDEABLE = {"task": "Problem type", "dataset": "Dataset", "n_samples": "Samples",
             "noise": "Noise", "train_ratio": "Training share", "n_classes": "Classes",
+            "scale": "Scale inputs", "columns": "Map columns and other inputs",
             "batch_size": "Batch size", "seed": "Seed and Regenerate", "features": "Inputs",
             "layers": "Hidden layers", "width": "Neurons per layer", "activation": "Activation",
             "output": "Output and loss", "init": "Initial weights", "lr": "Learning rate",

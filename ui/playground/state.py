@@ -22,7 +22,8 @@ SIMPLE = tuple(n for n, f in Config.FIELDS.items()
                if not isinstance(f, Names | Widths | PerLayer) and n not in NO_WIDGET)
 # View options and other page state that is not part of a run's settings.
 UI_DEFAULTS = {"pg.speed": "100", "ui.show_test": False, "ui.discretize": False,
-               "ui.log": False, "ui.internals": True, "ui.click_adds": False}
+               "ui.log": False, "ui.internals": True, "ui.click_adds": False,
+               "pg.hold": "median"}
 
 
 def _make_runner() -> Runner:

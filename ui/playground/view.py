@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from engine import ACTIVATIONS, FEATURES, STOPPED, Trainer
+from engine import ACTIVATIONS, STOPPED, Trainer
 from engine.outputs import OUTPUTS
 from ui.charts import base, curves, heatmaps, maps, network
 from ui.charts.numbers import count, number, percent
@@ -27,6 +27,8 @@ class ViewOptions:
     log_scale: bool = False
     selected: tuple[int, int] | None = None  # (column, index) in the network diagram
     presenter: bool = False
+    hold: str = "median"  # how the map holds the columns it does not show (Trainer.set_hold)
+    held: dict = field(default_factory=dict)  # {column: value} when hold is 'values'
 
 
 @dataclass
@@ -53,21 +55,27 @@ class Snapshot:
     last: dict
     n_classes: int
     ranges: list
+    input_labels: list
+    axes: tuple
+    value_range: tuple
+    class_names: tuple
+    map_note: str
 
 
 def snapshot(t: Trainer, opts: ViewOptions) -> Snapshot:
     """Copy what the page needs out of trainer `t` (call it under the runner's lock)."""
     cfg, net = t.config, t.net
+    _hold(t, opts)
     sel = opts.selected
     n_cols = len(cfg.hidden) + 2
-    if sel is not None and not (0 <= sel[0] < n_cols and 0 <= sel[1] < (
-            len(cfg.features) if sel[0] == 0 else net.sizes[sel[0]])):
+    inputs = t.input_labels
+    if sel is not None and not (0 <= sel[0] < n_cols and 0 <= sel[1] < net.sizes[sel[0]]):
         sel = None
     if sel is None or sel[0] == n_cols - 1:
         grid, label = t.predict_grid(MAP_RES), "output"
     elif sel[0] == 0:
         grid = t.feature_grids(MAP_RES)[sel[1]]
-        label = f"input {FEATURES[cfg.features[sel[1]]].label}"
+        label = f"input {inputs[sel[1]]}"
     else:
         grid = t.layer_grids(MAP_RES)[sel[0] - 1][sel[1]]
         label = f"layer {sel[0]}, neuron {sel[1] + 1}"
@@ -78,14 +86,49 @@ def snapshot(t: Trainer, opts: ViewOptions) -> Snapshot:
     ranges.append(OUTPUTS[t.output].value_range)
     snap = Snapshot(
         epoch=t.epoch, steps=t.steps, status=t.status, reason=t.status_reason, task=t.task,
-        output=t.output, config=cfg, bounds=tuple(t.data.bounds),
-        X_train=t.data.X_train, y_train=t.data.y_train, X_test=t.data.X_test,
+        output=t.output, config=cfg, bounds=tuple(t.bounds),
+        X_train=t.points_train, y_train=t.data.y_train, X_test=t.points_test,
         y_test=t.data.y_test, grid=np.array(grid, copy=True), grid_label=label,
         feature_grids=t.feature_grids(THUMB_RES), layer_grids=t.layer_grids(THUMB_RES),
         weights=[W.copy() for W in net.params[0::2]], biases=[b.copy() for b in
                                                               net.params[1::2]],
-        history=hist, last=dict(h.last), n_classes=t.data.n_classes, ranges=ranges)
+        history=hist, last=dict(h.last), n_classes=t.data.n_classes, ranges=ranges,
+        input_labels=inputs, axes=axis_titles(t), value_range=t.target_range(),
+        class_names=t.data.class_names, map_note=map_note(t))
     return snap
+
+
+def _hold(t: Trainer, opts: ViewOptions) -> None:
+    """Hold the trainer's other columns as the page's options say (names it no longer holds,
+    after a change of columns, are left out)."""
+    names = {t.data.columns[c] for c in t.others}
+    t.set_hold(opts.hold, {k: v for k, v in opts.held.items() if k in names})
+
+
+def axis_titles(t: Trainer) -> tuple[str, str]:
+    """The map's axis titles: x₁ and x₂, with the columns' names when they have names."""
+    names = t.axis_names
+    if names == ("x1", "x2"):
+        return ("x₁", "x₂")
+    return (f"x₁: {names[0]}", f"x₂: {names[1]}")
+
+
+HOLD_NOTES = {"median": "held at their medians", "nearby": "held like the nearby points",
+              "values": "held at your values"}
+
+
+def map_note(t: Trainer) -> str:
+    """What the map does with the columns it does not show, and how far that misleads: ''
+    when it shows every column."""
+    if not t.others:
+        return ""
+    n = len(t.others)
+    note = f"{n} other input{'s' if n > 1 else ''} {HOLD_NOTES[t.hold]}"
+    agree = t.map_agreement()
+    if agree < 0.9:
+        note += (f"; for {percent(1 - agree, 0)} of the training points the map shows another "
+                 "class than their own inputs give")
+    return note
 
 
 @dataclass
@@ -99,6 +142,7 @@ class Internals:
     grad_norms: list
     dead: list
     confusion: np.ndarray | None
+    class_names: tuple = ()
 
 
 def internals(t: Trainer) -> Internals:
@@ -114,7 +158,8 @@ def internals(t: Trainer) -> Internals:
                      history={k: list(h[k]) for k in ("epoch", f"train_{metric}",
                                                       f"test_{metric}")},
                      weights=[W.copy() for W in t.net.params[0::2]],
-                     grad_norms=t.gradient_norms(), dead=t.dead_fractions(), confusion=cm)
+                     grad_norms=t.gradient_norms(), dead=t.dead_fractions(), confusion=cm,
+                     class_names=t.data.class_names)
 
 
 def layer_names(n_hidden: int) -> list[str]:
@@ -126,8 +171,8 @@ def build_figures(s: Snapshot, opts: ViewOptions, run_id: int) -> dict[str, dict
     rev = f"run{run_id}"
     big = opts.presenter
     figs = {}
-    title = "" if s.grid_label == "output" else f"Showing {s.grid_label} (click it again to " \
-                                                "return to the output)"
+    title = s.map_note if s.grid_label == "output" else \
+        f"Showing {s.grid_label} (click it again to return to the output)"
     if s.grid_label == "output":
         grid, task, output = s.grid, s.task, s.output
     else:
@@ -137,8 +182,10 @@ def build_figures(s: Snapshot, opts: ViewOptions, run_id: int) -> dict[str, dict
         grid, s.bounds, task, output, s.X_train, s.y_train, s.X_test, s.y_test,
         show_test=opts.show_test, discretize=opts.discretize and s.grid_label == "output",
         title=title, revision=rev, height=PRESENTER_HEIGHTS[0] if big else 430,
-        hover_grid=s.grid if s.grid_label != "output" else None)
-    labels = [FEATURES[f].label for f in s.config.features]
+        hover_grid=s.grid if s.grid_label != "output" else None, axes=s.axes,
+        value_range=s.value_range if s.grid_label == "output" else (-1.0, 1.0),
+        class_names=s.class_names or None)
+    labels = s.input_labels
     thumbs = network.node_thumbnails(s.feature_grids, s.layer_grids, s.ranges)
     figs["net"] = network.network_diagram(
         labels, s.weights, s.biases, thumbs,
@@ -167,7 +214,8 @@ def internal_figures(ins: Internals, run_id: int) -> dict[str, dict]:
         "grads": curves.gradient_norms_chart(ins.grad_norms, names, ins.dead, revision=rev)}
     if ins.confusion is not None:
         figs["confusion"] = heatmaps.confusion_chart(
-            ins.confusion, [f"class {k}" for k in range(ins.n_classes)], revision=rev)
+            ins.confusion, list(ins.class_names) or [f"class {k}" for k in range(ins.n_classes)],
+            revision=rev)
     return figs
 
 
