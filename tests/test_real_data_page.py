@@ -98,8 +98,20 @@ def test_uploaded_table_says_what_it_is_and_trains(page):
     assert t.config.dataset == CUSTOM and t.scale == "standard"
     x0, x1, _, _ = t.bounds
     assert 10 < x0 < 11 and 15 < x1 < 16  # alcohol's range, not a square around proline
+    widget(page, "cfg.optimizer").set_value("adam").run()  # the default network, Adam
     page.button(key="btn.step_epoch").click().run()
-    assert runner(page).trainer.epoch == 1
+    r = runner(page)
+    assert r.trainer.epoch == 1 and r.trainer.config.optimizer == "adam"
+    with r.lock:
+        r.trainer.run(199)
+    page.run()
+    accuracy = float(status(page).split("test accuracy ")[1].split(" %")[0])
+    assert accuracy >= 84.0, status(page)
+    # The points fill the view: each axis spans their range plus a tenth on each side.
+    fig = map_figure(page)
+    for axis, values in (("xaxis", t.data.X[:, 0]), ("yaxis", t.data.X[:, 1])):
+        lo, hi = fig["layout"][axis]["range"]
+        assert (values.max() - values.min()) / (hi - lo) == pytest.approx(1 / 1.2)
 
 
 def test_thirty_column_table_holds_28_columns(page):
