@@ -22,8 +22,9 @@ def without_help(at: AppTest) -> list[tuple[str, str]]:
 
 
 def close(at: AppTest) -> None:
-    for k in ("pg.runner", "cmp.runner", "dig.runner"):
-        if k in at.session_state:
+    """Stop every live page's runner the walk started (each under "<page>.runner")."""
+    for k in list(at.session_state._state.filtered_state):
+        if k.endswith(".runner"):
             at.session_state[k].close()
 
 

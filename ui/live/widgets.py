@@ -5,7 +5,8 @@ number box, a select box, a toggle, a multi-select), labelled and explained by t
 a key of the page's, and returns its value: pages read values from what the controls return,
 not from session state. A setting's help is its field's, followed by a link to the Learn page
 that explains it (assets/help.toml, [learn_more]); controls that are not settings (Play, the
-view options, ...) take theirs from the same file.
+view options, ...) take theirs from the same file, or from their page family's
+assets/<family>/help.toml.
 """
 
 import tomllib
@@ -15,10 +16,25 @@ import streamlit as st
 
 from engine.fields import Choice, Field, Flag, Names, Number, PerLayer, Text, Widths
 
-_TEXTS = tomllib.loads((Path(__file__).resolve().parents[2] / "assets" / "help.toml")
-                       .read_text(encoding="utf-8"))
-LEARN_MORE: dict[str, list[str]] = _TEXTS.pop("learn_more")
-HELP: dict[str, str] = _TEXTS  # control name -> help text
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+
+def _load_help() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """assets/help.toml and every page family's assets/<family>/help.toml, merged: (help texts
+    by control name, [learn_more] links). A name given twice is a mistake: it raises."""
+    help_, links = {}, {}
+    for path in [ASSETS / "help.toml", *sorted(ASSETS.glob("*/help.toml"))]:
+        texts = tomllib.loads(path.read_text(encoding="utf-8"))
+        more = texts.pop("learn_more", {})
+        for mine, theirs in ((texts, help_), (more, links)):
+            twice = set(mine) & set(theirs)
+            if twice:
+                raise ValueError(f"{path}: help for {sorted(twice)} is given twice")
+            theirs.update(mine)
+    return help_, links
+
+
+HELP, LEARN_MORE = _load_help()  # control name -> help text; name -> [Learn page, url]
 
 
 def learn_more(name: str) -> str:
