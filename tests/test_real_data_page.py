@@ -206,8 +206,9 @@ def test_compare_runs_a_real_table_and_its_scaling_preset(root):
         assert all(t.config.dataset == "wine" for t in r.trainers)
         for _ in range(3):
             at.button(key="cmp.step_epoch").click().run()
-        for t in r.trainers:
-            t.run(40 - t.epoch)
+        with r.lock:  # the runner's thread may still be stepping
+            for t in r.trainers:
+                t.run(40 - t.epoch)
         acc = [t.history.last["test_accuracy"] for t in r.trainers]
         assert acc[0] < 0.6 < 0.9 < min(acc[1:])
     finally:

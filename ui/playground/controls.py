@@ -158,8 +158,11 @@ def column_controls(data: Dataset | None) -> dict:
     view option, kept in "pg.hold" and "pg.held")."""
     sb, ss = st.sidebar, st.session_state
     values = _shown(("scale",), sb)
+    ss["pg.pair"] = None
     if data is None or data.n_columns == 2:  # the map shows both columns as they come
         ss["pg.held"] = {}
+        if data is not None and data.columns != ("x1", "x2"):
+            ss["pg.pair"] = (data.columns, 0)
         return values | {"x_col": "", "y_col": ""}
     columns = list(data.columns)
     usual = [columns[c] for c in data.default_pair]
@@ -170,6 +173,7 @@ def column_controls(data: Dataset | None) -> dict:
         for name in ("x_col", "y_col"):
             field_widget(F[name], key(name), sb, options=columns)
     chosen = [ss[key("x_col")], ss[key("y_col")]]
+    ss["pg.pair"] = (tuple(chosen), len(columns) - 2)  # for the inputs' caption
     # The usual pair is '' in the settings (and the link), whatever the data.
     values |= {n: "" if c == u else c
                for n, c, u in zip(("x_col", "y_col"), chosen, usual, strict=True)}
@@ -211,6 +215,11 @@ def feature_controls() -> dict:
         return {}
     sb, ss = st.sidebar, st.session_state
     sb.subheader("Inputs", help=help_text("features", F["features"]))
+    pair = ss.get("pg.pair")
+    if pair:
+        (x1, x2), others = pair
+        more = f"; the other {others} columns are inputs as they are" if others else ""
+        sb.caption(f"x₁ is {x1} and x₂ is {x2}, scaled as chosen above{more}.")
     names = list(FEATURES)
     for row in range(0, len(names), 4):
         cols = sb.columns(4)
