@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from engine import CUSTOM, DATASETS, Config, Trainer
+from engine import CUSTOM, Config
 from ui.charts import compare as charts
 from ui.charts.numbers import DASH, count, number, percent
 from ui.live import panel
@@ -24,31 +24,16 @@ from ui.live.session import FLAGS, LivePage, keep_widgets, shared_config
 from ui.live.widgets import HELP, field_widget, parse_widths, widths_text, widths_widget
 
 from . import view
-from .model import (
-    KINDS,
-    PRESETS,
-    Comparison,
-    kind_of,
-    one_activation,
-    one_dropout,
-    results_csv,
-    results_row,
-)
+from .kinds import KINDS, PRESETS, Kind
+from .model import Comparison, kind_of, results_csv, results_row
 
-# Per kind of experiment: the shared settings with a field widget, the layer widths typed as
-# text, and the prefix of their widget keys (the two kinds have settings of the same names).
-SHARED = {"points": ("dataset", "noise", "n_samples", "features", "activation", "optimizer",
-                     "lr", "batch_size", "max_epochs", "seed"),
-          "digits": ("model", "augment", "optimizer", "lr", "batch_size", "max_epochs",
-                     "seed")}
-WIDTHS = {"points": ("hidden",), "digits": ("filters", "hidden")}
-PREFIX = {"points": "cmp", "digits": "cmp.d"}
-WIDGETS = [f"{PREFIX[k]}.{n}" for k in KINDS for n in (*SHARED[k], *WIDTHS[k])] + [
+# Every kind's widget keys ("<prefix>.<name>": two kinds may have settings of the same name).
+WIDGETS = [f"{k.prefix}.{n}" for k in KINDS.values() for n in (*k.shared, *k.widths)] + [
     "cmp.kind", "cmp.vary", "cmp.values", "cmp.target", "cmp.speed", "cmp.log"]
 
 
 def wkey(kind: str, name: str) -> str:
-    return f"{PREFIX[kind]}.{name}"
+    return f"{KINDS[kind].prefix}.{name}"
 
 
 def _make_runner() -> GroupRunner:
@@ -67,15 +52,12 @@ TRANSPORT = panel.Transport("cmp", steps=("epoch",), speed_label="Speed (epochs 
 # --- state ------------------------------------------------------------------------------
 def write(cmp: Comparison) -> None:
     """Set every widget from `cmp` (only before the widgets are drawn, or in a callback)."""
-    ss, b, kind = st.session_state, cmp.base, cmp.kind
-    ss["cmp.base"], ss["cmp.kind"] = b, kind
-    for name in SHARED[kind]:
-        ss[wkey(kind, name)] = getattr(b, name)
-    for name in WIDTHS[kind]:
-        ss[wkey(kind, name)] = widths_text(getattr(b, name))
-    if kind == "points":
-        ss["cmp.features"] = list(b.features)
-        ss["cmp.activation"] = one_activation(b)
+    ss, b, kind = st.session_state, cmp.base, KINDS[cmp.kind]
+    ss["cmp.base"], ss["cmp.kind"] = b, kind.name
+    for name in kind.shared:
+        ss[wkey(kind.name, name)] = kind.widget_value(b, name)
+    for name in kind.widths:
+        ss[wkey(kind.name, name)] = widths_text(getattr(b, name))
     ss["cmp.vary"], ss["cmp.values"] = cmp.variable, list(cmp.values)
     ss["cmp.target"] = cmp.target
 
@@ -117,13 +99,11 @@ def comparison(values: dict) -> Comparison:
     ss = st.session_state
     try:
         base = ss["cmp.base"]
-        kind = kind_of(base)
-        shared = values | {name: parse_widths(values[name]) for name in WIDTHS[kind]}
-        if kind == "points":
-            shared["dropout"] = one_dropout(base)
-            if shared.get("dataset", base.dataset) != base.dataset:
-                shared |= {"x_col": "", "y_col": ""}  # the new data's usual pair
-        values = typed_values(KINDS[kind].variables[ss["cmp.vary"]], ss["cmp.values"])
+        kind = KINDS[kind_of(base)]
+        shared = values | {name: parse_widths(values[name]) for name in kind.widths}
+        if kind.adjust is not None:
+            shared = kind.adjust(base, shared)
+        values = typed_values(kind.variables[ss["cmp.vary"]], ss["cmp.values"])
         cmp = Comparison(base.replace(**shared), ss["cmp.vary"], values,
                          float(ss["cmp.target"]))
         cmp.configs()
@@ -143,8 +123,9 @@ def sync(r: GroupRunner, cmp: Comparison) -> None:
         r.build = KINDS[cmp.kind].build
         r.reset_runs(cmp.configs(), cmp.labels())
         ss.pop("cmp.start_grads", None)
-    if "cmp.start_grads" not in ss and cmp.kind == "points":  # gradients at the start
-        ss["cmp.start_grads"] = [Trainer(c).gradient_norms() for c in cmp.configs()]
+    kind = KINDS[cmp.kind]
+    if "cmp.start_grads" not in ss and kind.start_gradients:  # gradients at the start
+        ss["cmp.start_grads"] = [kind.build(c).gradient_norms() for c in cmp.configs()]
     ss["cmp.running"] = cmp
     if ss.pop("cmp.autoplay", False):
         r.play()
@@ -160,22 +141,7 @@ def load_preset(name: str) -> None:
 
 def caption(cmp: Comparison) -> str:
     """What the runs share, said exactly for the setting that varies."""
-    if cmp.kind == "digits":
-        return ("Runs train side by side on the same digits, split the same way and taken in "
-                "the same order" + (", from the same starting weights" if cmp.variable not in
-                                   ("model", "filters") else "; networks of different shapes "
-                                   "start from weights drawn with the same seed") + ". Dashed: "
-                "accuracy on the test digits shifted by 1 or 2 pixels.")
-    if cmp.variable == "hidden":
-        return ("Networks of different shapes train side by side on the same data, in the same "
-                "order; their starting weights are drawn with the same seed, but cannot be the "
-                "same weights, since the shapes differ.")
-    if cmp.variable == "init":
-        return ("Runs train side by side on the same data and network, in the same order; each "
-                "draws its starting weights with its own initializer (same seed).")
-    return ("Runs that differ in one setting train side by side on the same data, from the same "
-            "starting weights and in the same order, so the only difference is the one you "
-            "chose.")
+    return KINDS[cmp.kind].caption(cmp)
 
 
 def preset_note(cmp: Comparison) -> None:
@@ -207,23 +173,23 @@ def _on_vary_change() -> None:
 
 
 def _on_kind_change() -> None:
-    """Another kind of experiment: its first preset (digits) or the default (points)."""
-    kind = st.session_state["cmp.kind"]
-    if kind == "points":
-        write(Comparison())
-    else:
-        write(Comparison.preset(next(n for n, p in PRESETS.items() if p.kind == kind)))
+    """Another kind of experiment: where that kind starts (its first demo, or its defaults)."""
+    write(Comparison.start(st.session_state["cmp.kind"]))
 
 
 # --- controls ---------------------------------------------------------------------------
 def presets() -> None:
-    """One button per classroom preset."""
+    """One button per classroom preset, kind by kind."""
     st.markdown("**Classroom demos**: one click sets up the comparison and starts it.")
-    names = list(PRESETS)
-    cols = st.columns(3)
-    for i, name in enumerate(names):
-        cols[i % 3].button(PRESETS[name].label, key=f"cmp.preset.{name}", width="stretch",
-                           on_click=load_preset, args=(name,), help=PRESETS[name].note)
+    for kind in KINDS.values():
+        if not kind.presets:
+            continue
+        if len(KINDS) > 1:
+            st.caption(kind.label)
+        cols = st.columns(3)
+        for i, (name, p) in enumerate(kind.presets.items()):
+            cols[i % 3].button(p.label, key=f"cmp.preset.{name}", width="stretch",
+                               on_click=load_preset, args=(name,), help=p.note)
 
 
 def experiment_controls() -> dict:
@@ -233,29 +199,24 @@ def experiment_controls() -> dict:
     varied = ss["cmp.vary"]
     sb.radio("Compare on", list(KINDS), key="cmp.kind", format_func=lambda k: KINDS[k].label,
              horizontal=True, on_change=_on_kind_change,
-             help="Networks on 2-D points (the Playground's problems), or on handwritten "
-                  "digits (the Digits page's).")
-    kind = ss["cmp.kind"]
-    fields = KINDS[kind].settings.FIELDS
+             help=" ".join(f"{k.label}: {k.help}" for k in KINDS.values()))
+    kind = KINDS[ss["cmp.kind"]]
+    fields = kind.settings.FIELDS
     sb.subheader("Shared experiment")
-    if kind == "points":
+    if kind.from_playground:
         sb.button("Use the playground's settings", key="cmp.from_playground",
                   on_click=load_playground, width="stretch",
                   help="Start from what the Playground page is set to now.")
     values = {}
-    for name in (*WIDTHS[kind], *SHARED[kind]):
-        real = kind == "points" and values.get("dataset") in DATASETS and \
-            DATASETS[values["dataset"]].real
-        if real and name in ("noise", "n_samples"):
-            continue  # a real table's rows are what they are
-        if name in WIDTHS[kind]:
-            values[name] = widths_widget(fields[name], wkey(kind, name), sb,
-                                         disabled=varied == name)
+    for name in (*kind.widths, *kind.shared):
+        if kind.hidden is not None and name in kind.hidden(values):
             continue
-        values[name] = field_widget(fields[name], wkey(kind, name), sb, disabled=varied == name,
-                                    options=list(DATASETS) if name == "dataset" else None)
-    if kind == "points":
-        values["features"] = tuple(values["features"])
+        key, off = wkey(kind.name, name), varied == name
+        if name in kind.widths:
+            values[name] = widths_widget(fields[name], key, sb, disabled=off)
+        else:
+            values[name] = field_widget(fields[name], key, sb, disabled=off,
+                                        options=kind.options.get(name))
     return values
 
 
@@ -304,6 +265,7 @@ class CompareView:
     """The Compare page's view of its runs (ui.live.frames.LiveView): every run's map and
     the loss chart in each frame; the results table follows in a fragment of its own."""
 
+    kind: Kind = KINDS["points"]
     log: bool = False
     slow: bool = False
 
@@ -312,10 +274,7 @@ class CompareView:
 
     def figures(self, snap, run_id: int, what: str) -> dict[str, dict]:
         loss = charts.losses_chart(snap, self.log, revision=f"losses-{run_id}")
-        if snap.task == "digits":
-            return {"cmp_acc": charts.accuracies_chart(snap, revision=f"acc-{run_id}"),
-                    "cmp_loss": loss}
-        return {"cmp_maps": charts.maps_grid(snap, revision=f"maps-{run_id}"), "cmp_loss": loss}
+        return self.kind.figures(snap, run_id) | {"cmp_loss": loss}
 
     def status(self, snap, epochs_per_s: float) -> str:
         return view.status_line(snap, epochs_per_s)
@@ -323,15 +282,15 @@ class CompareView:
 
 def live(r: GroupRunner) -> None:
     """The maps, the loss chart (with its log-scale toggle) and the results table."""
-    cv = CompareView(log=st.session_state.get("cmp.log", False))
+    kind = KINDS[st.session_state["cmp.running"].kind]
+    cv = CompareView(kind, log=st.session_state.get("cmp.log", False))
 
     def log_toggle() -> None:
         cv.log = st.toggle("Log-scale loss", key="cmp.log", help=HELP["log_scale"])
         # A fragment run does not pass through init(): keep the copy of this widget current.
         st.session_state["cmp.widgets"]["cmp.log"] = cv.log
 
-    top = "cmp_acc" if st.session_state["cmp.kind"] == "digits" else "cmp_maps"
-    layout = panel.Layout(main=((panel.Chart(top),), (panel.Chart("cmp_loss"),)),
+    layout = panel.Layout(main=((panel.Chart(kind.top),), (panel.Chart("cmp_loss"),)),
                           header=log_toggle, extra=_table)
     panel.live_panel(PAGE, r, cv, layout)
 
@@ -361,31 +320,30 @@ def start_gradients(r: GroupRunner) -> None:
                    "point: where it vanishes, the first layers barely learn.")
 
 
+COUNTS = ("epoch", "epochs to target", "parameters")
+PERCENTS = {"dead neurons": 0}  # other columns named "... accuracy" or "... coverage": 1 place
+THREE_PLACES = ("R²", "first-layer gradient")
+
+
+def cell(name: str, value) -> str:
+    """One cell of the results table as text, in the app's number style, by its column."""
+    if name == "run":
+        return value
+    if name == "status":
+        return value.split(":")[0]
+    if name == "ms per epoch":
+        return DASH if value is None or not math.isfinite(value) else f"{value:.2f}"
+    if name in COUNTS:
+        return count(value)
+    if name in PERCENTS or name.endswith(("accuracy", "coverage")):
+        return percent(value, PERCENTS.get(name, 1))
+    return number(value, 3) if name in THREE_PLACES else number(value)
+
+
 def format_rows(rows: list[dict]) -> list[dict]:
     """The results as text for the page, in the app's one number style (the CSV keeps the raw
     numbers)."""
-    out = []
-    for row in rows:
-        metric = "accuracy" if "accuracy" in row else "R²"
-        ms = row["ms per epoch"]
-        text = {
-            "run": row["run"], "epoch": count(row["epoch"]),
-            "test loss": number(row["test loss"]),
-            "best test loss": number(row["best test loss"]),
-            metric: percent(row[metric]) if metric == "accuracy" else number(row[metric], 3),
-        }
-        if "shifted accuracy" in row:  # digits
-            text["shifted accuracy"] = percent(row["shifted accuracy"])
-        text |= {"epochs to target": count(row["epochs to target"]),
-                 "ms per epoch": DASH if ms is None or not math.isfinite(ms) else f"{ms:.2f}"}
-        if "parameters" in row:
-            text["parameters"] = count(row["parameters"])
-        else:
-            text |= {"dead neurons": percent(row["dead neurons"], 0),
-                     "first-layer gradient": number(row["first-layer gradient"], 3)}
-        text["status"] = row["status"].split(":")[0]
-        out.append(text)
-    return out
+    return [{k: cell(k, v) for k, v in row.items()} for row in rows]
 
 
 def exports(r: GroupRunner, cmp: Comparison) -> None:
