@@ -25,13 +25,14 @@ from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .outputs import OUTPUTS
 from .schedules import SCHEDULES
+from .sequences import SequenceConfig, SequenceTrainer
 from .trainer import DIVERGED, READY, RUNNING, STOPPED, History, Trainer, grid_points
 from .training import TrainerBase
 
 __all__ = [
     "ACTIVATIONS", "CUSTOM", "Config", "DATASETS", "DIVERGED", "Dataset", "FEATURES", "History",
     "INITIALIZERS", "ImageConfig", "ImageTrainer", "LIVE_FIELDS", "LOSSES", "Model", "Network",
-    "OPTIMIZERS", "OUTPUTS", "READY", "RUNNING", "SCHEDULES", "STOPPED", "Settings", "Trainer",
-    "TrainerBase", "from_points", "grid_points", "keep_freed_memory", "load_csv", "make_dataset",
-    "make_optimizer", "to_csv", "transform",
+    "OPTIMIZERS", "OUTPUTS", "READY", "RUNNING", "SCHEDULES", "STOPPED", "SequenceConfig",
+    "SequenceTrainer", "Settings", "Trainer", "TrainerBase", "from_points", "grid_points",
+    "keep_freed_memory", "load_csv", "make_dataset", "make_optimizer", "to_csv", "transform",
 ]
