@@ -154,7 +154,8 @@ class SequenceConfig(Settings):
     WHAT = "sequence settings"
 
     def _check(self) -> None:
-        self.resolved()
+        T = self.resolved()
+        get_task(self.task).make(1, T, 0, **self.options())  # the task's own checks
         if self.model == "transformer" and self.dim % self.heads:
             raise ValueError(f"the embedding size ({self.dim}) must divide by the number of "
                              f"heads ({self.heads})")
@@ -271,7 +272,8 @@ class SequenceTrainer(TrainerBase):
     `save`/`load`. History: train and test loss, then per-step and whole-sequence accuracy
     (classification: `train_accuracy`, `train_sequence_accuracy`, test likewise) or `train_mse`
     and `test_mse`; `baseline` is the task's trivial score for a chart. `model` is the Model;
-    `train` and `test` the SequenceData; `T` the length."""
+    `train` and `test` the SequenceData; `T` the length; `chunk` the most sequences one pass
+    takes (a larger batch is trained in parts whose gradients add up to the batch's)."""
 
     SETTINGS = SequenceConfig
     FORMAT = FORMAT
@@ -298,17 +300,24 @@ class SequenceTrainer(TrainerBase):
                            if isinstance(layer, RNN | GRU | LSTM)]
         self._blocks = [layer for layer in self.model.layers
                         if isinstance(layer, TransformerBlock)]
-        self._chunk = max(1, FLOAT_BUDGET // self._floats_per_sequence())
+        train, evaluate = self._floats_per_sequence()
+        self.chunk = max(1, FLOAT_BUDGET // train)
+        self.eval_chunk = max(1, FLOAT_BUDGET // evaluate)
         self._dropout_rng = self._rng("dropout", 3)
 
-    def _floats_per_sequence(self) -> int:
-        """About how many floats one sequence's forward and backward pass hold."""
+    def _floats_per_sequence(self) -> tuple[int, int]:
+        """About how many floats one sequence holds in a forward and backward pass (every
+        layer's forward caches, then the backward's temporaries), and in a forward pass
+        alone."""
         cfg, T = self.config, self.T
-        io = T * (self.task.input_size + 4 * self.k + 8)
+        io = T * (self.task.input_size + 6 * self.k + 8)
         if cfg.recurrent:
-            return io + 24 * T * cfg.hidden * cfg.layers
-        return io + cfg.blocks * (T * (24 * cfg.dim + 6 * cfg.ff) + 6 * cfg.heads * T * T) \
-            + 8 * T * cfg.dim
+            cache, work = 8 * T * cfg.hidden * cfg.layers, 14 * T * cfg.hidden
+        else:
+            cache = cfg.blocks * (T * (14 * cfg.dim + 3 * cfg.ff) + 2 * cfg.heads * T * T) \
+                + 6 * T * cfg.dim
+            work = T * (10 * cfg.dim + 3 * cfg.ff) + 4 * cfg.heads * T * T
+        return io + cache + work, io + cache
 
     def _apply_live(self) -> None:
         cfg = self.config
@@ -352,7 +361,7 @@ class SequenceTrainer(TrainerBase):
 
     def _train_batch(self, i: int, j: int) -> None:
         j = min(j, self.n_train)
-        model, c = self.model, self._chunk
+        model, c = self.model, self.chunk
         if j - i <= c:
             self._backprop(i, j)
         else:  # parts of the batch, each weighted by its share of the scored positions
@@ -381,25 +390,37 @@ class SequenceTrainer(TrainerBase):
         return ("train_loss", "test_loss", "train_mse", "test_mse")
 
     def _outputs(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(logits, outputs) of task inputs, in parts of at most `_chunk` sequences."""
-        zs = [self.model.logits(self._encode(inputs[a:a + self._chunk]))
-              for a in range(0, len(inputs), self._chunk)]
-        z = np.concatenate(zs)
+        """(logits, outputs) of a few sequences' task inputs."""
+        z = self.model.logits(self._encode(inputs))
         return z, self.model.output_of(z)
 
     def _scores(self, data: SequenceData) -> tuple[float, float, float]:
         """(mean loss over scored positions, per-step accuracy, whole-sequence accuracy) of
-        `data`; the accuracies are NaN for values."""
-        model, mask = self.model, data.mask
-        z, p = self._outputs(data.inputs)
-        loss = model.loss_of(z, p, self._targets(data.targets), mask)
+        `data`, a part of at most `eval_chunk` sequences at a time; the accuracies are NaN for
+        values."""
+        model, c = self.model, self.eval_chunk
+        loss = hits = whole = scored = 0.0
+        for a in range(0, data.n, c):
+            y = data.targets[a:a + c]
+            mask = None if data.mask is None else data.mask[a:a + c]
+            z, p = self._outputs(data.inputs[a:a + c])
+            count = y.size if mask is None else np.count_nonzero(mask)
+            if self.task.target == "regression_at_end":
+                count = len(y)
+            loss += model.loss_of(z, p, self._targets(y), mask) * count
+            scored += count
+            if self.classify:
+                right = p.argmax(axis=-1) == y
+                if mask is not None:
+                    right |= ~mask
+                    hits += np.count_nonzero(right) - np.count_nonzero(~mask)
+                else:
+                    hits += np.count_nonzero(right)
+                whole += np.count_nonzero(right.all(axis=1))
+        loss /= max(scored, 1)
         if not self.classify:
             return loss, math.nan, math.nan
-        right = p.argmax(axis=-1) == data.targets
-        if mask is None:
-            return loss, float(right.mean()), float(right.all(axis=1).mean())
-        per_step = np.count_nonzero(right & mask) / max(np.count_nonzero(mask), 1)
-        return loss, float(per_step), float((right | ~mask).all(axis=1).mean())
+        return loss, hits / max(scored, 1), whole / data.n
 
     def _evaluate(self) -> dict[str, float]:
         row = {}
@@ -522,7 +543,7 @@ class SequenceTrainer(TrainerBase):
         truncation in force. Large early values: the loss still reaches early steps; values
         falling towards the start: vanishing gradients."""
         self._need_recurrent("gradient norms through time")
-        n = min(GRAD_BATCH, self.n_train, self._chunk)
+        n = min(GRAD_BATCH, self.n_train, self.chunk)
         d = self.train
         self.model.backprop(self._encode(d.inputs[:n]), self._targets(d.targets[:n]), None,
                             None if d.mask is None else d.mask[:n])
