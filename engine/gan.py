@@ -47,6 +47,21 @@ DISTANCE_THRESHOLD = 0.01
 RISING_EPOCHS = 10  # a distance rising over this many recorded epochs is reported
 COLLAPSE_SPREAD = 0.25  # generated points spread less than this share of the real ones: collapse
 N_DIGIT_SAMPLES = 16  # the fixed noise vectors of the digits grid
+MAX_RESOLUTION = 200  # of the discriminator's map and the noise grid
+VIEW_CHUNK = 2048  # points per forward pass of a view (bounds the memory it takes)
+
+
+def _forward(model: Model, X: np.ndarray) -> np.ndarray:
+    """model.forward of X, VIEW_CHUNK rows at a time."""
+    return np.concatenate([model.forward(X[a:a + VIEW_CHUNK])
+                           for a in range(0, len(X), VIEW_CHUNK)])
+
+
+def _resolution(r) -> int:
+    r = int(r)
+    if not 2 <= r <= MAX_RESOLUTION:
+        raise ValueError(f"resolution must be 2 to {MAX_RESOLUTION}, not {r}")
+    return r
 
 
 # --- losses -----------------------------------------------------------------------------------
@@ -237,6 +252,7 @@ class GanConfig(Settings):
     """Everything that defines a 2-D GAN run; `live_fields()` apply to a running trainer."""
 
     WHAT = "GAN settings"
+    GROUPS = (("distribution", "modes"),)
 
     def _check(self) -> None:
         spec = DISTRIBUTIONS[self.distribution]
@@ -544,11 +560,14 @@ class GanTrainer(TrainerBase):
         return ""
 
     # --- views ------------------------------------------------------------------------------------
+    def _generated(self, n: int) -> np.ndarray:
+        """The generator's outputs (n, N_OUT) for the first n fixed noise vectors."""
+        return self.generator.forward(self.eval_noise[:int(min(max(n, 1), N_EVAL))])
+
     def samples(self, n: int = 256) -> np.ndarray:
         """Generated points (n, 2) from the first n fixed noise vectors (at most N_EVAL): the
         same noise every call, so the same points move as the generator learns."""
-        n = int(min(max(n, 1), N_EVAL))
-        return self.generator.forward(self.eval_noise[:n])
+        return self._generated(n)
 
     def real_samples(self, n: int = 256) -> np.ndarray:
         """The first n training points (n, 2)."""
@@ -562,14 +581,14 @@ class GanTrainer(TrainerBase):
     def discriminator_grid(self, resolution: int = 50) -> np.ndarray:
         """The discriminator's output over a res × res grid of the view (row i at the i-th y):
         its probability that a point is real (for the least-squares loss, its raw score)."""
-        r = int(resolution)
-        s = self.discriminator.forward(grid_points(r, self.bounds)[2])
+        r = _resolution(resolution)
+        s = _forward(self.discriminator, grid_points(r, self.bounds)[2])
         return self._d_output(s).reshape(r, r)
 
     def noise_grid(self, resolution: int = 20) -> np.ndarray:
         """The noise grid `manifold` maps: (res, res, 2) for 2-D noise, (res, 1) for 1-D; it
         spans [-1, 1] for uniform noise, [-2, 2] (two standard deviations) for Gaussian."""
-        r, cfg = int(resolution), self.config
+        r, cfg = _resolution(resolution), self.config
         edge = 1.0 if cfg.noise == "uniform" else 2.0
         ticks = np.linspace(-edge, edge, r)
         if cfg.noise_dim == 1:
@@ -581,21 +600,29 @@ class GanTrainer(TrainerBase):
         """The generator's image of `noise_grid`: (res, res, 2) points, grid line i of the
         noise at row i (2-D noise), or (res, 2), a curve (1-D noise)."""
         z = self.noise_grid(resolution)
-        x = self.generator.forward(z.reshape(-1, self.config.noise_dim))
+        x = _forward(self.generator, z.reshape(-1, self.config.noise_dim))
         return x.reshape(*z.shape[:-1], self.N_OUT)
 
+    def _points(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.N_OUT:
+            raise ValueError(f"expected points of shape (n, {self.N_OUT}), got {x.shape}")
+        return x
+
     def point_loss(self, x: np.ndarray) -> np.ndarray:
-        """The generator's loss at each point x (n, 2): what it minimizes on average."""
-        return self.loss.g(self.discriminator.forward(np.asarray(x, dtype=np.float64)))[0][:, 0]
+        """The generator's loss ℓ at each point of x (n, 2): its loss is their mean."""
+        return self.loss.g(_forward(self.discriminator, self._points(x)))[0][:, 0]
 
     def gradients(self, x: np.ndarray | None = None) -> np.ndarray:
-        """-dℓ/dx (n, 2) at generated points x (default `samples()`), ℓ the generator's loss
-        at one point: the direction a generator update pushes each point (through the
+        """-dℓ/dx (n, 2) at points x (default `samples()`), ℓ the generator's loss at one
+        point: the direction a generator update pushes each generated point (through the
         discriminator's input gradient)."""
-        x = self.samples() if x is None else np.asarray(x, dtype=np.float64)
-        D = self.discriminator
-        s = D.logits(x)
-        return -D.backward(self.loss.g(s)[1], need_dx=True)
+        x = self._generated(256) if x is None else self._points(x)
+        D, out = self.discriminator, []
+        for a in range(0, len(x), VIEW_CHUNK):
+            s = D.logits(x[a:a + VIEW_CHUNK])
+            out.append(-D.backward(self.loss.g(s)[1], need_dx=True))
+        return np.concatenate(out) if out else np.zeros((0, self.N_OUT))
 
     # --- files ------------------------------------------------------------------------------------
     def _data_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -616,7 +643,8 @@ class GanTrainer(TrainerBase):
 class GanPreset:
     """A ready-made run: its settings and what to watch while it trains. `converges`: tested to
     cover every mode (for a mixture) and bring the distance under DISTANCE_THRESHOLD within
-    `epochs` epochs at its seed; otherwise it shows the failure it is named after."""
+    `epochs` epochs at seeds 0 and 1; otherwise it shows the failure it is named after over
+    `epochs` epochs."""
 
     label: str
     watch: str
@@ -643,7 +671,7 @@ GAN_PRESETS: dict[str, GanPreset] = {
         "Mode collapse", "The generator is updated five times per round, faster than the "
         "discriminator: its points rush together onto one cluster and hop from cluster to "
         "cluster as the discriminator chases them, never spreading over all 8.",
-        GanConfig(g_updates=5, g_lr=0.005, d_lr=0.001, schedule="constant"), False, 150),
+        GanConfig(g_updates=5, g_lr=0.005, d_lr=0.001, schedule="constant"), False, 100),
 }
 
 
@@ -657,8 +685,8 @@ DIGITS_FIELDS = (
     Number("noise_dim", 16, "Noise dimensions", "Numbers the generator turns into one image.",
            low=1, high=32, integer=True, offered=(2, 4, 8, 16, 32)),
     *GAME_FIELDS,
-    *_net_fields("g", "Generator", (128,), 256, 1, 0.001),
-    *_net_fields("d", "Discriminator", (128,), 256, 1, 0.001),
+    *_net_fields("g", "Generator", (128,), 128, 1, 0.001),
+    *_net_fields("d", "Discriminator", (128,), 128, 1, 0.001),
     *_training_fields(64, "constant"),
 )
 
@@ -719,8 +747,7 @@ class DigitsGanTrainer(GanTrainer):
 
     def samples(self, n: int = 256) -> np.ndarray:
         """Generated digits (n, 8, 8) from the first n fixed noise vectors."""
-        n = int(min(max(n, 1), N_EVAL))
-        return self.generator.forward(self.eval_noise[:n]).reshape(n, 8, 8)
+        return self._generated(n).reshape(-1, 8, 8)
 
     def real_samples(self, n: int = 256) -> np.ndarray:
         return self.X_train[:int(min(max(n, 1), self.n_train))].reshape(-1, 8, 8).copy()

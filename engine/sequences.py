@@ -152,6 +152,7 @@ class SequenceConfig(Settings):
     another task than `task`, and settings of the other kind of network, are kept but unused."""
 
     WHAT = "sequence settings"
+    GROUPS = (("task", "length", *sorted(ALL_OPTIONS)), ("model", "dim", "heads"))
 
     def _check(self) -> None:
         T = self.resolved()
