@@ -671,7 +671,7 @@ GAN_PRESETS: dict[str, GanPreset] = {
         "Mode collapse", "The generator is updated five times per round, faster than the "
         "discriminator: its points rush together onto one cluster and hop from cluster to "
         "cluster as the discriminator chases them, never spreading over all 8.",
-        GanConfig(g_updates=5, g_lr=0.005, d_lr=0.001, schedule="constant"), False, 100),
+        GanConfig(g_updates=5, g_lr=0.005, d_lr=0.0005, schedule="constant"), False, 100),
 }
 
 
