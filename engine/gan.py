@@ -297,8 +297,10 @@ class GanTrainer(TrainerBase):
     distance (MMD) of N_EVAL generated points (fixed noise) to training and held-out real
     points; the two networks' losses `d_loss` and `g_loss` and the discriminator's mean output
     on real (`d_real`) and generated (`d_fake`) points, on the held-out points; for mixtures
-    `modes_covered` of `modes_total`. `diagnosis` explains mode collapse or a rising distance
-    in plain words. `generator` and `discriminator` are the Models."""
+    `modes_covered` of `modes_total`; its `lr` is the discriminator's rate. `diagnosis`
+    explains mode collapse or a rising distance in plain words. `generator` and
+    `discriminator` are the Models, `g_optimizer` and `d_optimizer` their optimizers (`pairs`:
+    the discriminator first); `X_train`, `X_test` the real points."""
 
     SETTINGS = GanConfig
     FORMAT = FORMAT
