@@ -157,6 +157,12 @@ class TrainerBase:
         """(model, optimizer) of everything trained."""
         return [(self.model, self.optimizer)]
 
+    @property
+    def pairs(self) -> list[tuple]:
+        """(model, optimizer) of everything trained, in the order files and snapshots hold
+        them."""
+        return self._pairs()
+
     def _make_optimizers(self, changed: frozenset = frozenset({"optimizer"})) -> None:
         """Fresh optimizer(s) for the settings in `changed` (every one when building)."""
         if "optimizer" in changed:
@@ -228,11 +234,23 @@ class TrainerBase:
     def step(self) -> None:
         """One mini-batch: forward, backward, optimizer update. An epoch ends after its last."""
         t0 = _clock()
+        batch = self._next_batch()
+        if batch is not None:
+            self._train_batch(*batch)
+            self._end_step(t0, batch[1])
+
+    def _next_batch(self) -> tuple[int, int] | None:
+        """The examples (i, j) of the next step, starting an epoch when one is due; None when
+        the epoch budget is spent."""
         if self._pos >= self.n_train and not self._start_epoch():
-            return
+            return None
         i = self._pos
         j = self._pos = i + self._bs
-        self._train_batch(i, j)
+        return i, j
+
+    def _end_step(self, t0: float, j: int) -> None:
+        """Count a step that began at clock t0 and ended at example j: check the weights and
+        end the epoch after its last step."""
         self.steps += 1
         self.status = RUNNING
         self.train_time += _clock() - t0

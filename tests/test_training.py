@@ -2,7 +2,9 @@
 stopping restoring weights and optimizer state, budget and target, live settings against
 rebuilds, gradient clipping, save and load (bit-identical resume, damaged files, a file asking
 for a huge network refused before anything is allocated) and a Runner driving it. The 2-D
-trainer's own details are in test_trainer.py, the image trainer's in test_images.py."""
+trainer's own details are in test_trainer.py, the image trainer's in test_images.py, the
+sequence trainer's in test_sequences.py and the GANs' in test_gan.py. A trainer with several
+models (a GAN) is read through `pairs`, each model with its optimizer."""
 
 import io
 import json
@@ -14,7 +16,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from engine import DIVERGED, READY, RUNNING, STOPPED, Config, ImageConfig, ImageTrainer, Trainer
+from engine import (
+    DIVERGED,
+    READY,
+    RUNNING,
+    STOPPED,
+    Config,
+    GanConfig,
+    GanTrainer,
+    ImageConfig,
+    ImageTrainer,
+    SequenceConfig,
+    SequenceTrainer,
+    Trainer,
+)
 from engine.data import make_digits
 from engine.training import OPTIONAL_SETTINGS, clip_by_global_norm
 from ui.live.runner import Runner
@@ -32,6 +47,17 @@ class Kind:
     huge: dict  # settings beyond the limits: a network too large to build
     data: object = None
     extra_state: list = field(default_factory=list)
+    rates: tuple = ("lr",)  # the learning-rate settings `high` sets
+    updates: tuple = (1,)  # optimizer updates per step of `diverging`, for each of `pairs`
+    new_optimizer: dict = field(default_factory=lambda: {"optimizer": "rmsprop"})
+    target: float = 0.5  # a target loss reached within 200 epochs, from above
+
+    def too_high(self) -> str:
+        """The part of the divergence message that names the rates."""
+        if len(self.rates) == 1:
+            return f"learning rate ({self.high:g}) is probably too high"
+        return (f"learning rates (discriminator {self.high:g}, generator {self.high:g}) are "
+                "probably too high")
 
 
 def small_digits():
@@ -57,6 +83,45 @@ KINDS = {
         ImageConfig(model="mlp", optimizer="sgd", activation="linear", lr=0.01, max_epochs=0),
         10.0, ImageConfig(model="mlp", early_stopping=True, patience=2, max_epochs=0),
         {"augment": False}, {"hidden": (8,)}, {"hidden": [257]}, data=small_digits()),
+    "sequences": Kind(
+        SequenceTrainer, SequenceConfig(task="sine", model="lstm", hidden=8, length=20,
+                                        n_train=200, n_test=64, clip=True, max_epochs=0),
+        SequenceConfig(task="sine", model="rnn", hidden=8, n_train=200, n_test=64,
+                       optimizer="sgd", lr=0.01, max_epochs=0), 10.0,
+        SequenceConfig(task="sine", model="gru", hidden=16, length=10, n_train=32, n_test=64,
+                       early_stopping=True, patience=2, max_epochs=0),
+        {"lr": 0.001, "bptt": 5, "clip": False}, {"hidden": 4},
+        {"hidden": 100_000, "layers": 2}),
+    "transformer": Kind(
+        SequenceTrainer, SequenceConfig(task="reverse", model="transformer", dim=16, ff=16,
+                                        n_train=200, n_test=64, dropout=0.1, max_epochs=0),
+        SequenceConfig(task="sine", model="transformer", dim=16, ff=16, n_train=200,
+                       n_test=64, optimizer="sgd", lr=0.01, max_epochs=0), 10.0,
+        SequenceConfig(task="sort", model="transformer", dim=16, ff=16, n_train=64,
+                       n_test=64, early_stopping=True, patience=2, max_epochs=0),
+        {"dropout": 0.0, "causal": True}, {"position": "sinusoidal"},
+        {"dim": 4096, "blocks": 100}),
+    "gan": Kind(
+        GanTrainer, GanConfig(n_samples=640, batch_size=64, d_updates=2, schedule="constant"),
+        GanConfig(d_optimizer="sgd", g_optimizer="sgd", d_activation="linear",
+                  g_activation="linear", n_samples=640, batch_size=64, d_updates=2, d_lr=0.01,
+                  g_lr=0.01, schedule="constant"), 1.0,
+        GanConfig(n_samples=512, batch_size=64, early_stopping=True, patience=3),
+        {"g_lr": 0.0005, "d_updates": 1}, {"g_hidden": (8,)},
+        {"g_hidden": [100_000] * 4}, rates=("d_lr", "g_lr"), updates=(2, 1),
+        new_optimizer={"d_optimizer": "rmsprop", "g_optimizer": "rmsprop"}, target=0.05),
+    "gan-own-points": Kind(
+        GanTrainer, GanConfig(distribution="points", n_samples=256, batch_size=32,
+                              schedule="constant"),
+        GanConfig(distribution="points", d_optimizer="sgd", g_optimizer="sgd",
+                  d_activation="linear", g_activation="linear", n_samples=256, batch_size=32,
+                  d_lr=0.01, g_lr=0.01, schedule="constant"), 1.0,
+        GanConfig(distribution="points", n_samples=256, batch_size=32, early_stopping=True,
+                  patience=3),
+        {"d_lr": 0.001, "batch_size": 16}, {"spread": 0.02}, {"d_hidden": [65]},
+        data=np.column_stack([np.linspace(-1, 1, 40), np.linspace(-1, 1, 40) ** 2]),
+        rates=("d_lr", "g_lr"), updates=(1, 1), new_optimizer={"g_optimizer": "rmsprop"},
+        target=0.05),
 }
 IDS = list(KINDS)
 
@@ -83,10 +148,22 @@ def history_rows(h, with_time=False) -> dict:
             "last": {k: v for k, v in h.last.items() if k not in skip}, "stride": h.stride}
 
 
+def flats(t) -> tuple:
+    return tuple(m.flat.tobytes() for m, _ in t.pairs)
+
+
+def optimizers(t) -> tuple:
+    return tuple(optimizer_bytes(o) for _, o in t.pairs)
+
+
 def run_state(t, with_time=False) -> tuple:
-    return (t.model.flat.tobytes(), optimizer_bytes(t.optimizer), t.optimizer.lr, t.epoch,
-            t.steps, t.status, t.status_reason, t.position, history_rows(t.history, with_time),
+    return (flats(t), optimizers(t), tuple(o.lr for _, o in t.pairs), t.epoch, t.steps,
+            t.status, t.status_reason, t.position, history_rows(t.history, with_time),
             {k: json.dumps(r.bit_generator.state) for k, r in t.rngs.items()})
+
+
+def rates(kind: Kind, value: float) -> dict:
+    return dict.fromkeys(kind.rates, value)
 
 
 def trained(kind: Kind, config=None, epochs=2, steps=3):
@@ -108,7 +185,7 @@ def test_same_settings_give_a_bit_identical_run_and_another_seed_another(kind):
     assert a.status == RUNNING and len(a.history) == 4
     assert a.steps == 3 * a.steps_per_epoch + 4
     c = trained(kind, kind.config.replace(seed=1), epochs=3, steps=4)
-    assert not np.array_equal(a.model.flat, c.model.flat)
+    assert all(x != y for x, y in zip(flats(a), flats(c), strict=True))
 
 
 def test_a_fresh_trainer_is_ready_with_one_history_row(kind):
@@ -117,7 +194,7 @@ def test_a_fresh_trainer_is_ready_with_one_history_row(kind):
     assert t.history.last["epoch"] == 0 and t.history.keys[:3] == ("epoch", "train_loss",
                                                                    "test_loss")
     assert t.history.keys[-2:] == ("time", "lr") and t.train_time == 0.0
-    assert t.n_params == t.model.n_params and t.order is None
+    assert t.n_params == sum(m.n_params for m, _ in t.pairs) and t.order is None
 
 
 # --- divergence and early stopping --------------------------------------------------------------
@@ -127,7 +204,7 @@ def test_divergence_restores_the_last_good_weights_and_optimizer_state(kind):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # overflow on the way is no warning
         t.run(2)
-        assert t.apply(t.config.replace(lr=kind.high)) is False
+        assert t.apply(t.config.replace(**rates(kind, kind.high))) is False
         seen = {}
         for _ in range(30):
             seen[t.epoch] = run_state(t)
@@ -136,14 +213,14 @@ def test_divergence_restores_the_last_good_weights_and_optimizer_state(kind):
     good = t.epoch
     assert t.status == DIVERGED and good >= 2
     assert f"at epoch {good + 1}:" in t.status_reason
-    assert f"learning rate ({kind.high:g}) is probably too high" in t.status_reason
+    assert kind.too_high() in t.status_reason
     assert f"The weights of epoch {good}, the last good ones, are kept" in t.status_reason
-    assert np.isfinite(t.model.flat).all()
+    assert all(np.isfinite(m.flat).all() for m, _ in t.pairs)
     restored = run_state(t)
     assert restored[:5] == seen[good][:5]  # weights, optimizer state and rate, counters
     assert restored[8] == seen[good][8]  # history
-    assert t.optimizer.t == t.steps
-    t.apply(t.config.replace(lr=kind.diverging.lr))
+    assert [o.t for _, o in t.pairs] == [t.steps * u for u in kind.updates]
+    t.apply(t.config.replace(**{r: getattr(kind.diverging, r) for r in kind.rates}))
     assert t.status == DIVERGED  # until training resumes
     assert t.run(3) == RUNNING and t.epoch == good + 3
     assert np.isfinite(t.history["train_loss"]).all()
@@ -151,17 +228,17 @@ def test_divergence_restores_the_last_good_weights_and_optimizer_state(kind):
 
 def test_early_stopping_restores_the_best_weights_and_optimizer_state(kind):
     t = build(kind, kind.early)
-    flats, opts = {}, {}
+    weights, opts = {}, {}
     for _ in range(300):
         t.run(1)
         if t.status == STOPPED:
             break
-        flats[t.epoch], opts[t.epoch] = t.model.flat.tobytes(), optimizer_bytes(t.optimizer)
+        weights[t.epoch], opts[t.epoch] = flats(t), optimizers(t)
     assert t.status == STOPPED and t.status_reason.startswith("early stopping")
     losses = t.history["test_loss"]
     best = 1 + int(np.argmin(losses[1:]))
     assert t.best_epoch == best and t.epoch - best == kind.early.patience
-    assert t.model.flat.tobytes() == flats[best] and optimizer_bytes(t.optimizer) == opts[best]
+    assert flats(t) == weights[best] and optimizers(t) == opts[best]
     assert t.history.last["epoch"] == best and t.history.last["test_loss"] == losses[best]
     assert f"the weights of epoch {best:,}" in t.status_reason
 
@@ -179,11 +256,12 @@ def test_epoch_budget_stops_and_then_nothing_more_happens(kind):
 
 
 def test_target_loss_stops_with_a_clear_reason(kind):
-    t = build(kind, kind.config.replace(target_loss=0.5))
+    target = kind.target
+    t = build(kind, kind.config.replace(target_loss=target))
     assert t.run(200) == STOPPED
-    assert t.status_reason == f"reached the target loss 0.5 at epoch {t.epoch}"
+    assert t.status_reason == f"reached the target loss {target:g} at epoch {t.epoch}"
     losses = t.history["train_loss"]
-    assert losses[-1] <= 0.5 and all(v > 0.5 for v in losses[:-1])
+    assert losses[-1] <= target and all(v > target for v in losses[:-1])
 
 
 def test_eval_every_records_every_kth_epoch_and_trains_identically(kind):
@@ -192,7 +270,7 @@ def test_eval_every_records_every_kth_epoch_and_trains_identically(kind):
     a.run(4)
     b.run(4)
     assert b.history["epoch"] == [0, 2, 4]
-    assert a.model.flat.tobytes() == b.model.flat.tobytes()
+    assert flats(a) == flats(b)
 
 
 # --- live settings and rebuilds -----------------------------------------------------------------
@@ -206,15 +284,20 @@ def test_a_live_change_keeps_weights_and_optimizer_state(kind):
     after = run_state(t, with_time=True)
     assert after[0] == before[0] and after[1] == before[1] and after[3:] == before[3:]
     t.run(1)
-    assert np.isfinite(t.model.flat).all()
+    assert all(np.isfinite(m.flat).all() for m, _ in t.pairs)
 
 
 def test_a_new_optimizer_starts_afresh_keeping_the_weights(kind):
     t = trained(kind)
-    flat = t.model.flat.tobytes()
-    assert t.apply(t.config.replace(optimizer="rmsprop")) is False
-    assert t.optimizer.name == "rmsprop" and optimizer_bytes(t.optimizer) == (0, None)
-    assert t.model.flat.tobytes() == flat
+    weights, before = flats(t), optimizers(t)
+    assert t.apply(t.config.replace(**kind.new_optimizer)) is False
+    for (_, o), old in zip(t.pairs, before, strict=True):
+        if o.name == "rmsprop":
+            assert optimizer_bytes(o) == (0, None)
+        else:  # a network whose optimizer did not change keeps its state
+            assert optimizer_bytes(o) == old
+    assert sum(o.name == "rmsprop" for _, o in t.pairs) == len(kind.new_optimizer)
+    assert flats(t) == weights
 
 
 def test_a_structural_change_rebuilds_as_a_fresh_trainer(kind):
@@ -230,7 +313,7 @@ def test_a_structural_change_rebuilds_as_a_fresh_trainer(kind):
 def test_an_invalid_change_raises_and_changes_nothing(kind):
     t, twin = trained(kind), trained(kind)
     before = dict(vars(t))
-    for bad in ({"lr": -1.0}, {"no_such_setting": 1}, "not settings", Config() if
+    for bad in ({kind.rates[0]: -1.0}, {"no_such_setting": 1}, "not settings", Config() if
                 kind.cls is not Trainer else ImageConfig()):
         with pytest.raises(ValueError):
             t.apply(bad)
@@ -295,7 +378,9 @@ def test_load_resumes_bit_identically(kind, when, how, tmp_path):
     assert type(b) is type(a) and b.config == a.config
     assert run_state(b, with_time=True) == run_state(a, with_time=True)
     assert b.best_epoch == a.best_epoch and b.train_time == a.train_time
-    if kind.data is not None:
+    if isinstance(kind.data, np.ndarray):  # points of your own
+        np.testing.assert_array_equal(b.custom_data, kind.data)
+    elif kind.data is not None:
         np.testing.assert_array_equal(b.custom_data.X_train, kind.data.X_train)
     for t in (a, b):
         t.run(3)
@@ -309,13 +394,13 @@ def test_load_after_divergence_resumes_bit_identically(kind):
         warnings.simplefilter("ignore", RuntimeWarning)
         a = build(kind, kind.diverging)
         a.run(2)
-        a.apply(a.config.replace(lr=kind.high))
+        a.apply(a.config.replace(**rates(kind, kind.high)))
         a.run(30)
     assert a.status == DIVERGED
     b = type(a).load(a.to_bytes())
     assert run_state(b, with_time=True) == run_state(a, with_time=True)
     for t in (a, b):
-        t.apply(t.config.replace(lr=kind.diverging.lr))
+        t.apply(t.config.replace(**{r: getattr(kind.diverging, r) for r in kind.rates}))
         t.run(2)
     assert run_state(a) == run_state(b)
 

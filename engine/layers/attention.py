@@ -204,6 +204,12 @@ class MultiHeadAttention(Layer):
     def bind(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         self._params, self._grads = self._bind(params, grads)
 
+    # The bound parameters by torch's names (views: write in place).
+    in_proj_weight = property(lambda self: self._params[0])
+    in_proj_bias = property(lambda self: self._params[1])
+    out_proj_weight = property(lambda self: self._params[2])
+    out_proj_bias = property(lambda self: self._params[3])
+
     def _causal_mask(self, T: int) -> np.ndarray:
         if self._mask.shape[0] != T:
             self._mask = np.triu(np.full((T, T), -np.inf), 1)
