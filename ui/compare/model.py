@@ -25,7 +25,8 @@ __all__ = ["KINDS", "PRESETS", "VARIABLES", "Comparison", "Kind", "Preset", "Var
 
 def kind_of(settings) -> str:
     """The kind of experiment a settings object belongs to."""
-    return next(k.name for k in KINDS.values() if isinstance(settings, k.settings))
+    return next(k.name for k in KINDS.values() if isinstance(settings, k.settings)
+                and (k.accepts is None or k.accepts(settings)))
 
 
 def preset_config(name: str):
@@ -200,8 +201,7 @@ def run_configs(base, variable: str, values: list) -> list:
 
 def results_row(label: str, t, target: float) -> dict:
     """One line of the results table for a run, as its kind writes it."""
-    kind = next(k for k in KINDS.values() if isinstance(t, k.build))
-    return kind.row(label, t, target)
+    return KINDS[kind_of(t.config)].row(label, t, target)
 
 
 def results_csv(rows: list[dict]) -> str:

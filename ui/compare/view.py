@@ -6,13 +6,13 @@ from ui.charts.compare import GroupSnapshot
 from ui.charts.numbers import count
 
 from .kinds import KINDS
+from .model import kind_of
 
 
 def snapshot(trainers: list, labels: list[str]) -> GroupSnapshot:
     """Copy what the runs' kind draws (call under the runner's lock): maps and losses for
     points, curves for digits, ..."""
-    kind = next(k for k in KINDS.values() if isinstance(trainers[0], k.build))
-    return kind.snapshot(trainers, labels)
+    return KINDS[kind_of(trainers[0].config)].snapshot(trainers, labels)
 
 
 def status_line(snap: GroupSnapshot, epochs_per_s: float = 0.0) -> str:

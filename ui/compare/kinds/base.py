@@ -63,7 +63,9 @@ class Kind:
     caption: Callable
     widths: tuple[str, ...] = ()
     default_preset: str | None = None  # where a switch to this kind starts (None: defaults)
-    # Optional hooks, for settings that need more than a field widget:
+    # Optional hooks. `accepts(settings)` tells this kind's settings from another kind's of the
+    # same class (e.g. recurrent and transformer runs of one sequence trainer):
+    accepts: Callable | None = None
     widget_value: Callable = getattr  # (settings, name) -> what its widget holds
     adjust: Callable | None = None  # (base, shared values) -> shared values to apply
     hidden: Callable | None = None  # (values so far) -> names whose widget is left out
