@@ -131,7 +131,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("tanh", "Tanh", np.tanh, _tanh_deriv, (-1.0, 1.0), False,
                    "Hyperbolic tangent: squashes any sum into (-1, 1), centred on 0."),
         Activation("sine", "Sine", np.sin, lambda z, a: np.cos(z), (-1.0, 1.0), True,
-                   "sin(z): periodic, so one unit can draw several stripes.", (True, True)),
+                   "sin(z): periodic, so one neuron can draw several stripes.", (True, True)),
     ]
 }
 

@@ -28,7 +28,7 @@ from .fields import (
 )
 from .initializers import INITIALIZERS
 from .losses import LOSSES
-from .optimizers import OPTIMIZERS, hyper_fields, optimizer_hyper
+from .optimizers import LR_HELP, OPTIMIZERS, hyper_fields, optimizer_hyper
 from .outputs import OUTPUTS, default_output, task_outputs
 from .schedules import SCHEDULES
 
@@ -95,9 +95,7 @@ FIELDS = (
     Choice("optimizer", "sgd", "Optimizer", "The rule that turns gradients into weight changes. "
            "Switching keeps the weights and starts the optimizer's memory afresh.",
            live=True, options=OPTIMIZERS),
-    Number("lr", 0.03, "Learning rate", "The step size: SGD moves each weight by the rate times "
-           "its gradient (the other optimizers scale the step their own way). Too small: slow. "
-           "Too large: the loss jumps around or blows up. Applies at once.", live=True,
+    Number("lr", 0.03, "Learning rate", LR_HELP, live=True,
            low=1e-6, high=100.0, offered=LEARNING_RATES),
     *hyper_fields(),
     Number("batch_size", 10, "Batch size", "Points per gradient step. Small batches give noisy "

@@ -172,7 +172,7 @@ def _net_fields(who: str, name: str, hidden: tuple, high: int, updates: int,
         Widths(f"{who}_hidden", hidden, f"{name} layers", f"Widths of the {name.lower()}'s "
                "hidden layers; none makes it a linear map.", high=high, max_len=4),
         Choice(f"{who}_activation", "relu", f"{name} activation", "The function each hidden "
-               f"unit of the {name.lower()} applies.", options=ACTIVATIONS),
+               f"neuron of the {name.lower()} applies.", options=ACTIVATIONS),
         Choice(f"{who}_optimizer", "adam", f"{name} optimizer", f"The {name.lower()}'s update "
                "rule. Switching keeps its weights and starts its memory afresh.", live=True,
                options=OPTIMIZERS),

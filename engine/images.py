@@ -22,7 +22,7 @@ from .fields import Choice, Flag, Number, Settings, Widths, settings
 from .initializers import INITIALIZERS
 from .layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from .model import Model
-from .optimizers import OPTIMIZERS, hyper_fields
+from .optimizers import LR_HELP, OPTIMIZERS, hyper_fields
 from .schedules import SCHEDULES
 from .training import TrainerBase
 
@@ -54,7 +54,7 @@ FIELDS = (
     Widths("hidden", (64,), "Hidden layers (MLP)", "Widths of the MLP's hidden layers; none "
            "makes a linear classifier.", high=256, max_len=3),
     Choice("activation", "relu", "Activation (dense layers)", "The function each hidden dense "
-           "unit applies to its weighted sum.", options=ACTIVATIONS),
+           "neuron applies to its weighted sum.", options=ACTIVATIONS),
     Widths("filters", (8,), "Filters per convolution", "How many filters each convolution "
            "layer learns: one or two layers.", low=2, high=16, max_len=2,
            layers="convolution layers", unit="filters"),
@@ -78,7 +78,7 @@ FIELDS = (
     Choice("optimizer", "adam", "Optimizer", "The rule that turns gradients into weight "
            "changes. Switching keeps the weights and starts the optimizer's memory afresh.",
            live=True, options=OPTIMIZERS),
-    Number("lr", 0.01, "Learning rate", "How far each step moves the weights. Applies at once.",
+    Number("lr", 0.01, "Learning rate", LR_HELP,
            live=True, low=1e-6, high=10.0, offered=LEARNING_RATES),
     *hyper_fields(),
     Number("batch_size", 32, "Batch size", "Digits per gradient step.", live=True, low=1,
@@ -86,7 +86,7 @@ FIELDS = (
     Number("l2", 0.0, "L2 rate", "Adds rate/2 × Σw² to the loss: keeps weights small. Biases "
            "are not penalized.", live=True, low=0.0, high=1.0,
            offered=(0.0, 0.0001, 0.001, 0.01, 0.1)),
-    Number("dropout", 0.0, "Dropout", "During training, each hidden dense unit (and, in a CNN, "
+    Number("dropout", 0.0, "Dropout", "During training, each hidden dense neuron (and, in a CNN, "
            "each feature the dense layers read) is switched off with this probability.",
            live=True, low=0.0, high=0.9, slider=True, step=0.05),
     Choice("schedule", "constant", "Learning-rate schedule", "How the learning rate changes "
@@ -262,7 +262,7 @@ class ImageTrainer(TrainerBase):
 
     def _history_keys(self) -> tuple[str, ...]:
         return ("train_loss", "test_loss", "train_accuracy", "test_accuracy",
-                "shifted_accuracy")
+                "shifted_loss", "shifted_accuracy")
 
     def _scores(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         """(mean cross-entropy, accuracy) on images X with labels y, in chunks."""
@@ -280,9 +280,10 @@ class ImageTrainer(TrainerBase):
     def _evaluate(self) -> dict[str, float]:
         train_loss, train_acc = self._scores(self.X_train, self.y_train)
         test_loss, test_acc = self._scores(self.X_test, self.y_test)
+        shifted_loss, shifted_acc = self._scores(self.X_shifted, self.y_test)
         return {"train_loss": train_loss, "test_loss": test_loss, "train_accuracy": train_acc,
-                "test_accuracy": test_acc,
-                "shifted_accuracy": self._scores(self.X_shifted, self.y_test)[1]}
+                "test_accuracy": test_acc, "shifted_loss": shifted_loss,
+                "shifted_accuracy": shifted_acc}
 
     def _data_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
         d = self.custom_data

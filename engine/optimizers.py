@@ -219,6 +219,12 @@ def optimizer_hyper(settings) -> dict[str, float]:
     return {k: getattr(settings, k) for k in spec.hyper if getattr(settings, k) is not None}
 
 
+# The learning rate's help, shared by every trainer's settings.
+LR_HELP = ("The step size: SGD moves each weight by the rate times its gradient (the other "
+           "optimizers scale the step their own way). Too small: slow. Too large: the loss "
+           "jumps around or blows up. Applies at once.")
+
+
 def hyper_fields() -> list[Number]:
     """One live settings field per hyperparameter name of any optimizer, in the order they
     first appear. Where optimizers disagree on the default (Adagrad's epsilon), the field's

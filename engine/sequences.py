@@ -31,7 +31,7 @@ from .layers import (
     TransformerBlock,
 )
 from .model import Model
-from .optimizers import OPTIMIZERS, hyper_fields
+from .optimizers import LR_HELP, OPTIMIZERS, hyper_fields
 from .schedules import SCHEDULES
 from .training import TrainerBase
 
@@ -86,8 +86,8 @@ FIELDS = (
            options=("rnn", "gru", "lstm", "transformer"),
            labels={"rnn": "RNN (tanh)", "gru": "GRU", "lstm": "LSTM",
                    "transformer": "Transformer"}),
-    Number("hidden", 32, "Hidden units", "Size of the recurrent state carried from step to "
-           "step.", low=1, high=64, integer=True, offered=(4, 8, 16, 32, 64)),
+    Number("hidden", 32, "Hidden size", "Neurons in the recurrent state carried from step "
+           "to step.", low=1, high=64, integer=True, offered=(4, 8, 16, 32, 64)),
     Number("layers", 1, "Recurrent layers", "One layer, or two stacked (the second reads the "
            "first's states).", low=1, high=2, integer=True, offered=(1, 2)),
     Number("dim", 32, "Embedding size", "Width of the vector each position carries through "
@@ -103,7 +103,8 @@ FIELDS = (
            labels={"learned": "Learned", "sinusoidal": "Sinusoidal", "none": "None"}),
     Flag("causal", False, "Causal mask", "Let each position attend only to itself and earlier "
          "ones, as a left-to-right model.", live=True),
-    Number("ff", 64, "Feed-forward width", "Hidden units of each block's feed-forward layer.",
+    Number("ff", 64, "Feed-forward width", "Neurons in the hidden layer of each "
+           "block's feed-forward part.",
            low=8, high=256, integer=True, offered=(16, 32, 64, 128, 256)),
     Number("dropout", 0.0, "Dropout", "During training, switch off this share of the attention "
            "and feed-forward outputs.", live=True, low=0.0, high=0.5, slider=True, step=0.05),
@@ -111,7 +112,7 @@ FIELDS = (
     Choice("optimizer", "adam", "Optimizer", "The rule that turns gradients into weight "
            "changes. Switching keeps the weights and starts the optimizer's memory afresh.",
            live=True, options=OPTIMIZERS),
-    Number("lr", 0.01, "Learning rate", "How far each step moves the weights. Applies at once.",
+    Number("lr", 0.01, "Learning rate", LR_HELP,
            live=True, low=1e-6, high=10.0, offered=LEARNING_RATES),
     *hyper_fields(),
     Number("batch_size", 32, "Batch size", "Sequences per gradient step.", live=True, low=1,

@@ -305,6 +305,7 @@ def test_the_digits_compare_mlp_with_cnn_on_the_same_split(page):
     a, b = r.trainers
     np.testing.assert_array_equal(a.X_test, b.X_test)  # the same split and test digits
     page.button(key="cmp.step_epoch").click().run()
+    np.testing.assert_array_equal(a.order, b.order)  # and the same order of digits
     columns = list(page.table[0].value.columns)
     assert "shifted accuracy" in columns and "parameters" in columns
     assert heading(page).startswith("Epoch 1 · 2 runs")

@@ -226,3 +226,61 @@ def test_a_convolution_step_uses_the_engine_s_numbers(page):
     page.run()
     no_exception(page)
     assert any("The value the engine computed there" in c.value for c in page.caption)
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """The live charts on the page, by key (each as the component holds it)."""
+    return {d.get("key"): d for d in (json.loads(c.proto.json)
+                                      for c in components(at, "nnp_live_chart"))}
+
+
+def test_the_loss_chart_has_the_shifted_test_loss_and_leaves_out_the_penalty(page):
+    page.button(key="dig.step_epoch").click().run()
+    text = json.dumps(charts(page)["loss"])
+    assert "shifted test loss" in text and "without the L2 penalty" in text
+    last = runner(page).trainer.history.last
+    assert np.isfinite(last["shifted_loss"]) and last["shifted_loss"] > last["test_loss"]
+
+
+def test_the_view_toggles_and_the_speed(page):
+    from ui.live.runner import SPEEDS
+
+    assert "(test set)" in json.dumps(charts(page)["confusion"])
+    page.toggle(key="dig.shifted").set_value(True).run()
+    no_exception(page)
+    assert "(shifted test set)" in json.dumps(charts(page)["confusion"])
+    assert "digits of the shifted test set" in json.dumps(charts(page)["testset"])
+    page.toggle(key="dig.slow").set_value(False).run()
+    no_exception(page)
+    assert not {"mistakes", "confusion", "testset"} & set(charts(page))
+    assert {"loss", "accuracy"} <= set(charts(page))
+    for value in ("1", "30"):
+        page.select_slider(key="dig.speed").set_value(value).run()
+        assert runner(page).speed == SPEEDS[value]
+
+
+def test_an_optimizer_hyperparameter_reaches_the_optimizer(page):
+    page.selectbox(key="dig.optimizer").set_value("momentum").run()
+    page.number_input(key="dig.momentum").set_value(0.5).run()
+    no_exception(page)
+    t = runner(page).trainer
+    assert t.config.momentum == 0.5 and t.optimizer.momentum == 0.5
+
+
+def test_a_click_on_a_test_digit_chooses_it(page):
+    (strip,) = [c for c in components(page, "nnp_live_chart")
+                if json.loads(c.proto.json).get("key") == "testset"]
+    assert "click one to look inside" in json.dumps(json.loads(strip.proto.json))
+    frame = SimpleNamespace(slow=SimpleNamespace(strip_labels=np.arange(30)))
+    assert panels.clicked_digit("testset", {"point": 4}, frame) == 4
+    assert panels.clicked_digit("testset", {"point": 30}, frame) is None
+
+
+def test_the_convolution_step_s_controls(page):
+    page.button(key="dig.step_epoch").click().run()
+    page.number_input(key="dig.conv_f").set_value(3).run()
+    page.slider(key="dig.conv_r").set_value(5).run()
+    page.slider(key="dig.conv_c").set_value(2).run()
+    no_exception(page)
+    out = runner(page).trainer.feature_maps(0)[0][1]
+    assert any(f"there: {out[2, 5, 2]:.3f} (feature map 3 " in c.value for c in page.caption)

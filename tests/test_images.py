@@ -146,8 +146,10 @@ def test_the_default_mlp_learns_the_digits_in_a_few_epochs(mlp):
 def test_history_metrics_are_restated(cnn):
     last = cnn.history.last
     assert set(cnn.history.keys) == {"epoch", "train_loss", "test_loss", "train_accuracy",
-                                     "test_accuracy", "shifted_accuracy", "time", "lr"}
-    for part, X, y in (("train", cnn.X_train, cnn.y_train), ("test", cnn.X_test, cnn.y_test)):
+                                     "test_accuracy", "shifted_loss", "shifted_accuracy",
+                                     "time", "lr"}
+    for part, X, y in (("train", cnn.X_train, cnn.y_train), ("test", cnn.X_test, cnn.y_test),
+                       ("shifted", cnn.X_shifted, cnn.y_test)):
         p = cnn.model.forward(X)
         assert last[f"{part}_accuracy"] == (p.argmax(axis=1) == y).mean()
         loss = -np.log(p[np.arange(len(y)), y]).mean()

@@ -129,7 +129,7 @@ def test_use_learned_writes_rounded_and_clipped_weights():
     assert state["neuron.act"] == "sigmoid" and not state["neuron.learned"]
     assert "rounded" in state["neuron.note"]
     # The switch from ReLU is said, not silent.
-    assert "activation is now sigmoid (it was relu)" in state["neuron.note"]
+    assert "activation is now sigmoid (it was ReLU)" in state["neuron.note"]
     big = neuron.learn(1.0, 1.0, 0.0, X, Y, "sgd", 3.0, 500)
     assert big.learned[0] > neuron.W_RANGE[1]
     neuron.use_learned(state, big)

@@ -121,6 +121,20 @@ def test_thirty_column_table_holds_28_columns(page):
     assert "28 other inputs held at their medians" in map_figure(page)["layout"]["title"]["text"]
     assert t.data.class_names == ("benign", "malignant")
     assert page.radio(key="click_label").options == ["orange (benign)", "blue (malignant)"]
+    page.button(key="btn.step_epoch").click().run()  # it trains on all 30 columns
+    assert not page.exception, [e.message for e in page.exception]
+    t = runner(page).trainer
+    assert t.epoch == 1 and np.isfinite(t.history.last["test_loss"])
+    assert t.history.last["test_accuracy"] > 0.8
+
+
+def test_a_table_with_a_numeric_target_says_it_is_regression(page):
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{a:.2f},{b:.2f},{2 * a - b + 1:.3f}" for a, b in rng.uniform(0, 5, (60, 2)))
+    upload(page, "plane.csv", "size,age,price\n" + rows + "\n")
+    assert runner(page).trainer.data.task == "regression"
+    assert any("regression: price is a number to predict" in s.value for s in page.success), \
+        [s.value for s in page.success]
 
 
 def test_a_click_on_a_tables_map_adds_a_full_row(page):

@@ -9,13 +9,16 @@ from .numbers import HOVER, plottable
 
 def loss_chart(epochs, train, test, log: bool = False, revision: str = "loss",
                height: int = 260, marks: dict[str, int] | None = None,
-               max_points: int = 400, title: str = "Loss") -> dict:
-    """Train and test loss per epoch (thinned to `max_points`), with hover on both."""
+               max_points: int = 400, title: str = "Loss",
+               extra: dict[str, list] | None = None) -> dict:
+    """Train and test loss per epoch (thinned to `max_points`), with hover on both; `extra`
+    adds more test losses by name (e.g. on shifted digits), dashed in the test colour."""
     idx = thin(len(epochs), max_points)
     ep = np.asarray(epochs, dtype=np.float64)[idx]
     data = []
-    for name, ys, color, dash in (("train", train, TRAIN_COLOR, "solid"),
-                                  ("test", test, TEST_COLOR, "solid")):
+    lines = [("train", train, TRAIN_COLOR, "solid"), ("test", test, TEST_COLOR, "solid")]
+    lines += [(name, ys, TEST_COLOR, "dash") for name, ys in (extra or {}).items()]
+    for name, ys, color, dash in lines:
         ys = drawable(ys, idx)
         data.append({"type": "scatter", "mode": "lines", "name": f"{name} loss",
                      "x": typed(ep), "y": typed(ys),

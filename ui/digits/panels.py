@@ -44,15 +44,17 @@ def view_options(r: Runner) -> None:
     st.session_state[CHOSEN] = min(int(st.session_state.get(CHOSEN, 0)), max(n_test - 1, 0))
     c[2].number_input("Test digit #", 0, max(n_test - 1, 0), step=1, key=CHOSEN,
                       help="The test digit whose feature maps and probabilities are shown "
-                           "(or click a mistake).")
+                           "(or click a mistake or a test digit).")
 
 
 def clicked_digit(chart: str, click: dict, frame) -> int | None:
-    """The test digit a click on the gallery of mistakes points at (tile i is mistake i of
-    the frame that was shown), else None."""
-    if chart != "mistakes" or frame.slow is None:
+    """The test digit a click points at: on the gallery of mistakes, tile i is mistake i of
+    the frame that was shown; on the strip of test digits, tile i is test digit i. Else None."""
+    if chart not in ("mistakes", "testset") or frame.slow is None:
         return None
     i = int(click.get("point", -1))
+    if chart == "testset":
+        return i if 0 <= i < len(frame.slow.strip_labels) else None
     return int(frame.slow.mistakes.index[i]) if 0 <= i < len(frame.slow.mistakes) else None
 
 

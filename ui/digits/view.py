@@ -14,6 +14,7 @@ from ui.charts.numbers import count, number, percent
 from ui.live.panel import Chart, Layout
 
 MISTAKES = 24  # mistakes shown in the gallery
+TEST_STRIP = 30  # test digits shown to click on (the first ones of the test set)
 PRESENTER_FONT = 18
 
 
@@ -32,6 +33,8 @@ class Slow:
     chosen_maps: list  # (name, (channels, h, w)) after each conv and pooling
     chosen_proba: np.ndarray
     drawn_proba: np.ndarray | None
+    strip: np.ndarray  # the first test digits (n, 8, 8), to click on
+    strip_labels: np.ndarray  # (n,)
 
 
 @dataclass
@@ -59,8 +62,8 @@ class DigitsView:
     def snapshot(self, r, what: str) -> Frame:
         t: ImageTrainer = r.trainer
         h = t.history
-        hist = {k: list(h[k]) for k in ("epoch", "train_loss", "test_loss", "train_accuracy",
-                                        "test_accuracy", "shifted_accuracy")}
+        hist = {k: list(h[k]) for k in ("epoch", "train_loss", "test_loss", "shifted_loss",
+                                        "train_accuracy", "test_accuracy", "shifted_accuracy")}
         slow = self._slow(t) if what != "main" else None
         return Frame(t.epoch, dict(h.last), hist, t.model.n_params, t.config.model, slow)
 
@@ -74,14 +77,17 @@ class DigitsView:
                     chosen_label=int(t.y_test[chosen]), chosen_image=X[chosen, 0].copy(),
                     chosen_maps=t.feature_maps(chosen, self.shifted),
                     chosen_proba=t.predict_proba(X[chosen, 0]),
-                    drawn_proba=None if self.drawn is None else t.predict_proba(self.drawn))
+                    drawn_proba=None if self.drawn is None else t.predict_proba(self.drawn),
+                    strip=X[:TEST_STRIP, 0].copy(), strip_labels=t.y_test[:TEST_STRIP].copy())
 
     def figures(self, f: Frame, run_id: int, what: str) -> dict[str, dict]:
         rev = f"run{run_id}"
         h, figs = f.history, {}
         if what != "slow":
-            figs["loss"] = curves.loss_chart(h["epoch"], h["train_loss"], h["test_loss"],
-                                              revision=rev, title="Loss (cross-entropy)")
+            figs["loss"] = curves.loss_chart(
+                h["epoch"], h["train_loss"], h["test_loss"], revision=rev,
+                title="Loss (cross-entropy, without the L2 penalty)",
+                extra={"shifted test": h["shifted_loss"]})
             figs["accuracy"] = curves.metric_chart(
                 h["epoch"], {"train": h["train_accuracy"], "test": h["test_accuracy"],
                              "shifted test": h["shifted_accuracy"]},
@@ -116,6 +122,12 @@ def slow_figures(s: Slow, shifted: bool, rev: str) -> dict[str, dict]:
             true=s.chosen_label, revision=rev, height=220),
     }
     figs["confusion"]["layout"]["title"]["text"] = f"Confusion matrix ({which})"
+    n = len(s.strip_labels)
+    figs["testset"] = images.digits(
+        s.strip, [f"#{i}" for i in range(n)], cols=TEST_STRIP // 2,
+        title=f"The first {n} digits of the {which}: click one to look inside",
+        hover=[f"test digit #{i}, a {y} (click to look inside)"
+               for i, y in enumerate(s.strip_labels)], revision=rev)
     if s.filters:
         figs["weights"] = images.filters(s.filters, revision=rev)
         figs["features"] = images.feature_maps(s.chosen_image, s.chosen_maps, revision=rev)
@@ -133,4 +145,5 @@ def slow_figures(s: Slow, shifted: bool, rev: str) -> dict[str, dict]:
 LAYOUT = Layout(
     main=((Chart("loss"), Chart("accuracy")),),
     slow=((Chart("mistakes", 3, clickable=True), Chart("confusion", 2)),
-          (Chart("weights"),), (Chart("features", 3), Chart("chosen", 1))))
+          (Chart("weights"),), (Chart("testset", clickable=True),),
+          (Chart("features", 3), Chart("chosen", 1))))

@@ -265,7 +265,8 @@ def use_learned(state, run: Run) -> None:
             "values they can." if clipped else
             "The sliders now hold the learned weights (rounded to the sliders' step of 0.05).")
     if switched:
-        note += (f" The activation is now sigmoid (it was {previous}): the weights were learned "
+        was = ACTIVATIONS[previous].label
+        note += (f" The activation is now sigmoid (it was {was}): the weights were learned "
                  "for a sigmoid neuron, and mean what they mean with it.")
     state["neuron.note"] = note
 
