@@ -18,7 +18,7 @@ $(VENV)/.installed-run: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-bench.txt | $(BIN)/python
 	$(BIN)/python -m pip install -r requirements-dev.txt
 	touch $@
 
@@ -30,9 +30,7 @@ test: $(VENV)/.installed-dev browser-deps
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev browser-deps
-	$(BIN)/python bench/bench_engine.py
-	$(BIN)/python bench/bench_live.py
-	$(BIN)/python bench/bench_compare.py
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 # Browser tests need Debian's chromium. Under CI=true they are mandatory, so install it;
 # elsewhere the browser tests skip with a reason when it is missing.

@@ -8,20 +8,20 @@ transformer block follows an embedding, so both compute it.
 Usage: python bench/bench_layers_micro.py [--quick]
 """
 
-import os
+import sys
+from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import runtime  # noqa: E402, F401 - before NumPy: one BLAS thread
+
+# isort: split
 
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine import keep_freed_memory  # noqa: E402
 from engine.layers import GRU, LSTM, Conv2D, MaxPool2D, TransformerBlock  # noqa: E402
 

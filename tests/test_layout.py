@@ -68,3 +68,46 @@ def test_pages_are_thin_scripts():
         names = imports(p)
         assert not {n for n in names if n.startswith(("plotly", "numpy", "sklearn"))}, p.name
         assert len(p.read_text().splitlines()) <= 130, p.name
+
+
+def layout_table() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("## Layout", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_s_layout_table_names_every_module():
+    """A newcomer finds a module from the README: every public module of the engine, of the live
+    framework and of the charts is named in the layout table, and so is every page family,
+    benchmark and top-level folder."""
+    table = layout_table()
+    named = [p for folder in ("engine", "engine/data", "engine/layers", "ui/live", "ui/charts")
+             for p in sorted((ROOT / folder).glob("*.py")) if not p.name.startswith("_")]
+    missing = [str(p.relative_to(ROOT)) for p in named if f"`{p.name}`" not in table
+               and f"{p.name}`" not in table and f" {p.name}" not in table]
+    missing += [f"ui/{f}/" for f in FAMILIES if f"`ui/{f}/`" not in table]
+    missing += [f"bench/{p.name}" for p in sorted((ROOT / "bench").glob("*.py"))
+                if f"`{p.name}`" not in table]
+    missing += [f"{d}/" for d in ("engine", "ui/live", "ui/charts", "pages", "assets", "tests",
+                                  "bench") if f"`{d}/`" not in table]
+    assert missing == []
+
+
+def test_compare_s_model_and_kinds_need_no_streamlit():
+    """Compare's settings, kinds and view are importable without Streamlit or plotly (the
+    page's constants do not drag the UI library in)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ui.compare.model, ui.compare.kinds, ui.compare.view; "
+            "print(sorted(m for m in ('streamlit', 'plotly') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_users_see_no_deploy_button_and_no_developer_menu():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["toolbarMode"] == "viewer"
+    assert config["runner"]["postScriptGC"] is False

@@ -9,8 +9,9 @@ from conftest import ROOT
 
 import runtime
 
-ENTRY_POINTS = ["serve.py", "app.py", "tests/conftest.py", "bench/bench_engine.py",
-                "bench/bench_live.py", "bench/bench_compare.py"]
+# Every script that starts a process: the server, the app, the tests and every benchmark.
+ENTRY_POINTS = ["serve.py", "app.py", "tests/conftest.py",
+                *sorted(f"bench/{p.name}" for p in (ROOT / "bench").glob("*.py"))]
 
 
 def _run(code: str, env: dict) -> str:
@@ -32,7 +33,28 @@ def test_importing_the_engine_changes_nothing_in_the_process():
     assert _run(code, env) == "[]"
 
 
+def test_importing_the_engine_leaves_the_allocator_alone():
+    """Only the server asks malloc to keep freed memory (engine.keep_freed_memory); importing
+    the engine, or any trainer module, never reaches mallopt."""
+    code = ("import ctypes\n"
+            "calls = []\n"
+            "real = ctypes.CDLL\n"
+            "class Spy:\n"
+            "    def __init__(self, *a, **k): self._lib = real(*a, **k)\n"
+            "    def __getattr__(self, name):\n"
+            "        calls.append(name)\n"
+            "        return getattr(self._lib, name)\n"
+            "ctypes.CDLL = Spy\n"
+            "import engine, engine.images, engine.sequences, engine.gan\n"
+            "before = list(calls)\n"
+            "engine.keep_freed_memory()\n"
+            "print(before, 'mallopt' in calls)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    assert _run(code, env) == "[] True"  # the spy sees the call when it is made
+
+
 def test_every_entry_point_imports_runtime_before_anything_heavy():
+    assert len(ENTRY_POINTS) >= 9
     for path in ENTRY_POINTS:
         lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
         first = next(i for i, line in enumerate(lines) if line.startswith("import runtime"))
