@@ -36,3 +36,4 @@ c = st.columns(2)
 for col, kind in zip(c, ("linear", "tanh"), strict=True):
     col.plotly_chart(nonlinearity.demo_figure(result, kind, height), key=f"act.demo.{kind}")
 st.latex(nonlinearity.affine_tex(result))
+common.further("Activation functions")

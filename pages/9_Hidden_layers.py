@@ -57,3 +57,4 @@ else:
     st.plotly_chart(H.warp_figure(result, layer, i, j, height=height + 60), theme=None,
                     key="hl.warp", config={"displayModeBar": False})
 common.explain("hidden_layers")
+common.further("What hidden layers see")

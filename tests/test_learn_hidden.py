@@ -202,3 +202,25 @@ def test_layer_and_neuron_choices(root):
 def test_presenter_view(root):
     at, normal = open_page(root, presenter=True), open_page(root)
     assert charts(at)[1]["layout"]["height"] > charts(normal)[1]["layout"]["height"]
+
+
+def test_learn_pages_link_on_to_the_training_pages_that_carry_their_idea(root):
+    """Every link of assets/learn/further.toml names a page script that exists, and the
+    Hidden layers page shows its link to the Digits page."""
+    import tomllib
+
+    import apptest_pages
+
+    from ui.learn import common
+
+    table = tomllib.loads((root / "assets" / "learn" / "further.toml").read_text())
+    assert table, "no links"
+    for title, links in table.items():
+        for script, label in links:
+            assert (root / script).is_file(), (title, script)
+            assert label.strip()
+    assert common.further_links("What hidden layers see")[0][0] == "pages/10_Digits.py"
+    at = apptest_pages.open_page(root, "pages/9_Hidden_layers.py")
+    assert not at.exception, [e.message for e in at.exception]
+    pages = [el.proto.page for el in at.get("page_link")]
+    assert "Digits" in pages, pages  # the url path of pages/10_Digits.py

@@ -1,6 +1,7 @@
 """What the Learn pages share: page setup with a presenter view, widgets that keep their values
 across visits to other pages, and the explanation texts."""
 
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +37,22 @@ def text(name: str) -> str:
 def explain(name: str) -> None:
     """Show the explanation `name` as Markdown."""
     st.markdown(text(name))
+
+
+def further_links(title: str) -> list[tuple[str, str]]:
+    """(page script, what it shows) where the idea of Learn page `title` goes on
+    (assets/learn/further.toml)."""
+    table = tomllib.loads((TEXTS / "further.toml").read_text(encoding="utf-8"))
+    return [(script, label) for script, label in table.get(title, [])]
+
+
+def further(title: str) -> None:
+    """Links to the training pages where this Learn page's idea goes on, if any."""
+    links = further_links(title)
+    if links:
+        st.subheader("Further")
+        for script, label in links:
+            st.page_link(script, label=label, icon=":material/arrow_forward:")
 
 
 def defaults(values: dict) -> None:
