@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import ACTIVATIONS, DATASETS
+from ui.charts.learn import hidden as HC
 from ui.learn import common
 from ui.learn import hidden as H
 
@@ -33,11 +34,11 @@ if DATASETS[dataset].real:
     st.caption(H.real_note(result))
 
 st.subheader("Every neuron's output over the input plane")
-st.plotly_chart(H.neuron_maps_figure(result, height_per_row=height // 3), theme=None,
+st.plotly_chart(HC.neuron_maps_figure(result, height_per_row=height // 3), theme=None,
                 key="hl.maps", config={"displayModeBar": False})
 
 st.subheader("The input plane, as a hidden layer sees it")
-names = H.layer_names(result)[:-1]
+names = HC.layer_names(result)[:-1]
 layer = H.pick(state, result)
 cols = st.columns(3)
 cols[0].selectbox("Layer", range(len(names)), key="hl.layer", format_func=names.__getitem__,
@@ -54,7 +55,7 @@ if width < 2:
 elif i == j:
     st.error("Choose two different neurons.")
 else:
-    st.plotly_chart(H.warp_figure(result, layer, i, j, height=height + 60), theme=None,
-                    key="hl.warp", config={"displayModeBar": False})
+    warp = HC.warp_figure(result, layer, i, j, H.warped(result, layer, i, j), height + 60)
+    st.plotly_chart(warp, theme=None, key="hl.warp", config={"displayModeBar": False})
 common.explain("hidden_layers")
 common.further("What hidden layers see")

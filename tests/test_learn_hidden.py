@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS, DATASETS, Trainer, grid_points, transform
+from ui.charts.learn import hidden as HC
 from ui.learn import hidden as H
 
 PAGE = "pages/9_Hidden_layers.py"
@@ -72,19 +73,19 @@ def test_neuron_maps_are_the_engine_layer_grids(trained):
 
 def test_neuron_maps_figure(trained):
     result, _ = trained
-    fig = H.neuron_maps_figure(result)
+    fig = HC.neuron_maps_figure(result)
     go.Figure(fig)
     heatmaps = [t for t in fig["data"] if t["type"] == "heatmap"]
     assert len(heatmaps) == sum(result.hidden) + 1
     assert np.allclose(heatmaps[3]["customdata"], result.maps[0][3], atol=1e-4)
     assert [a["text"] for a in fig["layout"]["annotations"]] == \
-        [f"<b>{n}</b>" for n in H.layer_names(result)]
+        [f"<b>{n}</b>" for n in HC.layer_names(result)]
 
 
 def test_the_output_boundary_separates_the_last_hidden_layer(trained):
     result, trainer = trained
     last = len(result.hidden) - 1
-    xs, ys = H.boundary_line(result, last, 0, 1, [-1.0, 1.0])
+    xs, ys = HC.boundary_line(result, last, 0, 1, [-1.0, 1.0])
     W, b = result.out_weights[:, 0], result.out_bias[0]
     for x, y in zip(xs, ys, strict=True):
         assert W[0] * x + W[1] * y + b == pytest.approx(0.0, abs=1e-12)
@@ -92,12 +93,12 @@ def test_the_output_boundary_separates_the_last_hidden_layer(trained):
     h = result.data_outputs[last]
     side = (h @ W + b > 0).astype(int)
     assert np.array_equal(side, trainer.predict_classes(trainer.data.X))
-    assert H.boundary_line(result, 0, 0, 1, [-1.0, 1.0]) is None  # not the last layer
+    assert HC.boundary_line(result, 0, 0, 1, [-1.0, 1.0]) is None  # not the last layer
 
 
 def test_warp_figure(trained):
     result, _ = trained
-    fig = H.warp_figure(result, 0, 2, 5)
+    fig = HC.warp_figure(result, 0, 2, 5, H.warped(result, 0, 2, 5))
     go.Figure(fig)
     lines, points = H.warped(result, 0, 2, 5)
     right = [t for t in fig["data"] if t["xaxis"] == "x2"]
@@ -108,7 +109,7 @@ def test_warp_figure(trained):
     assert np.allclose(first["x"], points[sel, 0], atol=1e-4)
     assert "neuron 3" in fig["layout"]["xaxis2"]["title"]["text"]
     assert not any(t["name"] == "output boundary" for t in fig["data"])
-    last = H.warp_figure(result, 2, 1, 0)
+    last = HC.warp_figure(result, 2, 1, 0, H.warped(result, 2, 1, 0))
     assert any(t["name"] == "output boundary" for t in last["data"])
 
 
