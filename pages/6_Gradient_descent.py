@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import OPTIMIZERS
+from ui.charts.learn import landscape as LC
 from ui.learn import common
 from ui.learn import landscape as L
 
@@ -95,14 +96,14 @@ grid = contour_grid(name, tuple(pair))
 left, right = st.columns([3, 2])
 with left:
     st.caption("Click anywhere on the plot to start there; ▶ Play replays the paths.")
-    st.plotly_chart(L.landscape_figure(surf, grid, paths, start, height=height + 120),
+    st.plotly_chart(LC.landscape_figure(surf, grid, paths, start, height=height + 120),
                     key="gd.chart", on_select=lambda: L.apply_selection(state),
                     selection_mode="points", theme=None, config={"displayModeBar": False})
 with right:
     if not chosen:
         st.info("Choose at least one optimizer (under 'Starting point, optimizers').")
     else:
-        st.plotly_chart(L.loss_figure(surf, paths, height=height // 2 + 60), theme=None,
+        st.plotly_chart(LC.loss_figure(surf, paths, height=height // 2 + 60), theme=None,
                         key="gd.loss", config={"displayModeBar": False})
         stopped = [f"{OPTIMIZERS[p.optimizer].label} {p.stopped}" for p in paths if p.stopped]
         if stopped:

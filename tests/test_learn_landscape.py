@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import OPTIMIZERS
+from ui.charts.learn import landscape as LC
 from ui.learn import landscape as L
 
 PAGE = "pages/6_Gradient_descent.py"
@@ -234,16 +235,16 @@ def test_the_surface_is_an_image_of_equal_rank_bands(surfaces):
     where the loss is lowest, lighter where it is high, right way up."""
     s = surfaces["bowl"]
     xs, ys, Z = s.grid(40)
-    img = L.surface_image(Z, size=120).astype(int)
+    img = LC.surface_image(Z, size=120).astype(int)
     assert img.shape == (120, 120, 3)
     centre, corner = img[60, 60], img[0, 0]
     assert centre.sum() < corner.sum()  # the bowl's minimum is dark
-    fig = L.landscape_figure(s, (xs, ys, Z), [], s.start, animate=False)
+    fig = LC.landscape_figure(s, (xs, ys, Z), [], s.start, animate=False)
     (image,) = fig["layout"]["images"]
     assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below"
     assert not [t for t in fig["data"] if t.get("type") in ("contour", "heatmap")]
     valley = surfaces["valley"]
-    v = L.surface_image(valley.grid(40)[2], size=80).astype(int)
+    v = LC.surface_image(valley.grid(40)[2], size=80).astype(int)
     low = np.unravel_index(v.sum(axis=2).argmin(), v.shape[:2])
     # The valley's minimum (1, 1) is in the upper right quadrant of its view (-2..2, -1..3).
     assert low[0] < 40 and low[1] > 40
@@ -252,7 +253,7 @@ def test_the_surface_is_an_image_of_equal_rank_bands(surfaces):
 def test_landscape_figure_draws_the_paths_and_replays_them(surfaces):
     s = surfaces["valley"]
     paths = L.run_all(s, OPTIMIZERS, s.rates["too large"], s.start, 200)
-    fig = L.landscape_figure(s, s.grid(40), paths, s.start)
+    fig = LC.landscape_figure(s, s.grid(40), paths, s.start)
     go.Figure(fig)  # valid plotly
     drawn = [t for t in fig["data"] if t.get("mode") == "lines+markers"]
     assert [t["name"] for t in drawn] == [OPTIMIZERS[k].label for k in OPTIMIZERS]
@@ -262,7 +263,7 @@ def test_landscape_figure_draws_the_paths_and_replays_them(surfaces):
         assert np.allclose(t["x"], p.points[:, 0], atol=1e-6)
         assert np.allclose(t["y"], p.points[:, 1], atol=1e-6)
     frames = fig["frames"]
-    assert len(frames) == L.MAX_FRAMES + 1
+    assert len(frames) == LC.MAX_FRAMES + 1
     assert [len(t["x"]) for t in frames[0]["data"]] == [1] * len(paths)
     for update, p in zip(frames[-1]["data"], paths, strict=True):
         assert np.allclose(update["x"], p.points[:, 0], atol=1e-4)
@@ -273,13 +274,13 @@ def test_landscape_figure_draws_the_paths_and_replays_them(surfaces):
     assert [st["label"] for st in fig["layout"]["sliders"][0]["steps"]] == \
         [f["name"] for f in frames]
     click = next(t for t in fig["data"] if t["name"] == "start here")
-    assert len(click["x"]) == L.CLICK_GRID ** 2 and click["marker"]["opacity"] == 0
+    assert len(click["x"]) == LC.CLICK_GRID ** 2 and click["marker"]["opacity"] == 0
 
 
 def test_loss_figure_and_summary(surfaces):
     s = surfaces["bowl"]
     paths = L.run_all(s, ["sgd", "adam"], 2.1, s.start, 50)
-    fig = L.loss_figure(s, paths)
+    fig = LC.loss_figure(s, paths)
     go.Figure(fig)
     assert fig["layout"]["yaxis"]["type"] == "log"
     rows = L.summary(s, paths)
