@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.charts.learn import loss_view as LC
 from ui.learn import common, loss_view
 
 presenter = common.setup("Loss functions", keep=("loss.p",))
@@ -16,6 +17,7 @@ p = ss["loss.p"]
 for line in loss_view.lines(p):
     st.latex(line)
 curves = st.cache_data(loss_view.curves, show_spinner=False)()
+values = loss_view.values(p)
 c = st.columns(2, gap="large")
-c[0].plotly_chart(loss_view.figure(curves, "loss", p, height), key="loss.values")
-c[1].plotly_chart(loss_view.figure(curves, "grad", p, height), key="loss.grads")
+c[0].plotly_chart(LC.figure(curves, values, "loss", p, height), key="loss.values")
+c[1].plotly_chart(LC.figure(curves, values, "grad", p, height), key="loss.grads")

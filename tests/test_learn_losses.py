@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS, LOSSES, Network
+from ui.charts.learn import loss_view as lc
 from ui.learn import loss_view as lv
 
 PS = [0.005, 0.01, 0.1, 1 / 3, 0.5, 0.9, 0.995]
@@ -69,7 +70,7 @@ def test_curves_show_what_the_page_says():
 @pytest.mark.parametrize("what", ["loss", "grad"])
 def test_figure_marks_the_value_at_p(what):
     c = lv.curves(51)
-    fig = lv.figure(c, what, 0.25)
+    fig = lc.figure(c, lv.values(0.25), what, 0.25)
     go.Figure(fig)
     markers = [t for t in fig["data"] if t["mode"] == "markers"]
     assert len(markers) == len(lv.compared())
@@ -77,6 +78,12 @@ def test_figure_marks_the_value_at_p(what):
         assert t["x"] == [0.25]
         assert t["y"] == [lv.at(name, 0.25)[0 if what == "loss" else 1]]
     assert fig["layout"]["shapes"][0]["x0"] == 0.25
+
+
+def test_values_are_the_engines_in_registry_order():
+    values = lv.values(0.3)
+    assert list(values) == lv.compared()
+    assert all(values[name] == lv.at(name, 0.3) for name in values)
 
 
 def test_lines_plug_in_the_engines_values():

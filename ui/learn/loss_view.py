@@ -5,10 +5,8 @@ Network whose bias is the logit)."""
 import numpy as np
 
 from engine import LOSSES, Network
-from ui.charts.base import FONT
 
 P_RANGE = (0.005, 0.995)
-COLORS = {"bce": "#0877bd", "mse": "#f59322", "half_mse": "#2ca02c"}
 # Closed forms for the true class y = 1 (loss, dL/dz); the numbers shown are the engine's.
 TEX = {
     "bce": (r"-\log p", r"p - 1"),
@@ -46,43 +44,9 @@ def curves(n: int = 397) -> dict:
     return out
 
 
-def _chart(title: str, ytitle: str, height: int) -> dict:
-    return {"height": height, "margin": {"l": 50, "r": 10, "t": 40, "b": 44}, "font": FONT,
-            "paper_bgcolor": "white", "plot_bgcolor": "white",
-            "title": {"text": title, "x": 0.01, "font": {"size": 14}},
-            "xaxis": {"title": {"text": "p, the predicted probability of the true class"},
-                      "range": [0, 1], "gridcolor": "#eee"},
-            "yaxis": {"title": {"text": ytitle}, "gridcolor": "#eee", "zerolinecolor": "#999"},
-            "legend": {"x": 0.99, "xanchor": "right", "bgcolor": "rgba(255,255,255,0.85)"},
-            "hovermode": "x unified"}
-
-
-def figure(c: dict, what: str, p: float, height: int = 420) -> dict:
-    """Each loss (what="loss") or its dL/dz (what="grad") against p, with the value at p
-    marked."""
-    data = []
-    for name in compared():
-        label = LOSSES[name].label
-        color = COLORS.get(name, "#5b6472")
-        data.append({"type": "scatter", "mode": "lines", "x": c["p"].tolist(),
-                     "y": c[name][what].tolist(), "name": label,
-                     "line": {"color": color, "width": 3}})
-        v = at(name, p)[0 if what == "loss" else 1]
-        data.append({"type": "scatter", "mode": "markers", "x": [p], "y": [v],
-                     "showlegend": False, "marker": {"size": 12, "color": color},
-                     "hovertemplate": f"{label}: %{{y:.4f}}<extra></extra>"})
-    if what == "loss":
-        layout = _chart("The loss L for the true class", "L", height)
-        layout["yaxis"]["range"] = [0, 4]
-        layout["legend"] |= {"y": 0.99, "yanchor": "top"}
-    else:
-        layout = _chart("Its gradient ∂L/∂z at the logit z, which drives learning",
-                        "∂L/∂z", height)
-        layout["yaxis"]["range"] = [-1.05, 0.05]
-        layout["legend"] |= {"y": 0.01, "yanchor": "bottom"}
-    layout["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": p, "x1": p,
-                         "y0": 0, "y1": 1, "line": {"color": "#1f2430", "dash": "dot"}}]
-    return {"data": data, "layout": layout}
+def values(p: float) -> dict[str, tuple[float, float]]:
+    """(loss, dL/dz) at p of every compared loss, from the engine, in registry order."""
+    return {name: at(name, p) for name in compared()}
 
 
 def lines(p: float) -> list[str]:
