@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import ACTIVATIONS, OPTIMIZERS
+from ui.charts.learn import neuron as NC
 from ui.learn import common, neuron
 
 presenter = common.setup("One neuron", keep=neuron.DEFAULTS)
@@ -34,7 +35,7 @@ point = (ss["neuron.x1"], ss["neuron.x2"])
 with right:
     for tex in neuron.formulas(w1, w2, b, act, point):
         st.latex(tex)
-    st.plotly_chart(neuron.plane_figure(w1, w2, b, act, X, y, point, height=height),
+    st.plotly_chart(NC.plane_figure(neuron.plane(w1, w2, b, act), X, y, point, height),
                     key="neuron.plane")
     st.markdown(f"**{neuron.accuracy(w1, w2, b, X, y):.0%}** of the points lie on their "
                 "class's side of the line (blue where z > 0).")
@@ -63,7 +64,8 @@ if ss["neuron.learned"]:
     c[1].button("Use learned weights", on_click=neuron.use_learned, args=(ss, run),
                 key="neuron.use", width="stretch",
                 help="Put the learned weights on the sliders (with a sigmoid activation).")
-    st.plotly_chart(neuron.run_figure(run, X, y, height=height + 60), key="neuron.run")
+    st.plotly_chart(NC.run_figure(run, neuron.replay(run), X, y, height + 60),
+                    key="neuron.run")
     lw1, lw2, lb = run.learned
     st.markdown(f"After {len(run.loss) - 1} steps: **w₁ = {lw1:.3f}, w₂ = {lw2:.3f}, "
                 f"b = {lb:.3f}**, loss {run.loss[-1]:.4f} (from {run.loss[0]:.4f}), "

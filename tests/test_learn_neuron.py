@@ -9,7 +9,8 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine import ACTIVATIONS, OPTIMIZERS, Network, make_optimizer
+from engine import ACTIVATIONS, OPTIMIZERS, Network, grid_points, make_optimizer
+from ui.charts.learn import neuron as NC
 from ui.learn import neuron
 
 X, Y = neuron.toy_data()
@@ -40,7 +41,7 @@ def test_sigmoid_neuron_equals_a_2_1_network():
 @pytest.mark.parametrize("w1, w2, b", [(1, 1, 0), (0.5, -2, 3), (0, 1, 1), (2, 0, -1),
                                        (-3, 0.25, 7.5)])
 def test_boundary_segment_lies_on_z_zero_inside_the_box(w1, w2, b):
-    xs, ys = neuron.boundary(w1, w2, b)
+    xs, ys = NC.boundary(w1, w2, b, neuron.BOUNDS)
     assert len(xs) == 2 and (xs[0], ys[0]) != (xs[1], ys[1])
     for x1, x2 in zip(xs, ys, strict=True):
         assert abs(w1 * x1 + w2 * x2 + b) < 1e-12
@@ -48,8 +49,8 @@ def test_boundary_segment_lies_on_z_zero_inside_the_box(w1, w2, b):
 
 
 def test_boundary_is_empty_when_the_line_misses_the_box_or_has_no_direction():
-    assert neuron.boundary(0, 0, 1) == ([], [])
-    assert neuron.boundary(1, 0, 10) == ([], [])
+    assert NC.boundary(0, 0, 1, neuron.BOUNDS) == ([], [])
+    assert NC.boundary(1, 0, 10, neuron.BOUNDS) == ([], [])
 
 
 def test_accuracy_counts_points_on_their_side():
@@ -87,9 +88,31 @@ def test_every_optimizer_fits_the_separable_set(opt):
                                rtol=1e-13)
 
 
+def test_plane_is_the_neurons_output_over_the_grid():
+    plane = neuron.plane(0.5, -1.0, 0.5, "relu", res=11)
+    x1s, x2s, G = grid_points(11, neuron.BOUNDS)
+    assert np.array_equal(plane.x1s, x1s) and np.array_equal(plane.x2s, x2s)
+    assert plane.a.shape == (11, 11) and plane.bounds == neuron.BOUNDS
+    np.testing.assert_array_equal(plane.a.ravel(), neuron.evaluate(0.5, -1.0, 0.5, "relu", G)[1])
+    assert plane.a[0, -1] == max(0.0, 0.5 * 4 - 1.0 * -4 + 0.5)  # row 0: x2 = -4; x1 = 4
+
+
+@pytest.mark.parametrize("steps", [5, 200])
+def test_replay_shows_the_first_and_last_step_and_the_sigmoid_outputs(steps):
+    run = neuron.learn(1.0, 1.0, 0.0, X, Y, "sgd", 0.3, steps)
+    rep = neuron.replay(run, res=9)
+    assert rep.steps[0] == 0 and rep.steps[-1] == steps
+    assert len(rep.steps) == min(steps + 1, neuron.MAX_FRAMES)
+    assert (np.diff(rep.steps) > 0).all() and rep.p.shape == (len(rep.steps), 9, 9)
+    _, _, G = grid_points(9, neuron.BOUNDS)
+    for k, i in enumerate(rep.steps):
+        p = neuron.evaluate(*run.params[i], "sigmoid", G)[1]
+        np.testing.assert_array_equal(rep.p[k].ravel(), p)
+
+
 def test_run_figure_animates_the_line_and_the_loss():
     run = neuron.learn(1.0, 1.0, 0.0, X, Y, "sgd", 0.3, 200)
-    fig = neuron.run_figure(run, X, Y)
+    fig = NC.run_figure(run, neuron.replay(run), X, Y)
     go.Figure(fig)  # valid for plotly
     frames = fig["frames"]
     assert 2 <= len(frames) <= neuron.MAX_FRAMES
@@ -107,7 +130,7 @@ def test_run_figure_animates_the_line_and_the_loss():
 
 
 def test_plane_figure_shows_the_output_line_data_and_point():
-    fig = neuron.plane_figure(0.5, -1.0, 0.5, "tanh", X, Y, (1.0, 2.0), res=21)
+    fig = NC.plane_figure(neuron.plane(0.5, -1.0, 0.5, "tanh", res=21), X, Y, (1.0, 2.0))
     go.Figure(fig)
     heat, line, pts, mark = fig["data"]
     a = decode(heat["z"])
@@ -211,7 +234,7 @@ def test_learn_then_use_learned_weights(root):
     run = neuron.learn(-1.0, 1.0, 0.0, X, Y, "sgd", 0.3, 100)
     figs = plotly_specs(at)
     assert len(figs) == 2 and len(figs[1]["frames"]) == neuron.MAX_FRAMES
-    assert figs[1]["frames"][0]["data"][1]["x"] == neuron.boundary(-1.0, 1.0, 0.0)[0]
+    assert figs[1]["frames"][0]["data"][1]["x"] == NC.boundary(-1.0, 1.0, 0.0, neuron.BOUNDS)[0]
     assert any(f"w₁ = {run.learned[0]:.3f}" in m.value for m in at.markdown)
     at.button(key="neuron.use").click().run()
     check(at)
