@@ -4,6 +4,8 @@ why a network needs one at all."""
 import streamlit as st
 
 from engine import ACTIVATIONS
+from ui.charts.activations import activation_figure
+from ui.charts.learn.nonlinearity import demo_figure
 from ui.learn import common, nonlinearity
 
 presenter = common.setup("Activation functions", keep=("act.name", "act.seed"))
@@ -21,7 +23,9 @@ with left:
     facts = nonlinearity.facts(ss["act.name"])
     st.markdown("\n".join(f"- **{k}**: {v}" for k, v in list(facts.items())[1:]))
 with right:
-    st.plotly_chart(nonlinearity.activation_figure(ss["act.name"], height), key="act.chart")
+    name = ss["act.name"]
+    st.plotly_chart(activation_figure(name, nonlinearity.z_grid(), nonlinearity.regions(name),
+                                      height), key="act.chart")
 with st.expander("All activations at a glance", expanded=not presenter):
     st.table(nonlinearity.table())
 
@@ -34,6 +38,6 @@ result = st.cache_data(nonlinearity.demo, show_spinner="Training both networks o
     int(ss["act.seed"]))
 c = st.columns(2)
 for col, kind in zip(c, ("linear", "tanh"), strict=True):
-    col.plotly_chart(nonlinearity.demo_figure(result, kind, height), key=f"act.demo.{kind}")
+    col.plotly_chart(demo_figure(result, kind, height), key=f"act.demo.{kind}")
 st.latex(nonlinearity.affine_tex(result))
 common.further("Activation functions")

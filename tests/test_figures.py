@@ -11,6 +11,7 @@ from PIL import Image
 
 from engine import ACTIVATIONS, Config, Trainer
 from ui.charts import base, curves, heatmaps, maps, network
+from ui.charts.activations import activation_figure
 from ui.playground import view as views
 
 
@@ -187,7 +188,7 @@ def test_loss_chart_thins_but_keeps_ends_and_hover():
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_figure_for_every_activation(name):
-    fig = views.activation_figure(name)
+    fig = activation_figure(name)
     valid(fig)
     z, f = decode(fig["data"][0]["x"]), decode(fig["data"][0]["y"])
     np.testing.assert_allclose(f, ACTIVATIONS[name].fn(z.astype(np.float64)), rtol=1e-6,

@@ -11,6 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS
+from ui.charts.activations import activation_figure
+from ui.charts.learn.nonlinearity import demo_figure
 from ui.learn import nonlinearity as nl
 
 
@@ -73,7 +75,7 @@ def test_table_covers_the_registry_in_order():
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
 def test_activation_figure_shades_its_regions(name):
-    fig = nl.activation_figure(name)
+    fig = activation_figure(name, nl.z_grid(), nl.regions(name))
     go.Figure(fig)
     shapes = fig["layout"]["shapes"]
     r = nl.regions(name)
@@ -120,7 +122,7 @@ def test_demo_result_matches_the_trainers():
     tex = nl.affine_tex(result)
     assert f"{W[0, 0]:.3f}" in tex and f"{b[0]:+.3f}" in tex
     for kind in ("linear", "tanh"):
-        fig = nl.demo_figure(result, kind)
+        fig = demo_figure(result, kind)
         go.Figure(fig)
         assert f"{result[kind]['test_accuracy']:.0%}" in fig["layout"]["title"]["text"]
 
@@ -171,8 +173,8 @@ def test_presenter_view(root):
 def test_linear_map_draws_its_straight_boundary():
     result = nl.demo(0, res=20)
     W, b = result["affine"]
-    line = nl.demo_figure(result, "linear")["data"][-1]
+    line = demo_figure(result, "linear")["data"][-1]
     assert len(line["x"]) == 2
     for x1, x2 in zip(line["x"], line["y"], strict=True):
         assert abs(W[0, 0] * x1 + W[1, 0] * x2 + b[0]) < 1e-9
-    assert nl.demo_figure(result, "tanh")["data"][-1]["mode"] == "markers"
+    assert demo_figure(result, "tanh")["data"][-1]["mode"] == "markers"

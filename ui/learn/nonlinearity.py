@@ -7,14 +7,13 @@ import math
 import numpy as np
 
 from engine import ACTIVATIONS, Config, Trainer
-from ui.charts.curves import activation_chart
-from ui.charts.maps import output_map
-from ui.learn.neuron import boundary
 
 Z_RANGE = (-8.0, 8.0)
 N_GRID = 1601  # z step 0.01
 FLAT = 0.01  # saturated: |f'(z)| below 1 % of its largest value on the range
 DEMO_EPOCHS, DEMO_LR, LINEAR_LAYERS, WIDTH = 100, 0.1, 5, 4
+LABELS = {"linear": f"{LINEAR_LAYERS} linear layers of {WIDTH}",
+          "tanh": f"one tanh layer of {WIDTH}"}
 
 
 def z_grid() -> np.ndarray:
@@ -81,31 +80,6 @@ def table() -> list[dict[str, str]]:
     return [facts(name) for name in ACTIVATIONS]
 
 
-def activation_figure(name: str, height: int = 420) -> dict:
-    """f and f' over Z_RANGE with saturated (grey) and dead (red) regions shaded and the
-    output range's finite bounds drawn as dotted lines."""
-    z = z_grid()
-    act = ACTIVATIONS[name]
-    fig = activation_chart(z, act.fn(z), derivative(name, z), act.label, height)
-    shapes = []
-    for kind, color in (("saturated", "rgba(90,90,90,0.14)"), ("dead", "rgba(214,39,40,0.16)")):
-        for a, b in regions(name)[kind]:
-            shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": a, "x1": b,
-                           "y0": 0, "y1": 1, "fillcolor": color, "line": {"width": 0},
-                           "layer": "below", "name": kind})
-    for v in act.output_range:
-        if math.isfinite(v):
-            shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": v, "y1": v,
-                           "line": {"color": "#0877bd", "width": 1, "dash": "dot"},
-                           "name": "range"})
-    fig["layout"]["shapes"] = shapes
-    fig["layout"]["xaxis"]["range"] = list(Z_RANGE)
-    fig["layout"]["legend"] = {"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)"}
-    fig["layout"]["title"]["text"] = (f"{act.label} (blue) and its derivative (orange dashed); "
-                                      "grey: saturated, red: dead")
-    return fig
-
-
 # --- why non-linearity matters ------------------------------------------------------------
 def demo_config(kind: str, seed: int = 0) -> Config:
     """xor, trained by the engine: five stacked linear layers ("linear") or one tanh layer."""
@@ -130,36 +104,18 @@ def compose(trainer: Trainer) -> tuple[np.ndarray, np.ndarray]:
 
 
 def demo(seed: int = 0, res: int = 100) -> dict:
-    """Both runs as plain data (cacheable): output grids, accuracies, the data, and the affine
-    map the linear stack collapses to."""
+    """Both runs as plain data (cacheable): output grids, accuracies, labels, the data, and the
+    affine map the linear stack collapses to."""
     out = {}
     for kind in ("linear", "tanh"):
         t = train(kind, seed)
         out[kind] = {"grid": t.predict_grid(res), "test_accuracy": t.history.last["test_accuracy"],
                      "train_accuracy": t.history.last["train_accuracy"],
-                     "loss": t.history.last["train_loss"]}
+                     "loss": t.history.last["train_loss"], "label": LABELS[kind]}
         if kind == "linear":
             out["affine"] = compose(t)
         out["data"] = (t.data.X_train, t.data.y_train, t.data.bounds)
     return out
-
-
-def demo_figure(result: dict, kind: str, height: int = 420) -> dict:
-    X, y, bounds = result["data"]
-    r = result[kind]
-    name = (f"{LINEAR_LAYERS} linear layers of {WIDTH}" if kind == "linear"
-            else f"one tanh layer of {WIDTH}")
-    fig = output_map(r["grid"], bounds, "binary", "sigmoid", X, y,
-                             title=f"{name}: test accuracy {r['test_accuracy']:.0%}",
-                             revision=kind, height=height)
-    fig.pop("config")  # st.plotly_chart takes a figure; the map's config is for live charts
-    if kind == "linear":  # its boundary: the line where the collapsed affine map is 0
-        (w1, w2), (b,) = result["affine"][0][:, 0], result["affine"][1]
-        xs, ys = boundary(w1, w2, b, bounds)
-        fig["data"].append({"type": "scatter", "mode": "lines", "x": xs, "y": ys,
-                            "line": {"color": "#1f2430", "width": 2.5, "dash": "dash"},
-                            "hoverinfo": "skip", "name": "z = 0"})
-    return fig
 
 
 def affine_tex(result: dict) -> str:

@@ -4,6 +4,7 @@ and the classroom settings."""
 import streamlit as st
 
 from engine import ACTIVATIONS, CUSTOM, to_csv
+from ui.charts.activations import activation_figure
 from ui.live.components import save_charts_button, share_link
 from ui.live.runner import Runner
 from ui.live.session import FLAGS
@@ -42,7 +43,7 @@ def details(r: Runner) -> None:
                    "double-click to reset; the camera icon saves a chart as PNG.")
     with tabs[1]:
         act = st.session_state["net.act"]
-        st.plotly_chart(views.activation_figure(act), key="fig.activation")
+        st.plotly_chart(activation_figure(act), key="fig.activation")
         st.caption(f"{ACTIVATIONS[act].label}: {ACTIVATIONS[act].description}")
     with tabs[2]:
         data_and_files(r)

@@ -229,15 +229,6 @@ def _metric_label(metric: str) -> str:
     return "accuracy" if metric == "accuracy" else "R²"
 
 
-def activation_figure(name: str) -> dict:
-    """The activation `name` and its derivative on [-4, 4]."""
-    z = np.linspace(-4, 4, 401)
-    act = ACTIVATIONS[name]
-    a = act.fn(z)
-    return curves.activation_chart(z, a, np.asarray(act.deriv(z, a), dtype=np.float64),
-                                    act.label)
-
-
 @dataclass
 class Status:
     """What the status line says, copied out of a trainer."""
