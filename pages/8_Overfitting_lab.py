@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.charts.learn import overfitting as OC
 from ui.learn import common
 from ui.learn import overfitting as O
 
@@ -27,9 +28,9 @@ st.markdown(
     f"Training loss {result.final_train:.3f} · test accuracy {100 * result.test_accuracy:.1f} %"
     + (f" · {result.reason}" if result.stop_epoch is not None else ""))
 left, right = st.columns(2)
-left.plotly_chart(O.loss_figure(result, reference, height=height), theme=None, key="of.loss",
+left.plotly_chart(OC.loss_figure(result, reference, height=height), theme=None, key="of.loss",
                   config={"displayModeBar": False})
-right.plotly_chart(O.boundary_figure(result, height=height), theme=None, key="of.map",
+right.plotly_chart(OC.boundary_figure(result, height=height), theme=None, key="of.map",
                    config={"displayModeBar": False})
 if not presenter:
     st.dataframe(O.numbers(result), hide_index=True)

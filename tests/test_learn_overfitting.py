@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import Trainer
+from ui.charts.learn import overfitting as OC
 from ui.charts.numbers import number, percent
 from ui.learn import overfitting as O
 
@@ -79,14 +80,15 @@ def test_early_stopping_keeps_the_best_weights(default_runs, seed):
 
 def test_loss_figure_marks_the_turning_point_and_the_stop(default_runs):
     base = default_runs[0]
-    fig = O.loss_figure(base)
+    fig = OC.loss_figure(base)
     go.Figure(fig)
+    assert base.max_epochs == O.EPOCHS and fig["layout"]["xaxis"]["range"] == [0, O.EPOCHS]
     assert [s["x0"] for s in fig["layout"]["shapes"]] == [base.best_epoch]
     best = next(t for t in fig["data"] if t["name"] == "lowest test loss")
     assert (best["x"], best["y"]) == ([base.best_epoch], [base.min_test])
 
     stopped = O.run(O.Remedies(early_stopping=True), 0)
-    fig = O.loss_figure(stopped, base)
+    fig = OC.loss_figure(stopped, base)
     assert [s["x0"] for s in fig["layout"]["shapes"]] == [stopped.best_epoch,
                                                           stopped.stop_epoch]
     assert "stopped, epoch" in fig["layout"]["annotations"][1]["text"]
@@ -96,7 +98,7 @@ def test_loss_figure_marks_the_turning_point_and_the_stop(default_runs):
 
 def test_boundary_figure_and_numbers(default_runs):
     r = default_runs[0]
-    fig = O.boundary_figure(r)
+    fig = OC.boundary_figure(r)
     go.Figure(fig)
     assert "config" not in fig
     rows = O.numbers(r)
