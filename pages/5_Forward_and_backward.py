@@ -3,6 +3,7 @@
 import streamlit as st
 
 from engine import ACTIVATIONS, LOSSES
+from ui.charts.learn.stepthrough import diagram
 from ui.learn import common
 from ui.learn import stepthrough as sth
 
@@ -58,7 +59,7 @@ c[3].progress(stage / (sth.N_STAGES - 1), text=f"Stage {stage + 1} of {sth.N_STA
 
 # The diagram and the stage's numbers side by side: Next and its result on one screen.
 left, right = st.columns([5, 4], gap="medium")
-left.plotly_chart(sth.diagram(trace, stage, common.chart_height(presenter)), key="fb.diagram")
+left.plotly_chart(diagram(trace, stage, common.chart_height(presenter)), key="fb.diagram")
 with right:
     st.markdown(f"#### {current.title}")
     for line in current.lines:

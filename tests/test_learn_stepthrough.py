@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATIONS
+from ui.charts.learn.stepthrough import diagram
 from ui.learn import stepthrough as sth
 
 CASES = [sth.Setup(h, act, loss, x, y, 0.3, seed)
@@ -146,7 +147,7 @@ def test_diagram_reveals_numbers_stage_by_stage():
     t = sth.trace(sth.Setup(hidden=3))
     texts = []
     for stage in range(sth.N_STAGES):
-        fig = sth.diagram(t, stage)
+        fig = diagram(t, stage)
         go.Figure(fig)
         assert len(fig["data"]) == 3 * 2 + 3 + 1  # edges, then the nodes
         texts.append(" ".join(fig["data"][-1]["text"]) + " ".join(
@@ -156,6 +157,8 @@ def test_diagram_reveals_numbers_stage_by_stage():
     assert "∂L/∂w" not in texts[6] and f"∂L/∂w={t.engine[2][0, 0]:.4f}" in texts[7]
     assert f"∂L/∂w={t.engine[0][0, 0]:.4f}" in texts[9]
     assert f"w={t.new[0][0, 0]:.3f}" in texts[10] and "∂L/∂w" not in texts[10]
+    # stages outside the range draw as the nearest end: nothing before the start, all at the end
+    assert diagram(t, -3) == diagram(t, 0) and diagram(t, sth.N_STAGES + 4) == diagram(t, 10)
 
 
 # --- the page ------------------------------------------------------------------------------
