@@ -89,7 +89,7 @@ def real_note(result: HiddenResult) -> str:
             "and its other columns are held at their medians here.")
 
 
-# --- the warped grid: what a layer sees ------------------------------------------------------
+# --- the warped grid: what a layer sees -------------------------------------------------------
 def warped(result: HiddenResult, layer: int, i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
     """The grid lines (2 * N_LINES, LINE_RES, 2) and data points (n, 2) in the plane of neurons
     i and j of hidden layer `layer` (0-based)."""
