@@ -35,7 +35,7 @@ def weight_heatmaps(weights: list[np.ndarray], names: list[str], revision: str =
 
 
 def confusion_chart(cm: np.ndarray, labels: list[str], revision: str = "cm",
-                    height: int = 260) -> dict:
+                    height: int = 260, title: str = "Confusion matrix (test set)") -> dict:
     """A confusion matrix (rows: true class, columns: predicted) with counts in the cells."""
     cm = np.asarray(cm)
     return {"data": [{"type": "heatmap", "z": cm.tolist(), "x": labels, "y": labels,
@@ -44,7 +44,7 @@ def confusion_chart(cm: np.ndarray, labels: list[str], revision: str = "cm",
                       "hovertemplate": "true %{y}, predicted %{x}: %{z}<extra></extra>"}],
             "layout": {"height": height, "margin": {"l": 60, "r": 8, "t": 28, "b": 40},
                        "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
-                       "title": {"text": "Confusion matrix (test set)", "x": 0.01,
+                       "title": {"text": title, "x": 0.01,
                                  "font": {"size": 13}},
                        "xaxis": {"title": {"text": "predicted"}, "type": "category"},
                        "yaxis": {"title": {"text": "true"}, "autorange": "reversed",

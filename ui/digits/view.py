@@ -114,14 +114,14 @@ def slow_figures(s: Slow, shifted: bool, rev: str) -> dict[str, dict]:
     which = "shifted test set" if shifted else "test set"
     figs = {
         "confusion": heatmaps.confusion_chart(s.confusion, [str(k) for k in range(10)],
-                                              revision=rev, height=330),
+                                              revision=rev, height=330,
+                                              title=f"Confusion matrix ({which})"),
         "mistakes": images.mistakes(s.mistake_images, s.mistakes.true, s.mistakes.predicted,
                                     s.mistakes.confidence, s.mistakes.total, revision=rev),
         "chosen": images.probabilities(
             s.chosen_proba, f"Test digit #{s.chosen}, a {s.chosen_label}: what it reads",
             true=s.chosen_label, revision=rev, height=220),
     }
-    figs["confusion"]["layout"]["title"]["text"] = f"Confusion matrix ({which})"
     n = len(s.strip_labels)
     figs["testset"] = images.digits(
         s.strip, [f"#{i}" for i in range(n)], cols=TEST_STRIP // 2,
