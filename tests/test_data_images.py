@@ -257,6 +257,19 @@ def test_upsampled_training_digits_come_back():
     assert unmoved >= 100 and changed >= 500  # both checks ran on many digits
 
 
+def test_adjustment_targets_are_the_training_digits():
+    """INK_RANGE and TYPICAL_ASPECT are read off the training digits: the 10th and 90th
+    percentiles of their ink (the same for every class, within 2 of 64), and the median of
+    their spread across over down."""
+    X, y = all_digits()
+    ink = X.sum(axis=(1, 2, 3))
+    np.testing.assert_allclose(INK_RANGE, np.percentile(ink, [10, 90]), atol=0.02)
+    medians = [np.median(ink[y == d]) for d in range(10)]
+    assert max(medians) - min(medians) <= 2
+    ratios = [spread_ratio(x) for x in X[:, 0]]
+    assert TYPICAL_ASPECT == pytest.approx(np.median(ratios), abs=0.005)
+
+
 def test_drawing_steps_crop_centre_and_area_average():
     # A symmetric 13×13 ring (centre of mass at its centre, side not a multiple of 8) on a
     # 0..255 canvas: the crop fills the square unmoved, and the 8×8 image is its exact area
