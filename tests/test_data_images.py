@@ -7,7 +7,10 @@ from sklearn.datasets import load_digits
 from engine.data.images import (
     DIGIT_MAX,
     IMAGE_DATASETS,
+    INK_RANGE,
     INK_THRESHOLD,
+    MIN_NARROW,
+    TYPICAL_ASPECT,
     all_digits,
     as_vectors,
     make_digits,
@@ -196,46 +199,103 @@ def test_unknown_image_set_lists_the_valid_ones():
 
 # --- a drawn digit ----------------------------------------------------------------------------
 
+def averaged(square: np.ndarray) -> np.ndarray:
+    """A square (s, s) averaged over 8×8 equal areas, brightest pixel DIGIT_MAX."""
+    s = square.shape[0]
+    blocks = np.kron(square, np.ones((8, 8))).reshape(8, s, 8, s).mean(axis=(1, 3))
+    return blocks * DIGIT_MAX / blocks.max()
+
+
+def off_range(ink: float) -> float:
+    return max(INK_RANGE[0] - ink, ink - INK_RANGE[1], 0.0)
+
+
+def spread_ratio(image: np.ndarray) -> float:
+    """The standard deviation of the image's ink across over that down."""
+    p = image / image.sum()
+    at = np.arange(8) + 0.5
+    sd = [np.sqrt((q * (at - (q * at).sum()) ** 2).sum()) for q in (p.sum(axis=1),
+                                                                    p.sum(axis=0))]
+    return sd[1] / sd[0]
+
+
 def test_upsampled_training_digits_come_back():
     """Every digit blown up 8× (64×64) and preprocessed again. The training digits are only
     roughly centred by centre of mass (std 0.3 px), so centring moves some by up to about a
-    pixel: we ask for correlation >= 0.9 for 80 % of the digits (measured 84 %), >= 0.8 for
-    90 % (measured 94 %), and an exact return (up to the max scaling) whenever centring
-    left the digit where it was."""
+    pixel; the half spread wider than TYPICAL_ASPECT are narrowed to it and the fifth with
+    ink outside INK_RANGE have their strokes changed. We ask for an exact return (up to the
+    max scaling) whenever none of this happened, for narrowing exactly when the digit is wider
+    than typical and the ink then nearer the range, and for correlation with the original
+    >= 0.9 for 70 % of the digits (measured 73.9 %), >= 0.8 for 90 % (91.4 %) and a median
+    >= 0.95 (0.959): narrowing changes the wider half of the digits by design."""
     X, _ = all_digits()
-    corr, unmoved = [], 0
+    corr, unmoved, changed = [], 0, 0
     for x in X[:, 0]:
         big = np.kron(x, np.ones((8, 8)))
         d = preprocess_drawing(big)
         assert d.image.shape == (8, 8) and d.image.dtype == np.float64
         assert d.image.max() == pytest.approx(DIGIT_MAX)
         corr.append(np.corrcoef(d.image.ravel(), x.ravel())[0, 1])
-        if d.centred.shape == big.shape and np.array_equal(d.centred, big):
-            unmoved += 1
-            np.testing.assert_allclose(d.image, x * DIGIT_MAX / x.max(), atol=1e-12)
+        before = averaged(d.centred)  # the image without the adjustments
+        kept = min(1.0, max(TYPICAL_ASPECT / spread_ratio(before), MIN_NARROW))
+        assert abs(d.narrowed - kept) <= 0.5 / d.crop.shape[1]  # a whole number of columns
+        if d.narrowed == 1 and not off_range(before.sum()):
+            assert d.pen == 0 and np.array_equal(d.adjusted, d.centred)
+            np.testing.assert_allclose(d.image, before, atol=1e-12)
+            if d.centred.shape == big.shape and np.array_equal(d.centred, big):
+                unmoved += 1
+                np.testing.assert_allclose(d.image, x * DIGIT_MAX / x.max(), atol=1e-12)
+        else:
+            changed += 1
+            assert off_range(d.image.sum()) <= off_range(before.sum()) or d.pen == 0
     corr = np.array(corr)
-    assert (corr >= 0.9).mean() >= 0.80
+    print(f"corr >= 0.9: {(corr >= 0.9).mean():.3f}, >= 0.8: {(corr >= 0.8).mean():.3f}, "
+          f"median {np.median(corr):.3f}, unmoved {unmoved}, changed {changed}")
+    assert (corr >= 0.9).mean() >= 0.70
     assert (corr >= 0.8).mean() >= 0.90
     assert np.median(corr) >= 0.95
-    assert unmoved >= 300  # the exact check ran on many digits (measured 363)
+    assert unmoved >= 100 and changed >= 500  # both checks ran on many digits
+
+
+def test_adjustment_targets_are_the_training_digits():
+    """INK_RANGE and TYPICAL_ASPECT are read off the training digits: the 10th and 90th
+    percentiles of their ink (the same for every class, within 2 of 64), and the median of
+    their spread across over down."""
+    X, y = all_digits()
+    ink = X.sum(axis=(1, 2, 3))
+    np.testing.assert_allclose(INK_RANGE, np.percentile(ink, [10, 90]), atol=0.02)
+    medians = [np.median(ink[y == d]) for d in range(10)]
+    assert max(medians) - min(medians) <= 2
+    ratios = [spread_ratio(x) for x in X[:, 0]]
+    assert TYPICAL_ASPECT == pytest.approx(np.median(ratios), abs=0.005)
 
 
 def test_drawing_steps_crop_centre_and_area_average():
     # A symmetric 13×13 ring (centre of mass at its centre, side not a multiple of 8) on a
     # 0..255 canvas: the crop fills the square unmoved, and the 8×8 image is its exact area
-    # average, computed here by blowing it up 8× and averaging 13×13 blocks.
+    # average (without the adjustments), computed here by blowing it up 8× and averaging
+    # 13×13 blocks.
     ring = np.zeros((13, 13))
     ring[2:11, 2:11] = 1.0
     ring[4:9, 4:9] = 0.0
     canvas = np.zeros((40, 50))
     canvas[20:33, 5:18] = 255 * ring
-    d = preprocess_drawing(canvas)
+    d = preprocess_drawing(canvas, adjust=False)
     assert d.box == (22, 31, 7, 16)
     np.testing.assert_array_equal(d.crop, ring[2:11, 2:11])
     np.testing.assert_array_equal(d.centred, ring[2:11, 2:11])
     blocks = np.kron(ring[2:11, 2:11], np.ones((8, 8))).reshape(8, 9, 8, 9).mean(axis=(1, 3))
     np.testing.assert_allclose(d.image, blocks / blocks.max(), atol=1e-12)
+    np.testing.assert_array_equal(d.adjusted, d.centred)
     assert d.batch.shape == (1, 1, 8, 8) and np.shares_memory(d.batch, d.image)
+    # Adjusted: as wide as tall, the ring is narrowed to the typical aspect (5 of 9 columns);
+    # its ink is above the range, but thinning would erase its 2-pixel walls, so it is kept.
+    a = preprocess_drawing(canvas)
+    np.testing.assert_array_equal(a.crop, d.crop)
+    np.testing.assert_array_equal(a.centred, d.centred)
+    assert a.narrowed == 5 / 9 and a.pen == 0 and a.image.sum() > INK_RANGE[1]
+    assert a.adjusted.shape == (9, 9) and np.count_nonzero(a.adjusted.any(axis=0)) == 5
+    np.testing.assert_allclose(a.image, averaged(a.adjusted), atol=1e-12)
 
 
 def test_drawing_is_padded_to_a_square_by_centre_of_mass():
@@ -278,13 +338,26 @@ def test_edge_cases_do_not_crash():
         d = preprocess_drawing(canvas)
         assert d.image.shape == (8, 8) and np.isfinite(d.image).all()
         assert d.image.min() >= 0 and d.image.max() == pytest.approx(DIGIT_MAX)
-    # A dot is not blown up: one pixel of an 8×8 square, near the middle.
-    d = preprocess_drawing(dot)
+        d = preprocess_drawing(canvas, adjust=False)
+        assert d.image.shape == (8, 8) and d.image.max() == pytest.approx(DIGIT_MAX)
+    # A dot is not blown up: one pixel of an 8×8 square, near the middle; adjusted, its pen
+    # grows by MAX_PEN_CHANGE of that square at most (1.2 px): a plus of 5 pixels.
+    d = preprocess_drawing(dot, adjust=False)
     assert np.count_nonzero(d.image) == 1 and d.image[4, 4] == DIGIT_MAX
-    np.testing.assert_allclose(preprocess_drawing(full).image, DIGIT_MAX)
-    # A faint horizontal line is a full-width row at full brightness.
-    d = preprocess_drawing(line)
+    d = preprocess_drawing(dot)
+    assert np.count_nonzero(d.image) == 5 and d.pen == 1.0 and d.image.max() == DIGIT_MAX
+    # A full canvas: all ink; adjusted, narrowed to the typical aspect, a bar of full columns.
+    np.testing.assert_allclose(preprocess_drawing(full, adjust=False).image, DIGIT_MAX)
+    d = preprocess_drawing(full)
+    assert d.narrowed == pytest.approx(TYPICAL_ASPECT, abs=0.01)
+    assert (d.image == d.image[:1]).all() and d.image[:, 0].max() == 0
+    # A faint horizontal line is a full-width row at full brightness; adjusted, narrowed by
+    # half at most, it stays a full-width bar.
+    d = preprocess_drawing(line, adjust=False)
     assert np.count_nonzero(d.image.max(axis=1)) == 1
+    np.testing.assert_allclose(d.image.max(axis=0), DIGIT_MAX)
+    d = preprocess_drawing(line)
+    assert d.narrowed == MIN_NARROW and np.count_nonzero(d.image.max(axis=1)) <= 2
     np.testing.assert_allclose(d.image.max(axis=0), DIGIT_MAX)
 
 

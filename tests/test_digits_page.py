@@ -168,6 +168,10 @@ def test_a_drawing_is_read_by_the_network_being_trained(page):
     expected = int(r.trainer.predict(digit.image))
     assert any(f"It reads a **{expected}**" in c.value for c in page.caption)
     np.testing.assert_array_equal(page.session_state["dig.drawn"], digit.image)
+    steps = [f for f in apptest_pages.plotly_specs(page)
+             if "From your drawing" in str(f["layout"].get("title"))]
+    assert [a["text"] for a in steps[0]["layout"]["annotations"]] == [
+        "you drew", "cropped", "centred", "adjusted", "8×8"]
     keys = {json.loads(c.proto.json).get("key") for c in components(page, "nnp_live_chart")}
     assert "drawn" in keys
 

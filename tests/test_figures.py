@@ -277,3 +277,7 @@ def test_image_charts_are_valid_and_say_what_they_show():
                                  rng.random((30, 30)), rng.random((8, 8)))
     assert [a["text"] for a in steps["layout"]["annotations"]] == ["you drew", "cropped",
                                                                    "centred", "8×8"]
+    steps = images.drawing_steps(rng.random((64, 64)), rng.random((30, 20)),
+                                 rng.random((30, 30)), rng.random((8, 8)), rng.random((33, 33)))
+    assert [a["text"] for a in steps["layout"]["annotations"]] == ["you drew", "cropped",
+                                                                   "centred", "adjusted", "8×8"]

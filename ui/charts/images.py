@@ -167,10 +167,12 @@ def probabilities(p: np.ndarray, title: str = "Class probabilities", true: int |
 
 
 def drawing_steps(drawn: np.ndarray, crop: np.ndarray, centred: np.ndarray,
-                  image: np.ndarray) -> dict:
+                  image: np.ndarray, adjusted: np.ndarray | None = None) -> dict:
     """The preprocessing of a drawn digit, one step a tile: what you drew, its bounding box,
-    centred by its centre of mass, and the 8×8 image the network reads."""
-    steps = [("you drew", drawn), ("cropped", crop), ("centred", centred), ("8×8", image)]
+    centred by its centre of mass, made like the training digits (narrowed, line thickened or
+    thinned; when `adjusted` is given), and the 8×8 image the network reads."""
+    steps = [("you drew", drawn), ("cropped", crop), ("centred", centred),
+             *([("adjusted", adjusted)] if adjusted is not None else []), ("8×8", image)]
     side = 48
     rgb = []
     for _, im in steps:
@@ -179,7 +181,7 @@ def drawing_steps(drawn: np.ndarray, crop: np.ndarray, centred: np.ndarray,
         rows = (np.arange(side) * im.shape[0] // side)[:, None]
         cols = (np.arange(side) * im.shape[1] // side)[None, :]
         rgb.append(gray_rgb(im[rows, cols]))
-    return tiles(rgb, [name for name, _ in steps], cols=4, tile_px=2,
+    return tiles(rgb, [name for name, _ in steps], cols=len(steps), tile_px=2,
                  title="From your drawing to the network's input")
 
 

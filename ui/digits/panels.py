@@ -87,7 +87,8 @@ def draw_section(r: Runner) -> None:
             if digit is None:
                 st.info("Draw a digit in the square: the network's reading appears here.")
                 return
-            static_chart(images.drawing_steps(drawn, digit.crop, digit.centred, digit.image),
+            static_chart(images.drawing_steps(drawn, digit.crop, digit.centred, digit.image,
+                                              digit.adjusted),
                          PAGE.key("steps"))
             with r.lock:
                 proba = r.trainer.predict_proba(digit.image)
