@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
+MAX_PARAMETERS = 200_000  # weights and biases of a run's networks (about 1.6 MB per copy)
+MAX_JSON = 1 << 20  # characters of a settings file
 
 def is_number(value: Any) -> bool:
     """A real number (Python's or NumPy's), not a bool."""
@@ -30,6 +32,12 @@ def show(value: int | float) -> str:
     """A number as short text that reads back exactly."""
     text = f"{value:g}" if isinstance(value, float) else str(value)
     return text if float(text) == value else repr(value)
+
+
+def dense_parameters(widths) -> int:
+    """Weights and biases of dense layers from widths[0] through each next width."""
+    widths = list(widths)
+    return sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
 
 
 def _parts(text: str) -> list[str]:
@@ -274,6 +282,9 @@ class Settings:
     FIELDS: ClassVar[dict[str, Field]] = {}
     GROUPS: ClassVar[tuple[tuple[str, ...], ...]] = ()
     WHAT: ClassVar[str] = "settings"  # in messages: "not a valid settings file"
+    # Weights and biases the settings' networks may have together, checked from the settings
+    # alone before anything is built (see `parameters`).
+    MAX_PARAMETERS: ClassVar[int] = MAX_PARAMETERS
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -287,9 +298,24 @@ class Settings:
                     raise ValueError(f"give one {f.noun} for all layers or one per hidden layer "
                                      f"({n}), not {len(value)}")
         self._check()
+        self._check_size()
 
     def _check(self) -> None:
         """Rules between fields; ValueError when broken."""
+
+    def _check_size(self) -> None:
+        """Refuse networks beyond the limits (ValueError naming the limit), from the settings
+        alone: nothing is built yet."""
+        n = self.parameters()
+        if n > self.MAX_PARAMETERS:
+            raise ValueError(f"these settings make networks of {n:,} weights and biases, over "
+                             f"the limit of {self.MAX_PARAMETERS:,}: use fewer or narrower "
+                             "layers")
+
+    def parameters(self) -> int:
+        """The weights and biases of the networks these settings build (at most that many
+        when the data decides the inputs), computed without building anything."""
+        return 0
 
     @classmethod
     def live_fields(cls) -> frozenset[str]:
@@ -316,11 +342,16 @@ class Settings:
     @classmethod
     def from_json(cls, text: str):
         what = cls.WHAT
+        if len(text) > MAX_JSON:
+            raise ValueError(f"not a valid {what} file: it is over the limit of "
+                             f"{MAX_JSON >> 20} MB for a settings file")
         try:
             d = json.loads(text)
         except json.JSONDecodeError as e:
             raise ValueError(f"not a valid {what} file (JSON error: {e.msg} at line {e.lineno})")\
                 from None
+        except RecursionError:
+            raise ValueError(f"not a valid {what} file (JSON nested too deeply)") from None
         if not isinstance(d, dict):
             raise ValueError(f"not a valid {what} file: expected a JSON object of settings")
         return cls.from_dict(d)

@@ -12,6 +12,7 @@ from ._checks import check_int_range, check_real_range
 from .points import (
     MAX_CLASSES,
     MAX_COLUMNS,
+    MAX_SAMPLES,
     MAX_TRAIN_RATIO,
     MIN_TRAIN_RATIO,
     TASKS,
@@ -78,6 +79,8 @@ def _from_points(X, y, task, train_ratio, seed, bounds, is_train=None, columns=N
         raise ValueError(f"labels must have shape ({len(X)},), one per point; got {y.shape}")
     if len(X) < 2:
         raise ValueError(f"need at least 2 points (one to train on, one to test); got {len(X)}")
+    if len(X) > MAX_SAMPLES:
+        raise ValueError(f"{len(X):,} points are over the limit of {MAX_SAMPLES:,}")
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise ValueError("points and labels must be finite (no NaN or infinite values)")
     columns = tuple(columns) if columns is not None else \

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from engine import Config
+from engine.fields import MAX_PARAMETERS
 from engine.images import ImageConfig
 
 from .kinds import KINDS, PRESETS, Kind, Preset, Variable
@@ -36,6 +37,8 @@ def preset_config(name: str):
 
 
 QUERY_KEYS = ("vary", "values", "target", "kind")  # URL keys beside the base settings
+# Weights and biases of a comparison's runs together (one session holds them all at once).
+MAX_TOTAL_PARAMETERS = 2 * MAX_PARAMETERS
 DEFAULT_TARGET = 0.1
 
 
@@ -196,6 +199,11 @@ def run_configs(base, variable: str, values: list) -> list:
             out.append(var.apply(base, v))
         except ValueError as e:
             raise ValueError(f"{var.show(v)}: {e}") from None
+    total = sum(c.parameters() for c in out)
+    if total > MAX_TOTAL_PARAMETERS:
+        raise ValueError(f"the runs' networks have {total:,} weights and biases together, over "
+                         f"the limit of {MAX_TOTAL_PARAMETERS:,} for one comparison: compare "
+                         "smaller networks or fewer values")
     return out
 
 
