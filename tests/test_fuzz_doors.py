@@ -7,9 +7,11 @@ network beyond the limits is refused from the settings alone, before anything is
 import io
 import json
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
+from fuzz_inputs import JSON, ROWS, TABLES, dict_of, query_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,33 +57,6 @@ def allocated_while(fn) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-
-
-# --- values as a link or a file may carry them -----------------------------------------------
-
-NUMBERS = st.sampled_from(["0", "-1", "1e400", "-1e400", "nan", "inf", "1e-400", "0x10",
-                           "9" * 40, "1.5", "", ",", "1,2", "2,", ",,,", "1024," * 40,
-                           "1024," * 32, "64," * 8, "true", "None", "[]", "{}", "٣"])
-TEXTS = NUMBERS | st.text(max_size=30) | st.text(alphabet="0123456789,.-e", max_size=40)
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
-    | st.integers(-(10**30), 10**30),
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=4), inner,
-                                                                  max_size=3),
-    max_leaves=10)
-
-
-def keys(cls):
-    return st.sampled_from(list(cls.FIELDS)) | st.text(max_size=8)
-
-
-def query_of(cls):
-    return st.dictionaries(keys(cls), TEXTS, max_size=8)
-
-
-def dict_of(cls):
-    big = st.lists(st.integers(1, 1024), max_size=40) | st.integers(-5, 10**6)
-    return st.dictionaries(keys(cls), JSON | big, max_size=8)
 
 
 # --- links and settings files -------------------------------------------------------------------
@@ -330,17 +305,13 @@ def test_a_model_file_with_too_many_points_of_its_own_is_refused():
     arrays |= {"data_X_train": np.zeros((n, 2)), "data_y_train": np.zeros(n, dtype=np.int64)}
     buf = io.BytesIO()
     np.savez(buf, **arrays)
+    with pytest.raises(ValueError, match="beyond ±1e100"):
+        load_csv("x1,x2,label\n1,2,0\n1e101,3,1\n")
     with pytest.raises(ValueError, match="over the limit of 20,000"):
         Trainer.load(buf.getvalue())
 
 
 # --- CSV tables and points --------------------------------------------------------------------
-
-CELLS = st.sampled_from(["1", "-2.5", "1e308", "-1e308", "nan", "inf", "", "a", "cat", "dog",
-                         "0", "3", '"1,2"', "train", "test", "split", "x1", "label", "1e-320",
-                         "\u00e9", "\x00", "9" * 400])
-ROWS = st.lists(st.lists(CELLS, min_size=1, max_size=6).map(",".join), max_size=40)
-
 
 @FUZZ
 @given(rows=ROWS, sep=st.sampled_from(["\n", "\r\n", "\r"]), raw=st.binary(max_size=200))
@@ -355,6 +326,27 @@ def test_a_csv_is_read_or_refused_with_a_message(rows, sep, raw):
         assert 2 <= n <= 40 and np.isfinite(data.X_train).all()
 
 
+@FUZZ
+@given(TABLES)
+def test_a_table_that_loads_trains_and_draws(text):
+    try:
+        data = load_csv(text)
+    except Exception as e:  # noqa: BLE001 - the check is that it is a readable ValueError
+        readable(e)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        try:  # e.g. a column with one value in the training rows cannot be standardized
+            t = Trainer(Config(dataset="custom", hidden=(3,), batch_size=4), data)
+        except Exception as e:  # noqa: BLE001 - the check is that it is a readable ValueError
+            readable(e)
+            return
+        t.run(2)
+        grid = t.predict_grid(8)
+    assert grid.shape[:2] == (8, 8)
+    assert np.isfinite(t.net.flat).all() or t.status == "diverged"
+
+
 def test_csv_limits_name_themselves():
     wide = ",".join(f"c{i}" for i in range(60)) + ",label\n"
     with pytest.raises(ValueError, match="at most 50"):
@@ -364,5 +356,7 @@ def test_csv_limits_name_themselves():
         load_csv(long)
     with pytest.raises(ValueError, match="over the limit of 2 MB"):
         load_csv(b"1,2,0\n" * 400_000)
+    with pytest.raises(ValueError, match="beyond ±1e100"):
+        load_csv("x1,x2,label\n1,2,0\n1e101,3,1\n")
     with pytest.raises(ValueError, match="over the limit of 20,000"):
         from_points(np.zeros((20_001, 2)) + np.arange(20_001)[:, None], np.arange(20_001) % 2)

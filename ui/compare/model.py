@@ -172,13 +172,18 @@ def _fits(cmp: Comparison) -> bool:
 def _parse_values(kind: str, variable: str, text: str, warnings: list[str]) -> list:
     var, out = KINDS[kind].variables[variable], []
     for part in text.split(";"):
+        why = ""
         try:
             v = var.parse(part.strip())
             if variable != "hidden" and part.strip() == "":
                 raise ValueError
-            var.apply(KINDS[kind].settings(), v)  # a value no settings accept: reported here
+            try:
+                var.apply(KINDS[kind].settings(), v)  # a value no settings accept: reported
+            except ValueError as e:
+                why = f" ({str(e)[:200]})"
+                raise
         except (ValueError, TypeError):
-            warnings.append(f"values: could not use {part[:40]!r} for {var.label.lower()}")
+            warnings.append(f"values: could not use {part[:40]!r} for {var.label.lower()}{why}")
             continue
         if v not in out:
             out.append(v)
