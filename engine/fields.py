@@ -5,7 +5,9 @@ made from a table of fields by `@settings(*fields)`. A field holds its type and 
 options, its default, whether it applies live (to a running trainer, keeping the weights) or
 rebuilds, the values a picker offers, its label and its help text. Validation, the dict, JSON and
 URL round trips, the set of live settings and the pages' widgets all come from that table, so a
-new setting is one entry.
+new setting is one entry. A settings class counts its networks' weights and biases from the
+settings alone (`parameters`), and settings over MAX_PARAMETERS are refused before anything is
+built.
 """
 
 import json
@@ -275,9 +277,10 @@ class Settings:
     """Base of the settings classes made by `settings`: validation from the fields, round
     trips through a dict, JSON and URL query text, and lenient readers for outside input.
 
-    A subclass may define `_check(self)` for rules between fields (ValueError) and `GROUPS`,
+    A subclass may define `_check(self)` for rules between fields (ValueError), `GROUPS`,
     tuples of settings validated against each other (the lenient reader applies those given
-    together at once)."""
+    together at once), and `parameters(self)`, the weights and biases of the networks it
+    describes (checked against MAX_PARAMETERS; `_check_size` may add other limits)."""
 
     FIELDS: ClassVar[dict[str, Field]] = {}
     GROUPS: ClassVar[tuple[tuple[str, ...], ...]] = ()
