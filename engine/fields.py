@@ -42,6 +42,12 @@ def dense_parameters(widths) -> int:
     return sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
 
 
+def shown(value: Any, quote: bool = True, limit: int = 40) -> str:
+    """`value` as a message shows it: its repr (or str), cut to `limit` characters."""
+    text = repr(value) if quote else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _parts(text: str) -> list[str]:
     return [p for p in text.split(",") if p != ""]
 
@@ -98,16 +104,16 @@ class Number(Field):
         if value is None and self.optional:
             return None
         if not is_number(value):
-            raise ValueError(f"{name} must be a number, not {value!r}")
+            raise ValueError(f"{name} must be a number, not {shown(value)}")
         if isinstance(value, numbers.Integral):
             value = int(value)  # exact however large; float() of a huge int would overflow
         elif not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, not {value!r}")
+            raise ValueError(f"{name} must be a finite number, not {shown(value)}")
         elif self.integer and not is_whole(value):
-            raise ValueError(f"{name} must be a whole number, not {value!r}")
+            raise ValueError(f"{name} must be a whole number, not {shown(value)}")
         if not self.low <= value <= self.high:
             raise ValueError(f"{name} must be between {show(self.low)} and {show(self.high)}, "
-                             f"not {show(value)}")
+                             f"not {shown(show(value), False)}")
         return int(value) if self.integer else float(value)
 
     def from_text(self, text):
@@ -131,7 +137,8 @@ class Choice(Field):
     def check(self, value):
         names = self.names
         if not isinstance(value, str) or value not in names:
-            raise ValueError(f"{self.name} must be one of: {', '.join(names)} (got {value!r})")
+            raise ValueError(f"{self.name} must be one of: {', '.join(names)} "
+                             f"(got {shown(value)})")
         return value
 
     def show(self, value: str) -> str:
@@ -149,7 +156,7 @@ class Flag(Field):
 
     def check(self, value):
         if not isinstance(value, bool):
-            raise ValueError(f"{self.name} must be true or false, not {value!r}")
+            raise ValueError(f"{self.name} must be true or false, not {shown(value)}")
         return value
 
     def to_text(self, value):
@@ -171,7 +178,7 @@ class Text(Field):
 
     def check(self, value):
         if not isinstance(value, str):
-            raise ValueError(f"{self.name} must be text, not {value!r}")
+            raise ValueError(f"{self.name} must be text, not {shown(value)}")
         if len(value) > self.max_len:
             raise ValueError(f"{self.name} must be at most {self.max_len} characters long")
         if not value.isprintable():
@@ -200,7 +207,8 @@ class Names(Field):
         names = list(self.options)
         for v in value:
             if v not in names:
-                raise ValueError(f"each {short} must be one of: {', '.join(names)} (got {v!r})")
+                raise ValueError(f"each {short} must be one of: {', '.join(names)} "
+                                 f"(got {shown(v)})")
         if len(set(value)) != len(value):
             raise ValueError(f"each {self.noun} may appear only once")
         return value
@@ -227,11 +235,11 @@ class Widths(Field):
         if not isinstance(value, list | tuple):
             raise ValueError(f"{name} must be a list of layer widths, e.g. [4, 2]")
         if not all(is_whole(h) for h in value):
-            raise ValueError(f"{name} must be a list of whole numbers, not {value!r}")
+            raise ValueError(f"{name} must be a list of whole numbers, not {shown(value)}")
         value = tuple(int(h) for h in value)
         if len(value) > self.max_len or any(not self.low <= h <= self.high for h in value):
             raise ValueError(f"at most {self.max_len} {self.layers} of {self.low} to "
-                             f"{self.high} {self.unit} each (got {list(value)})")
+                             f"{self.high} {self.unit} each (got {shown(list(value))})")
         return value
 
     def to_text(self, value):

@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 
 NUMBERS = st.sampled_from(["0", "-1", "1e400", "-1e400", "nan", "inf", "1e-400", "0x10",
                            "9" * 40, "1.5", "", ",", "1,2", "2,", ",,,", "1024," * 40,
-                           "1024," * 32, "64," * 8, "true", "None", "[]", "{}", "٣"])
+                           "1024," * 32, "64," * 8, "true", "None", "[]", "{}", "٣",
+                           "x" * 5000, "1," * 5000, "9" * 5000])
 TEXTS = NUMBERS | st.text(max_size=30) | st.text(alphabet="0123456789,.-e", max_size=40)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
@@ -24,7 +25,8 @@ def query_of(cls):
 
 
 def dict_of(cls):
-    big = st.lists(st.integers(1, 1024), max_size=40) | st.integers(-5, 10**6)
+    big = (st.lists(st.integers(1, 1024), max_size=40) | st.integers(-5, 10**6)
+           | st.just("x" * 5000) | st.just([0.5] * 5000) | st.just(10**4000))
     return st.dictionaries(keys(cls), JSON | big, max_size=8)
 
 
