@@ -163,6 +163,10 @@ class Config(Settings):
             self.resolve_output(DATASETS[self.dataset].task)
             check_pair(*columns_of(self.dataset), self.x_col, self.y_col)
 
+    def pass_values(self) -> int:
+        """Points times hidden neurons: the values a pass over the data holds per array."""
+        return self.sizes()[2] * sum(self.hidden)
+
     def _check_size(self) -> None:
         super()._check_size()
         rows, units = self.sizes()[2], sum(self.hidden)

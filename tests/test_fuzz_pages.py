@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine import Config, ImageConfig, Trainer
+from engine.config import MAX_VALUES
 from engine.fields import MAX_PARAMETERS
 from ui.compare.model import MAX_TOTAL_PARAMETERS
 
@@ -77,6 +78,9 @@ def open_link(root, script: str, query: dict):
     ("pages/2_Compare.py", {"vary": "lr", "hidden": "300,300",  # 91,801 weights a run
                             "values": "0.1;0.01;0.001;0.03;0.003;0.3"},
      f"limit of {MAX_TOTAL_PARAMETERS:,} for one comparison"),
+    ("pages/2_Compare.py", {"vary": "lr", "hidden": "100", "n_samples": "20000",
+                            "values": "0.1;0.01;0.001;0.03;0.003;0.3"},
+     f"limit of {MAX_VALUES:,} for one comparison"),
     ("pages/10_Digits.py", {"model": "mlp", "hidden": "256,256,256,256"}, "at most 3"),
 ])
 def test_a_link_asking_for_too_much_says_which_limit(root, script, query, words):

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from engine import Config
+from engine.config import MAX_VALUES
 from engine.fields import MAX_PARAMETERS
 from engine.images import ImageConfig
 
@@ -37,7 +38,8 @@ def preset_config(name: str):
 
 
 QUERY_KEYS = ("vary", "values", "target", "kind")  # URL keys beside the base settings
-# Weights and biases of a comparison's runs together (one session holds them all at once).
+# Weights and biases of a comparison's runs together (one session holds them all at once);
+# their points times hidden neurons together are held to one run's limit, MAX_VALUES.
 MAX_TOTAL_PARAMETERS = 2 * MAX_PARAMETERS
 DEFAULT_TARGET = 0.1
 
@@ -209,6 +211,11 @@ def run_configs(base, variable: str, values: list) -> list:
         raise ValueError(f"the runs' networks have {total:,} weights and biases together, over "
                          f"the limit of {MAX_TOTAL_PARAMETERS:,} for one comparison: compare "
                          "smaller networks or fewer values")
+    held = sum(c.pass_values() for c in out if isinstance(c, Config))
+    if held > MAX_VALUES:
+        raise ValueError(f"the runs' points times hidden neurons make {held:,} values together, "
+                         f"over the limit of {MAX_VALUES:,} for one comparison: use fewer "
+                         "points, neurons or values")
     return out
 
 
