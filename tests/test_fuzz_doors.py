@@ -6,6 +6,7 @@ network beyond the limits is refused from the settings alone, before anything is
 
 import io
 import json
+import tomllib
 import tracemalloc
 import warnings
 
@@ -360,3 +361,12 @@ def test_csv_limits_name_themselves():
         load_csv("x1,x2,label\n1,2,0\n1e101,3,1\n")
     with pytest.raises(ValueError, match="over the limit of 20,000"):
         from_points(np.zeros((20_001, 2)) + np.arange(20_001)[:, None], np.arange(20_001) % 2)
+
+
+def test_streamlits_upload_limit_is_the_model_files(root):
+    """The server refuses an upload over maxUploadSize (MB) itself; the app's own checks say
+    why in words: a model file at most as large, settings and CSV files smaller."""
+    with open(root / ".streamlit" / "config.toml", "rb") as f:
+        mb = tomllib.load(f)["server"]["maxUploadSize"]
+    assert mb << 20 == saving.MAX_FILE_BYTES
+    assert MAX_JSON < saving.MAX_FILE_BYTES and 2_000_000 < saving.MAX_FILE_BYTES
