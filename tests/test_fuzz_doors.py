@@ -221,14 +221,16 @@ def good_files() -> dict[str, bytes]:
     out = {}
     for name, t in {"2-D": Trainer(Config(n_samples=60, hidden=(3,), optimizer="adam")),
                     "images": ImageTrainer(ImageConfig(model="mlp", hidden=(4,))),
-                    "gan": GanTrainer(GanConfig(n_samples=200, g_hidden=(4,), d_hidden=(4,)))
+                    "gan": GanTrainer(GanConfig(n_samples=200, g_hidden=(4,), d_hidden=(4,))),
+                    "sequences": SequenceTrainer(SequenceConfig(hidden=4, n_train=32, n_test=32))
                     }.items():
         t.step()
         out[name] = t.to_bytes()
     return out
 
 
-LOADERS = {"2-D": Trainer, "images": ImageTrainer, "gan": GanTrainer}
+LOADERS = {"2-D": Trainer, "images": ImageTrainer, "gan": GanTrainer,
+           "sequences": SequenceTrainer}
 
 
 def loads_or_says_why(cls, content) -> None:
