@@ -169,13 +169,14 @@ class Config(Settings):
 
     def _check_size(self) -> None:
         super()._check_size()
-        rows, units = self.sizes()[2], sum(self.hidden)
-        if rows * units > MAX_VALUES:
-            what = "your points (up to" if self.dataset == CUSTOM else "the"
-            raise ValueError(f"{what} {rows:,} points{')' * (self.dataset == CUSTOM)} through "
-                             f"{units:,} hidden neurons make {rows * units:,} values to hold at "
-                             f"once, over the limit of {MAX_VALUES:,}: use fewer points or "
-                             "neurons")
+        held = self.pass_values()
+        if held > MAX_VALUES:
+            rows = self.sizes()[2]
+            points = (f"up to {rows:,} points of your own" if self.dataset == CUSTOM
+                      else f"{rows:,} points")
+            raise ValueError(f"{points} through {sum(self.hidden):,} hidden neurons make "
+                             f"{held:,} values to hold at once, over the limit of "
+                             f"{MAX_VALUES:,}: use fewer points or neurons")
 
     def sizes(self) -> tuple[int, int, int]:
         """(inputs, outputs, points) of the network on this data, from the settings alone:

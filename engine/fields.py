@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 MAX_PARAMETERS = 200_000  # weights and biases of a run's networks (about 1.6 MB per copy)
 MAX_JSON = 1 << 20  # characters of a settings file
 
+
 def is_number(value: Any) -> bool:
     """A real number (Python's or NumPy's), not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)

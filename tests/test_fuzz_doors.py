@@ -124,7 +124,7 @@ def test_points_times_neurons_are_limited_from_the_settings():
     assert f"{MAX_VALUES:,}" in readable(e.value)
     c = Config(hidden=(64,) * 4, n_samples=20_000)  # bench_engine's largest case still fits
     assert 20_000 * 256 <= MAX_VALUES and c.parameters() == 12_737
-    with pytest.raises(ValueError, match="your points"):  # your own data: its most points
+    with pytest.raises(ValueError, match="up to 20,000 points of your own"):
         Config(dataset="custom", hidden=(512,))
 
 
