@@ -6,6 +6,7 @@ from .data.features import FEATURES
 from .data.points import (
     DATASETS,
     MAX_CLASSES,
+    MAX_COLUMNS,
     MAX_NOISE,
     MAX_SAMPLES,
     MAX_TRAIN_RATIO,
@@ -13,6 +14,7 @@ from .data.points import (
     MIN_TRAIN_RATIO,
     check_pair,
     columns_of,
+    real_table,
 )
 from .data.scaling import SCALERS
 from .fields import (
@@ -24,6 +26,7 @@ from .fields import (
     Settings,
     Text,
     Widths,
+    dense_parameters,
     settings,
 )
 from .initializers import INITIALIZERS
@@ -35,6 +38,9 @@ from .schedules import SCHEDULES
 CUSTOM = "custom"  # dataset name for user data (CSV or clicked points), passed to the Trainer
 MAX_LAYERS, MAX_WIDTH = 32, 1024
 MAX_NAME = 100  # characters in a column's name
+# Points times hidden neurons: the values one pass over the data holds per array (a forward
+# pass keeps two such arrays; at the limit about 100 MB).
+MAX_VALUES = 6_000_000
 
 # The values the pickers offer (any other value in range is accepted too).
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -154,6 +160,40 @@ class Config(Settings):
             # Checks the output against the task, and the loss against the output 'auto' gives.
             self.resolve_output(DATASETS[self.dataset].task)
             check_pair(*columns_of(self.dataset), self.x_col, self.y_col)
+
+    def pass_values(self) -> int:
+        """Points times hidden neurons: the values a pass over the data holds per array."""
+        return self.sizes()[2] * sum(self.hidden)
+
+    def _check_size(self) -> None:
+        super()._check_size()
+        held = self.pass_values()
+        if held > MAX_VALUES:
+            rows = self.sizes()[2]
+            points = (f"up to {rows:,} points of your own" if self.dataset == CUSTOM
+                      else f"{rows:,} points")
+            raise ValueError(f"{points} through {sum(self.hidden):,} hidden neurons make "
+                             f"{held:,} values to hold at once, over the limit of "
+                             f"{MAX_VALUES:,}: use fewer points or neurons")
+
+    def sizes(self) -> tuple[int, int, int]:
+        """(inputs, outputs, points) of the network on this data, from the settings alone:
+        exact for the registry's sets, the most they may be for data of your own."""
+        if self.dataset == CUSTOM:
+            return len(self.features) + MAX_COLUMNS - 2, MAX_CLASSES, MAX_SAMPLES
+        spec = DATASETS[self.dataset]
+        if spec.real:
+            table = real_table(self.dataset)
+            d, rows = len(table.columns), len(table.y)
+            k = len(set(table.y.tolist())) if spec.task == "multiclass" else 1
+        else:
+            d, rows = 2, self.n_samples
+            k = self.n_classes if spec.task == "multiclass" else 1
+        return len(self.features) + d - 2, k, rows
+
+    def parameters(self) -> int:
+        inputs, outputs, _ = self.sizes()
+        return dense_parameters([inputs, *self.hidden, outputs])
 
     # --- derived ------------------------------------------------------------------------
     @property

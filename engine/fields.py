@@ -5,7 +5,9 @@ made from a table of fields by `@settings(*fields)`. A field holds its type and 
 options, its default, whether it applies live (to a running trainer, keeping the weights) or
 rebuilds, the values a picker offers, its label and its help text. Validation, the dict, JSON and
 URL round trips, the set of live settings and the pages' widgets all come from that table, so a
-new setting is one entry.
+new setting is one entry. A settings class counts its networks' weights and biases from the
+settings alone (`parameters`), and settings over MAX_PARAMETERS are refused before anything is
+built.
 """
 
 import json
@@ -14,6 +16,9 @@ import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
+
+MAX_PARAMETERS = 200_000  # weights and biases of a run's networks (about 1.6 MB per copy)
+MAX_JSON = 1 << 20  # characters of a settings file
 
 
 def is_number(value: Any) -> bool:
@@ -30,6 +35,18 @@ def show(value: int | float) -> str:
     """A number as short text that reads back exactly."""
     text = f"{value:g}" if isinstance(value, float) else str(value)
     return text if float(text) == value else repr(value)
+
+
+def dense_parameters(widths) -> int:
+    """Weights and biases of dense layers from widths[0] through each next width."""
+    widths = list(widths)
+    return sum(a * b + b for a, b in zip(widths, widths[1:], strict=False))
+
+
+def shown(value: Any, quote: bool = True, limit: int = 40) -> str:
+    """`value` as a message shows it: its repr (or str), cut to `limit` characters."""
+    text = repr(value) if quote else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _parts(text: str) -> list[str]:
@@ -88,16 +105,16 @@ class Number(Field):
         if value is None and self.optional:
             return None
         if not is_number(value):
-            raise ValueError(f"{name} must be a number, not {value!r}")
+            raise ValueError(f"{name} must be a number, not {shown(value)}")
         if isinstance(value, numbers.Integral):
             value = int(value)  # exact however large; float() of a huge int would overflow
         elif not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, not {value!r}")
+            raise ValueError(f"{name} must be a finite number, not {shown(value)}")
         elif self.integer and not is_whole(value):
-            raise ValueError(f"{name} must be a whole number, not {value!r}")
+            raise ValueError(f"{name} must be a whole number, not {shown(value)}")
         if not self.low <= value <= self.high:
             raise ValueError(f"{name} must be between {show(self.low)} and {show(self.high)}, "
-                             f"not {show(value)}")
+                             f"not {shown(show(value), False)}")
         return int(value) if self.integer else float(value)
 
     def from_text(self, text):
@@ -121,7 +138,8 @@ class Choice(Field):
     def check(self, value):
         names = self.names
         if not isinstance(value, str) or value not in names:
-            raise ValueError(f"{self.name} must be one of: {', '.join(names)} (got {value!r})")
+            raise ValueError(f"{self.name} must be one of: {', '.join(names)} "
+                             f"(got {shown(value)})")
         return value
 
     def show(self, value: str) -> str:
@@ -139,7 +157,7 @@ class Flag(Field):
 
     def check(self, value):
         if not isinstance(value, bool):
-            raise ValueError(f"{self.name} must be true or false, not {value!r}")
+            raise ValueError(f"{self.name} must be true or false, not {shown(value)}")
         return value
 
     def to_text(self, value):
@@ -161,7 +179,7 @@ class Text(Field):
 
     def check(self, value):
         if not isinstance(value, str):
-            raise ValueError(f"{self.name} must be text, not {value!r}")
+            raise ValueError(f"{self.name} must be text, not {shown(value)}")
         if len(value) > self.max_len:
             raise ValueError(f"{self.name} must be at most {self.max_len} characters long")
         if not value.isprintable():
@@ -190,7 +208,8 @@ class Names(Field):
         names = list(self.options)
         for v in value:
             if v not in names:
-                raise ValueError(f"each {short} must be one of: {', '.join(names)} (got {v!r})")
+                raise ValueError(f"each {short} must be one of: {', '.join(names)} "
+                                 f"(got {shown(v)})")
         if len(set(value)) != len(value):
             raise ValueError(f"each {self.noun} may appear only once")
         return value
@@ -217,11 +236,11 @@ class Widths(Field):
         if not isinstance(value, list | tuple):
             raise ValueError(f"{name} must be a list of layer widths, e.g. [4, 2]")
         if not all(is_whole(h) for h in value):
-            raise ValueError(f"{name} must be a list of whole numbers, not {value!r}")
+            raise ValueError(f"{name} must be a list of whole numbers, not {shown(value)}")
         value = tuple(int(h) for h in value)
         if len(value) > self.max_len or any(not self.low <= h <= self.high for h in value):
             raise ValueError(f"at most {self.max_len} {self.layers} of {self.low} to "
-                             f"{self.high} {self.unit} each (got {list(value)})")
+                             f"{self.high} {self.unit} each (got {shown(list(value))})")
         return value
 
     def to_text(self, value):
@@ -267,13 +286,17 @@ class Settings:
     """Base of the settings classes made by `settings`: validation from the fields, round
     trips through a dict, JSON and URL query text, and lenient readers for outside input.
 
-    A subclass may define `_check(self)` for rules between fields (ValueError) and `GROUPS`,
+    A subclass may define `_check(self)` for rules between fields (ValueError), `GROUPS`,
     tuples of settings validated against each other (the lenient reader applies those given
-    together at once)."""
+    together at once), and `parameters(self)`, the weights and biases of the networks it
+    describes (checked against MAX_PARAMETERS; `_check_size` may add other limits)."""
 
     FIELDS: ClassVar[dict[str, Field]] = {}
     GROUPS: ClassVar[tuple[tuple[str, ...], ...]] = ()
     WHAT: ClassVar[str] = "settings"  # in messages: "not a valid settings file"
+    # Weights and biases the settings' networks may have together, checked from the settings
+    # alone before anything is built (see `parameters`).
+    MAX_PARAMETERS: ClassVar[int] = MAX_PARAMETERS
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -287,9 +310,24 @@ class Settings:
                     raise ValueError(f"give one {f.noun} for all layers or one per hidden layer "
                                      f"({n}), not {len(value)}")
         self._check()
+        self._check_size()
 
     def _check(self) -> None:
         """Rules between fields; ValueError when broken."""
+
+    def _check_size(self) -> None:
+        """Refuse networks beyond the limits (ValueError naming the limit), from the settings
+        alone: nothing is built yet."""
+        n = self.parameters()
+        if n > self.MAX_PARAMETERS:
+            raise ValueError(f"these settings make networks of {n:,} weights and biases, over "
+                             f"the limit of {self.MAX_PARAMETERS:,}: use fewer or narrower "
+                             "layers")
+
+    def parameters(self) -> int:
+        """The weights and biases of the networks these settings build (at most that many
+        when the data decides the inputs), computed without building anything."""
+        return 0
 
     @classmethod
     def live_fields(cls) -> frozenset[str]:
@@ -316,11 +354,16 @@ class Settings:
     @classmethod
     def from_json(cls, text: str):
         what = cls.WHAT
+        if len(text) > MAX_JSON:
+            raise ValueError(f"not a valid {what} file: it is over the limit of "
+                             f"{MAX_JSON >> 20} MB for a settings file")
         try:
             d = json.loads(text)
         except json.JSONDecodeError as e:
             raise ValueError(f"not a valid {what} file (JSON error: {e.msg} at line {e.lineno})")\
                 from None
+        except RecursionError:
+            raise ValueError(f"not a valid {what} file (JSON nested too deeply)") from None
         if not isinstance(d, dict):
             raise ValueError(f"not a valid {what} file: expected a JSON object of settings")
         return cls.from_dict(d)

@@ -28,7 +28,7 @@ from .data.distributions import (
     sample,
 )
 from .data.images import make_digits
-from .fields import Choice, Flag, Number, Settings, Widths, settings
+from .fields import Choice, Flag, Number, Settings, Widths, dense_parameters, settings
 from .layers import Dense
 from .model import Model
 from .optimizers import OPTIMIZERS, hyper_fields, make_optimizer
@@ -263,12 +263,21 @@ class GanConfig(Settings):
                                  f"{' per side' if self.distribution == 'grid' else ''}, "
                                  f"not {self.modes}")
 
+    def parameters(self) -> int:
+        return _gan_parameters(self, 2)
+
     def options(self) -> dict:
         """The distribution's own options from these settings (not your points)."""
         spec = DISTRIBUTIONS[self.distribution]
         if "k" in spec.options:
             return {"k": self.modes}
         return {next(iter(spec.options)): self.spread}
+
+
+def _gan_parameters(cfg, n_out: int) -> int:
+    """Weights and biases of the generator and the discriminator of `cfg` together."""
+    return (dense_parameters([cfg.noise_dim, *cfg.g_hidden, n_out])
+            + dense_parameters([n_out, *cfg.d_hidden, 1]))
 
 
 def _nets(cfg, n_in: int, n_out: int, out_activation: str = "linear") -> tuple[Model, Model]:
@@ -698,6 +707,9 @@ class DigitsGanConfig(Settings):
     """Everything that defines a digits GAN run (8×8 images of scikit-learn's digits)."""
 
     WHAT = "digits GAN settings"
+
+    def parameters(self) -> int:
+        return _gan_parameters(self, 64)
 
 
 class DigitsGanTrainer(GanTrainer):

@@ -18,7 +18,7 @@ from .data.images import (
     random_shifts,
     shifted_copy,
 )
-from .fields import Choice, Flag, Number, Settings, Widths, settings
+from .fields import Choice, Flag, Number, Settings, Widths, dense_parameters, settings
 from .initializers import INITIALIZERS
 from .layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from .model import Model
@@ -126,6 +126,16 @@ class ImageConfig(Settings):
             if not self.filters:
                 raise ValueError("a CNN needs one or two convolution layers: give filters")
             self.feature_maps()
+
+    def parameters(self) -> int:
+        if self.model == "mlp":
+            return dense_parameters([int(np.prod(IMAGE_SHAPE)), *self.hidden, N_CLASSES])
+        n, channels = 0, IMAGE_SHAPE[0]
+        for f in self.filters:
+            n += f * channels * self.kernel ** 2 + f
+            channels = f
+        side = self.feature_maps()[-1][1]
+        return n + dense_parameters([channels * side * side, *self.dense, N_CLASSES])
 
     def feature_maps(self) -> list[tuple[int, int]]:
         """(channels, side) after each convolution and its pooling, for the CNN; ValueError

@@ -15,11 +15,13 @@ ValueError with a readable message.
 
 import io
 import json
+import os
 
 import numpy as np
 
 BAD = "not a model file saved by this playground"
-MAX_DATA_BYTES = 64 << 20  # a file's data of your own, read before the trainer is built
+MAX_DATA_BYTES = 16 << 20  # a file's data of your own, read before the trainer is built
+MAX_FILE_BYTES = 32 << 20  # a model file (the app's upload limit, .streamlit/config.toml)
 
 
 class Archive:
@@ -63,10 +65,28 @@ def _json(text: str) -> dict:
     return d
 
 
+def _size(file) -> int:
+    """Bytes of `file` (a path or a seekable binary file object) from where it stands; 0 when
+    that cannot be told (the reader then meets it as it is)."""
+    try:
+        if hasattr(file, "seek"):
+            here = file.tell()
+            end = file.seek(0, io.SEEK_END)
+            file.seek(here)
+            return end - here
+        return os.path.getsize(file)
+    except (OSError, TypeError, ValueError, AttributeError):
+        return 0
+
+
 def _open(file):
     """The NpzFile of `file` (a path, bytes or a binary file object), or ValueError."""
-    if isinstance(file, bytes | bytearray):
+    if isinstance(file, bytes | bytearray | memoryview):
         file = io.BytesIO(file)
+    size = _size(file)
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"the model file is {size / 2**20:.1f} MB, over the limit of "
+                         f"{MAX_FILE_BYTES >> 20} MB")
     try:
         z = np.load(file, allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - whatever the reader trips on, the file is bad
@@ -100,8 +120,9 @@ def load(cls, file):
             raise _damaged(e) from None
         try:
             config = cls.SETTINGS.from_json(config_text)
-        except ValueError as e:
-            raise ValueError(f"the model file's config is not valid: {e}"[:280]) from None
+        except Exception as e:  # noqa: BLE001 - whatever the settings trip on, they are bad
+            reason = str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"
+            raise ValueError(f"the model file's config is not valid: {reason}"[:280]) from None
         try:
             state = _json(archive.text("state"))
             trainer = cls(config, cls._data_from_file(state, archive))

@@ -162,6 +162,9 @@ class SequenceConfig(Settings):
             raise ValueError(f"the embedding size ({self.dim}) must divide by the number of "
                              f"heads ({self.heads})")
 
+    def parameters(self) -> int:
+        return _parameters(self)
+
     @property
     def recurrent(self) -> bool:
         return self.model != "transformer"
@@ -178,6 +181,27 @@ class SequenceConfig(Settings):
             raise ValueError(f"{task.label} sequences of {T} steps are longer than the "
                              f"{MAX_T} offered: shorten the delay or the numbers")
         return T
+
+
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def _parameters(cfg: SequenceConfig) -> int:
+    """The weights and biases of build_model(cfg), counted without building it."""
+    task, T = get_task(cfg.task), cfg.resolved()
+    d, k = task.input_size, task.output_size
+    if cfg.recurrent:
+        n, width, gh = 0, d, GATES[cfg.model] * cfg.hidden
+        for _ in range(cfg.layers):
+            n += gh * (width + cfg.hidden) + 2 * gh
+            width = cfg.hidden
+    else:
+        width = cfg.dim
+        n = task.vocab_size * width if task.vocab_size else d * width + width
+        n += T * width if cfg.position == "learned" else 0
+        block = 4 * width + 4 * width * width + 4 * width + 2 * width * cfg.ff + cfg.ff + width
+        n += cfg.blocks * block + 2 * width
+    return n + width * k + k
 
 
 def build_model(cfg: SequenceConfig) -> Model:

@@ -76,6 +76,9 @@ class Dataset:
             if X.ndim != 2 or X.shape[1] != d or y.shape != (X.shape[0],):
                 raise ValueError(f"X must be (n, {d}), one column per name, and y (n,); "
                                  f"got {X.shape} and {y.shape}")
+        n = len(self.y_train) + len(self.y_test)
+        if n > MAX_SAMPLES:
+            raise ValueError(f"{n:,} points are over the limit of {MAX_SAMPLES:,}")
         if d < 2 or len(set(self.columns)) != d:
             raise ValueError(f"need at least 2 distinct column names; got {self.columns}")
         i, j = self.default_pair

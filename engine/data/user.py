@@ -12,6 +12,7 @@ from ._checks import check_int_range, check_real_range
 from .points import (
     MAX_CLASSES,
     MAX_COLUMNS,
+    MAX_SAMPLES,
     MAX_TRAIN_RATIO,
     MIN_TRAIN_RATIO,
     TASKS,
@@ -21,6 +22,9 @@ from .points import (
     view_bounds,
 )
 from .scaling import scale_hint
+
+MAX_ABS = 1e100  # the largest number a point may hold: its spread's square stays finite
+BEYOND = "1e100"  # MAX_ABS in messages
 
 
 def _check_bounds(bounds) -> tuple[float, float, float, float]:
@@ -78,8 +82,15 @@ def _from_points(X, y, task, train_ratio, seed, bounds, is_train=None, columns=N
         raise ValueError(f"labels must have shape ({len(X)},), one per point; got {y.shape}")
     if len(X) < 2:
         raise ValueError(f"need at least 2 points (one to train on, one to test); got {len(X)}")
+    if len(X) > MAX_SAMPLES:
+        raise ValueError(f"{len(X):,} points are over the limit of {MAX_SAMPLES:,}")
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise ValueError("points and labels must be finite (no NaN or infinite values)")
+    for what, a in (("point", X), ("label", y)):
+        big = np.flatnonzero(np.abs(a).reshape(len(a), -1).max(axis=1) > MAX_ABS)
+        if big.size:
+            raise ValueError(f"{what} {big[0]} has a value beyond ±{BEYOND}; scale the "
+                             "numbers down (their spread would overflow)")
     columns = tuple(columns) if columns is not None else \
         tuple(f"x{k + 1}" for k in range(X.shape[1]))
     bounds = view_bounds(X[:, :2]) if bounds is None else _check_bounds(bounds)
@@ -183,6 +194,10 @@ def _labels(cells: list[str], rows: list[int], name: str, task: str | None):
             if not math.isfinite(v):
                 raise ValueError(f"row {row}, label column ({name}): {_show(c)} is NaN or "
                                  "infinite; only finite numbers are allowed")
+        for v, c, row in zip(values, cells, rows, strict=True):
+            if abs(v) > MAX_ABS:
+                raise ValueError(f"row {row}, label column ({name}): {_show(c)} is beyond "
+                                 f"±{BEYOND}; scale the labels down")
         return np.array(values, dtype=np.float64), ()
     for c, row in zip(cells, rows, strict=True):
         if not c:
@@ -261,6 +276,9 @@ def load_csv(source, train_ratio: float = 0.5, seed: int = 0, max_rows: int = 10
                 if not math.isfinite(value):
                     raise ValueError(f"{where}: {_show(cell)} is NaN or infinite; "
                                      "only finite numbers are allowed")
+                if abs(value) > MAX_ABS:
+                    raise ValueError(f"{where}: {_show(cell)} is beyond ±{BEYOND}; scale "
+                                     "the column down (its spread would overflow)")
                 values.append(value)
             rows.append(values)
             labels.append(cells[n_features])

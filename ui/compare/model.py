@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field, replace
 
 from engine import Config
+from engine.config import MAX_VALUES
+from engine.fields import MAX_PARAMETERS
 from engine.images import ImageConfig
 
 from .kinds import KINDS, PRESETS, Kind, Preset, Variable
@@ -36,6 +38,9 @@ def preset_config(name: str):
 
 
 QUERY_KEYS = ("vary", "values", "target", "kind")  # URL keys beside the base settings
+# Weights and biases of a comparison's runs together (one session holds them all at once);
+# their points times hidden neurons together are held to one run's limit, MAX_VALUES.
+MAX_TOTAL_PARAMETERS = 2 * MAX_PARAMETERS
 DEFAULT_TARGET = 0.1
 
 
@@ -169,13 +174,18 @@ def _fits(cmp: Comparison) -> bool:
 def _parse_values(kind: str, variable: str, text: str, warnings: list[str]) -> list:
     var, out = KINDS[kind].variables[variable], []
     for part in text.split(";"):
+        why = ""
         try:
             v = var.parse(part.strip())
             if variable != "hidden" and part.strip() == "":
                 raise ValueError
-            var.apply(KINDS[kind].settings(), v)  # a value no settings accept: reported here
+            try:
+                var.apply(KINDS[kind].settings(), v)  # a value no settings accept: reported
+            except ValueError as e:
+                why = f" ({str(e)[:200]})"
+                raise
         except (ValueError, TypeError):
-            warnings.append(f"values: could not use {part[:40]!r} for {var.label.lower()}")
+            warnings.append(f"values: could not use {part[:40]!r} for {var.label.lower()}{why}")
             continue
         if v not in out:
             out.append(v)
@@ -196,6 +206,16 @@ def run_configs(base, variable: str, values: list) -> list:
             out.append(var.apply(base, v))
         except ValueError as e:
             raise ValueError(f"{var.show(v)}: {e}") from None
+    total = sum(c.parameters() for c in out)
+    if total > MAX_TOTAL_PARAMETERS:
+        raise ValueError(f"the runs' networks have {total:,} weights and biases together, over "
+                         f"the limit of {MAX_TOTAL_PARAMETERS:,} for one comparison: compare "
+                         "smaller networks or fewer values")
+    held = sum(c.pass_values() for c in out if isinstance(c, Config))
+    if held > MAX_VALUES:
+        raise ValueError(f"the runs' points times hidden neurons make {held:,} values together, "
+                         f"over the limit of {MAX_VALUES:,} for one comparison: use fewer "
+                         "points, neurons or values")
     return out
 
 

@@ -23,6 +23,7 @@ import streamlit as st
 from .static import PLOTLY_URL, ensure_plotly_js
 
 JS_DIR = Path(__file__).resolve().parent / "js"
+CANVAS_MAX = 256  # the largest drawing accepted from the browser (canvas.js sends 64×64)
 
 
 def _component(name: str, stem: str, with_channel: bool = False):
@@ -112,8 +113,14 @@ def draw_canvas(key: str, size: int = 220, stroke: float = 0.075,
     image = getattr(result, "image", None) if result is not None else None
     if not image:
         return None
-    n = int(image["size"])
-    raw = np.frombuffer(base64.b64decode(image["data"]), dtype=np.uint8)
+    try:  # what the browser sent: anything but a drawing of the canvas's size is no drawing
+        n = int(image["size"])
+        text = image["data"]
+        if not (8 <= n <= CANVAS_MAX and len(text) <= 4 * n * n):
+            return None
+        raw = np.frombuffer(base64.b64decode(text, validate=True), dtype=np.uint8)
+    except (TypeError, ValueError, KeyError):
+        return None
     return (raw.reshape(n, n) / 255.0) if raw.size == n * n else None
 
 

@@ -133,6 +133,12 @@ def _use_data(r: Runner, config: Config, data: Dataset, reset: bool = True) -> b
 
 
 # --- uploads and imports ------------------------------------------------------------------
+def failure(e: Exception, what: str) -> str:
+    """The message for a file that could not be used: a ValueError's own words, else `what`
+    and the kind of error (never a traceback)."""
+    return str(e)[:300] if isinstance(e, ValueError) else f"{what} ({type(e).__name__})"
+
+
 def uploaded(kind: str, text: str) -> None:
     """What an upload did: a message at the top, and the same note beside the uploaders."""
     message(kind, text)
@@ -147,8 +153,8 @@ def on_csv_upload() -> None:
     try:
         data = load_csv(f, train_ratio=float(st.session_state[key("train_ratio")]),
                         seed=int(st.session_state[key("seed")]))
-    except ValueError as e:
-        uploaded("error", f"{f.name}: {e}")
+    except Exception as e:  # noqa: BLE001 - whatever a file trips on becomes a message
+        uploaded("error", f"{f.name}: {failure(e, 'not a CSV table this page can read')}")
         return
     config = r.trainer.config.replace(dataset=CUSTOM, output="auto", loss="auto", scale="auto",
                                       x_col="", y_col="")
@@ -183,8 +189,8 @@ def on_config_upload() -> None:
             raise ValueError("it uses data of your own, which a config file does not carry; "
                              "load the model file instead")
         PAGE.runner().apply(config)
-    except ValueError as e:
-        uploaded("error", f"{f.name}: {e}")
+    except Exception as e:  # noqa: BLE001 - whatever a file trips on becomes a message
+        uploaded("error", f"{f.name}: {failure(e, 'not a settings file of this page')}")
         return
     for w in write_config(config):
         message("warning", w)
@@ -199,8 +205,7 @@ def on_model_upload() -> None:
     try:
         trainer = Trainer.load(f.getvalue())
     except Exception as e:  # noqa: BLE001 - whatever a damaged file raises becomes a message
-        reason = str(e) if isinstance(e, ValueError) else \
-            f"not a model file saved by this playground, or a damaged one ({type(e).__name__})"
+        reason = failure(e, "not a model file saved by this playground, or a damaged one")
         uploaded("error", f"{f.name}: {reason}")
         return
     r = PAGE.runner()
