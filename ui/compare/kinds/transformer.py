@@ -47,9 +47,10 @@ PRESETS: dict[str, Preset] = {
                         "wherever it is: the network cannot find the mirror place, and almost "
                         "no sequence comes out right.", kind="transformer"),
     "heads": Preset("1 vs 2 vs 4 heads on sorting", BASE | {"task": "sort"}, "heads", (1, 2, 4),
-                    "The same 32 numbers per position, split among 1, 2 or 4 heads: each "
-                    "head is narrower, but there are more patterns of who reads whom. Compare "
-                    "how fast whole sequences come out sorted.", kind="transformer"),
+                    "The same 32 numbers per position, split among 1, 2 or 4 heads: more "
+                    "heads are narrower, not bigger (the parameters are the same). On a task "
+                    "this small all three sort over 98 % of the test sequences within a dozen "
+                    "epochs: one head is enough here.", kind="transformer"),
 }
 
 
