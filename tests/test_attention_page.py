@@ -73,7 +73,7 @@ def test_the_page_draws_its_live_charts_and_status(page):
 CONTROLS = [
     ("selectbox", "att.task", "sort", lambda c: c.task == "sort"),
     ("slider", "att.length", 6, lambda c: c.length == 6),
-    ("select_slider", "att.n_train", 1000, lambda c: c.n_train == 1000),
+    ("select_slider", "att.n_train", 500, lambda c: c.n_train == 500),
     ("select_slider", "att.dim", 16, lambda c: c.dim == 16),
     ("select_slider", "att.heads", 4, lambda c: c.heads == 4),
     ("select_slider", "att.blocks", 2, lambda c: c.blocks == 2),

@@ -105,16 +105,15 @@ def main_figures(f: Frame, rev: str) -> dict[str, dict]:
                                   title="Loss (cross-entropy)"),
         "accuracy": attention.accuracy_chart(
             h["epoch"], {"train": h["train_accuracy"], "test": h["test_accuracy"],
-                         "train sequences": h["train_sequence_accuracy"],
-                         "test sequences": h["test_sequence_accuracy"]},
+                         "train, sequences": h["train_sequence_accuracy"],
+                         "test, sequences": h["test_sequence_accuracy"]},
             baseline=f.baseline, revision=rev),
         "attention": attention.attention_maps(
             f.weights, list(inputs), revision=rev,
-            title=f"Attention on {f.label}, {inputs} (row: the position that reads; column: "
-                  "the position it reads)"),
+            title=f"Attention on {f.label}, {inputs} (each row reads the columns)"),
         "output": attention.output_chart(f.sequence.probabilities, f.alphabet, inputs,
                                          prediction, target, f.sequence.scored, revision=rev,
-                                         height=70 + 250 * f.weights.shape[0]),
+                                         height=80 + 250 * f.weights.shape[0]),
     }
 
 

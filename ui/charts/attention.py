@@ -41,12 +41,13 @@ def accuracy_chart(epochs, series: dict[str, list[float]], baseline: float | Non
         shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
                        "y0": baseline, "y1": baseline,
                        "line": {"color": "#999", "dash": "dot", "width": 1}})
-    layout = _layout("Accuracy: per position solid, whole sequence dashed", height, revision,
+    layout = _layout("Accuracy (dashed: whole sequences right)", height, revision,
                      hovermode="x unified", shapes=shapes,
                      xaxis={"title": {"text": "epoch", "standoff": 2}, "gridcolor": "#eee"},
                      yaxis={"range": [0, 1.02], "tickformat": ".0%", "gridcolor": "#eee"},
                      legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
                              "yanchor": "bottom"})
+    layout["margin"] = layout["margin"] | {"t": 52}
     return {"data": data, "layout": layout}
 
 
@@ -70,10 +71,11 @@ def attention_maps(weights: np.ndarray, tokens: list[str], revision: str = "atte
     w = np.asarray(weights)
     B, H = w.shape[:2]
     cols, rows = grid_domains(H, 0.06), grid_domains(B, 0.16)[::-1]
-    height = height or 70 + 250 * B
-    data, layout = [], _layout(title or "Attention of every head (row: the position that "
-                               "reads; column: the position it reads)", height, revision,
+    height = height or 80 + 250 * B
+    data, layout = [], _layout(title or "Attention of every head (each row reads the columns)",
+                               height, revision,
                                annotations=[])
+    layout["margin"] = layout["margin"] | {"t": 52}
     for b in range(B):
         for h in range(H):
             i = b * H + h
