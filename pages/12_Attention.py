@@ -3,7 +3,7 @@ type a sequence of your own, and follow one head step by step."""
 
 import streamlit as st
 
-from ui.attention import controls, panels, state, view
+from ui.attention import controls, panels, state
 from ui.live import panel
 from ui.live.session import page_config
 
@@ -29,7 +29,6 @@ controls.apply_note()
 PAGE.show_messages()
 panel.transport(PAGE, runner, panel.Transport(
     "att", steps=("batch", "epoch"), speed_label="Speed (epochs per second)"))
-panels.sequence_options(runner)
-panel.live_panel(PAGE, runner, panels.live_view(runner), view.LAYOUT)
+panel.live_panel(PAGE, runner, panels.live_view(runner), panels.layout(runner))
 panels.head_section(runner)
 panels.explanations()

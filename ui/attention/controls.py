@@ -88,5 +88,6 @@ def training_controls() -> dict:
 def apply_note() -> None:
     """The last demo's note, once."""
     note = st.session_state.pop(PAGE.key("preset_note"), None)
-    if note:
-        st.info(note, icon=":material/school:")
+    with st.container():  # always there: the charts below keep their place (no remount)
+        if note:
+            st.info(note, icon=":material/school:")

@@ -2,7 +2,7 @@
 type, validated), one attention head step by step with the engine's numbers, and the texts."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -12,11 +12,12 @@ from engine.sequences import HeadSteps, SequenceTrainer
 from ui.charts import attention
 from ui.live import frames
 from ui.live.components import static_chart
+from ui.live.panel import Layout
 from ui.live.runner import Runner
 from ui.live.session import presenter
 
 from .state import CHOSEN, PAGE, TYPED, TYPED_OK
-from .view import AttentionView, which_sequence
+from .view import LAYOUT, AttentionView, which_sequence
 
 TEXTS = Path(__file__).resolve().parents[2] / "assets" / "attention"
 EXPLAIN = (("Tokens and embeddings", "tokens"), ("Query, key, value", "qkv"),
@@ -64,7 +65,8 @@ def check_typed(r: Runner, typed: str) -> str | None:
 
 def sequence_options(r: Runner) -> None:
     """The test sequence to look at, a sequence of your own, and whether to draw the position
-    embeddings; a typed sequence that does not fit is explained and the last good one kept."""
+    embeddings; a typed sequence that does not fit is explained and the last good one kept.
+    Drawn at the top of the live panel's fragment: a change reruns only the charts."""
     with r.lock:
         t: SequenceTrainer = r.trainer
         n_test, T, example = t.n_test, t.T, t.predict_sequence(0).text
@@ -82,17 +84,28 @@ def sequence_options(r: Runner) -> None:
     c[2].toggle("Position embeddings", key="att.slow",
                 help="Draw the position vectors and their similarity (one frame in a few).")
     problem = check_typed(r, typed)
-    if problem:
-        kept = ss.get(TYPED_OK)
-        st.warning(f"Cannot read {typed.strip()[:40]!r}: {problem}. Showing "
-                   + (f"your last sequence, {kept}." if kept else "the test sequence."),
-                   icon="⌨️")
-    elif ss.get(TYPED_OK):
-        st.caption(f"Showing your sequence {ss[TYPED_OK]}: the network answers it as it "
-                   "trains.")
+    with st.container():  # always there: the charts below keep their place (no remount)
+        if problem:
+            kept = ss.get(TYPED_OK)
+            st.warning(f"Cannot read {typed.strip()[:40]!r}: {problem}. Showing "
+                       + (f"your last sequence, {kept}." if kept else "the test sequence."),
+                       icon="⌨️")
+        elif ss.get(TYPED_OK):
+            st.caption(f"Showing your sequence {ss[TYPED_OK]}: the network answers it as it "
+                       "trains.")
+    # A fragment run does not pass through init(): keep the copies of these widgets current.
+    saved = ss.setdefault(PAGE.key("widgets"), {})
+    for k in (CHOSEN, TYPED, "att.slow"):
+        saved[k] = ss[k]
     ch = frames.channel(r)
-    if ch.view is not None:  # fetched frames follow the new choice
+    if ch.view is not None:  # the frames follow the new choice
         ch.view.chosen, ch.view.typed = int(ss[CHOSEN]), typed_ids(r)
+        ch.view.slow = bool(ss["att.slow"])
+
+
+def layout(r: Runner) -> Layout:
+    """The live panel's charts, with the sequence options at the top of its fragment."""
+    return replace(LAYOUT, header=lambda: sequence_options(r))
 
 
 # --- one head step by step -----------------------------------------------------------------
