@@ -8,7 +8,8 @@ maps) passes 0.8; redraws/s of the curves (loss, accuracy) and of the attention 
 output as drawn in the browser while it trains on, chart mounts; and the time from pressing
 Enter in "Type your own sequence" until that sequence's maps and output are on screen (median
 of several sequences, paused). Goals (issue 14): curves >= 10 redraws/s, maps >= 4/s, 99 %
-within 10 s of Play, a typed sequence shown within 0.3 s.
+within 10 s of Play, a typed sequence shown within 0.3 s. As a reference measured the same
+way in the same run, the Digits page's curves (redraws/s) and the ratio of the two.
 
 The machine is shared and noisy: rates are over whole windows, latencies are medians; the
 uptime load is printed before and after. Stops what it starts by PID.
@@ -68,10 +69,37 @@ def whole_sequences(page) -> float:
     return float(m[1]) if m else -1.0
 
 
+def train_rates(page, keys, seconds: float) -> tuple[dict, dict]:
+    """Redraws/s of the charts `keys` while the page trains at 10 epochs/s with a large epoch
+    budget (paused before and after), and their mounts."""
+    budget = page.get_by_role("spinbutton", name="Epoch budget")
+    budget.fill("100000")
+    budget.press("Enter")
+    page.wait_for_timeout(1500)
+    thumb = page.get_by_role("slider", name="Speed (epochs per second)")
+    thumb.focus()
+    page.keyboard.press("Home")
+    for _ in range(2):  # 1 -> 3 -> 10
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(800)
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for()
+    page.wait_for_timeout(3000)
+    s0, w0 = stats(page), time.monotonic()
+    page.wait_for_timeout(seconds * 1000)
+    s1, dt = stats(page), time.monotonic() - w0
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    return ({k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in keys},
+            {k: s1[k]["mounts"] for k in keys})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="measuring window")
     ap.add_argument("--typed", type=int, default=7, help="typed sequences for the latency")
+    ap.add_argument("--no-reference", dest="reference", action="store_false",
+                    help="skip the reference (the Digits page's curves in the same run)")
     args = ap.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -104,25 +132,7 @@ def main() -> None:
             # Redraw rates while it trains on, at 10 epochs/s, with a larger budget.
             page.get_by_role("button", name="Pause", exact=True).click()
             page.get_by_role("button", name="Play", exact=True).wait_for()
-            budget = page.get_by_role("spinbutton", name="Epoch budget")
-            budget.fill("100000")
-            budget.press("Enter")
-            page.wait_for_timeout(1500)
-            thumb = page.get_by_role("slider", name="Speed (epochs per second)")
-            thumb.focus()
-            for _ in range(2):  # 1 -> 3 -> 10
-                page.keyboard.press("ArrowRight")
-            page.wait_for_timeout(800)
-            page.get_by_role("button", name="Play", exact=True).click()
-            page.get_by_role("button", name="Pause", exact=True).wait_for()
-            page.wait_for_timeout(3000)
-            s0, w0 = stats(page), time.monotonic()
-            page.wait_for_timeout(args.seconds * 1000)
-            s1, dt = stats(page), time.monotonic() - w0
-            rates = {k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in (*CURVES, *MAPS)}
-            mounts = {k: s1[k]["mounts"] for k in (*CURVES, *MAPS)}
-            page.get_by_role("button", name="Pause", exact=True).click()
-            page.get_by_role("button", name="Play", exact=True).wait_for()
+            rates, mounts = train_rates(page, (*CURVES, *MAPS), args.seconds)
             page.wait_for_timeout(1000)
             # Enter in the typed box until its maps and output are on screen (paused).
             box = page.get_by_role("textbox", name="Type your own sequence")
@@ -138,6 +148,13 @@ def main() -> None:
                                        polling="raf")
                 latencies.append((page.evaluate("window.__t_shown") - t_enter) / 1000)
                 page.wait_for_timeout(500)
+            # The reference, in the same run: the Digits page's curves, measured the same way.
+            if args.reference:
+                page.goto(f"{url}/Digits")
+                page.locator(STATUS).wait_for(timeout=90_000)
+                page.locator('.nnp-chart[data-key="accuracy"] .main-svg').first.wait_for()
+                page.wait_for_timeout(1500)
+                reference, _ = train_rates(page, CURVES, args.seconds)
             browser.close()
     finally:
         stop(proc)
@@ -150,6 +167,11 @@ def main() -> None:
     print("redraws/s while training: " + ", ".join(f"{k} {v:.1f}" for k, v in rates.items()))
     print(f"  curves goal >= 10: {ok(min(rates[k] for k in CURVES) >= 10)}; attention maps "
           f"goal >= 4: {ok(rates['attention'] >= 4)}")
+    if args.reference:
+        ratio = min(rates[k] for k in CURVES) / max(min(reference.values()), 1e-9)
+        print("reference, same run, same way: Digits page curves " + ", ".join(
+            f"{k} {v:.1f}" for k, v in reference.items()) + f"/s; Attention / Digits = "
+            f"{ratio:.2f}")
     print(f"mounts (goal 1 each): {mounts}")
     med = statistics.median(latencies)
     print(f"typed sequence -> maps and output on screen: median {med:.3f} s (min "

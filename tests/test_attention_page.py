@@ -73,6 +73,7 @@ def test_the_page_draws_its_live_charts_and_status(page):
 CONTROLS = [
     ("selectbox", "att.task", "sort", lambda c: c.task == "sort"),
     ("slider", "att.length", 6, lambda c: c.length == 6),
+    ("number_input", "att.vocab", 5, lambda c: c.vocab == 5),
     ("select_slider", "att.n_train", 500, lambda c: c.n_train == 500),
     ("select_slider", "att.dim", 16, lambda c: c.dim == 16),
     ("select_slider", "att.heads", 4, lambda c: c.heads == 4),
@@ -115,6 +116,19 @@ def test_task_options_replace_the_length_and_set_it(page, task, key, value, T):
     assert (t.config.task, t.T) == (task, T)
     page.selectbox(key="att.task").set_value("max").run()  # back to a free length
     assert runner(page).trainer.T == 8 and page.slider(key="att.length").value == 8
+
+
+def test_a_smaller_vocabulary_is_trained_on_and_typed_tokens_follow_it(page):
+    page.number_input(key="att.vocab").set_value(4).run()
+    no_exception(page)
+    t = runner(page).trainer
+    assert t.config.vocab == 4 and t.train.inputs.max() == 3
+    assert any("Vocabulary: 4 tokens (0 1 2 3)" in c.value for c in page.sidebar.caption)
+    page.text_input(key="att.typed").set_value("01233210").run()
+    assert charts(page)["attention"]["layout"]["xaxis"]["ticktext"] == list("01233210")
+    page.text_input(key="att.typed").set_value("01234567").run()
+    assert any("'4', '5', '6', '7' are not tokens of Reverse; use only 0 1 2 3" in w.value
+               for w in page.warning), [w.value for w in page.warning]
 
 
 def test_clipping_threshold_and_optimizer_hyperparameters(page):

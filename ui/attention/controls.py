@@ -30,7 +30,8 @@ def presets() -> None:
 
 def task_controls() -> dict:
     """The task, its length (4 to 12 tokens for reverse, sort and maximum; copy and addition
-    take theirs from their options) and the number of training sequences."""
+    take theirs from their options), its options (the vocabulary size of reverse, sort and
+    maximum) and the number of training sequences."""
     sb, ss = st.sidebar, st.session_state
     sb.subheader("Task")
     values = _shown(("task",), sb, options=list(TASKS))
@@ -45,12 +46,17 @@ def task_controls() -> dict:
                                               + learn_more("length"))
     else:
         values["length"] = 0
-        values |= _shown(tuple(task.options), sb)
-    values |= _shown(("n_train",), sb)
-    alphabet = task.alphabet or ""
+    values |= _shown(tuple(task.options), sb) | _shown(("n_train",), sb)
+    alphabet = in_use(task.alphabet, ss.get(key("vocab"))) if "vocab" in task.options \
+        else task.alphabet
     sb.caption(f"{task.description} Vocabulary: {len(alphabet)} tokens "
                f"({' '.join(alphabet)}).")
     return values
+
+
+def in_use(alphabet: str, vocab) -> str:
+    """The first `vocab` tokens of `alphabet` (all of them when vocab is not a whole number)."""
+    return alphabet[:vocab] if isinstance(vocab, int) else alphabet
 
 
 def model_controls() -> dict:

@@ -70,7 +70,8 @@ def sequence_options(r: Runner) -> None:
     with r.lock:
         t: SequenceTrainer = r.trainer
         n_test, T, example = t.n_test, t.T, t.predict_sequence(0).text
-        alphabet = t.task.alphabet
+        alphabet = t.task.alphabet[:t.config.vocab] if "vocab" in t.task.options else \
+            t.task.alphabet
     ss = st.session_state
     ss[CHOSEN] = min(int(ss.get(CHOSEN, 0)), max(n_test - 1, 0))
     c = st.columns([1, 2, 1.2], vertical_alignment="bottom")
