@@ -318,3 +318,22 @@ def test_the_view_falls_back_to_the_test_sequence_when_the_typed_one_no_longer_f
         assert {"loss", "accuracy", "attention", "output", "positions"} <= set(figs)
     finally:
         r.close()
+
+
+def test_classroom_flags_hide_controls_and_enlarge_the_charts(root):
+    at = open_attention(root, {"hide": "lr,optimizer,presets,length", "presenter": "1"})
+    try:
+        no_exception(at)
+        keys = {w.key for kind in ("select_slider", "selectbox", "button", "slider")
+                for w in getattr(at, kind)}
+        assert not keys & {"att.lr", "att.optimizer", "att.length", "att.preset.reverse"}
+        assert {"att.heads", "att.task", "att.play"} <= keys
+        figs = charts(at)
+        assert figs["attention"]["layout"]["font"]["size"] >= 18
+        at.select_slider(key="att.heads").set_value(1).run()
+        assert runner(at).trainer.config.heads == 1
+        assert runner(at).trainer.config.lr == state.DEFAULT.lr  # hidden, kept
+        assert at.query_params["hide"] == "length,lr,optimizer,presets"
+        assert at.query_params["presenter"] == "1"
+    finally:
+        runner(at).close()
