@@ -87,7 +87,8 @@ def attention_maps(weights: np.ndarray, tokens: list[str], revision: str = "atte
                          f"{h + 1}", "hovertemplate": "position %{y} reads position %{x}: "
                          "%{z:.1%}<extra>" + f"block {b + 1}, head {h + 1}</extra>"})
             layout[f"xaxis{ax}"] = _token_axis(tokens, "reads", domain=cols[h],
-                                               anchor=f"y{ax}", side="bottom")
+                                               anchor=f"y{ax}", side="bottom",
+                                               tickfont={"size": 11 if H < 3 else 8})
             layout[f"yaxis{ax}"] = _token_axis(tokens, "position" if h == 0 else "",
                                                domain=rows[b], anchor=f"x{ax}",
                                                autorange="reversed")
