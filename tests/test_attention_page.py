@@ -261,8 +261,14 @@ def test_the_head_step_by_step_matches_the_engine(page):
     (fig,) = apptest_pages.plotly_specs(page)
     t = runner(page).trainer
     np.testing.assert_allclose(np.array(fig["data"][0]["z"]), t.attention(0)[0, 1], atol=1e-4)
-    page.select_slider(key="att.stage").set_value(4).run()
+    page.button(key="att.back").click().run()
+    assert page.select_slider(key="att.stage").value == 4
     assert any("divided by √16" in c.value for c in page.caption)
+    page.button(key="att.next").click().run()
+    page.button(key="att.next").click().run()
+    assert page.select_slider(key="att.stage").value == 6
+    np.testing.assert_allclose(np.array(apptest_pages.plotly_specs(page)[0]["data"][0]["z"]),
+                               t.head_steps(0, 0, 1).output, atol=1e-4)
     page.select_slider(key="att.blocks").set_value(2).run()
     page.number_input(key="att.block").set_value(2).run()
     no_exception(page)

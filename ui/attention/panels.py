@@ -165,14 +165,20 @@ def head_section(r: Runner) -> None:
         tokens = t.predict_sequence(which).text
     with st.expander("One attention head step by step, with the engine's numbers"):
         st.markdown(text("steps"))
-        c = st.columns([1, 1, 4])
+        all_stages = stages(steps, cfg.causal)
+        last = len(all_stages) - 1
+        c = st.columns([1, 1, 0.8, 0.8, 3.4], vertical_alignment="bottom")
         c[0].number_input("Block", 1, cfg.blocks, step=1, key="att.block",
                           help="Which transformer block's attention.")
         c[1].number_input("Head", 1, cfg.heads, step=1, key="att.head",
                           help="Which head of that block.")
-        all_stages = stages(steps, cfg.causal)
+        c[2].button("◀ Back", on_click=go, args=(-1, last), key="att.back", width="stretch",
+                    disabled=ss["att.stage"] == 0, help="The stage before.")
+        c[3].button("Next ▶", on_click=go, args=(1, last), key="att.next", type="primary",
+                    width="stretch", disabled=ss["att.stage"] == last,
+                    help="The next stage: one more matrix computed.")
         names = [f"{i + 1}. {s.title}" for i, s in enumerate(all_stages)]
-        stage = c[2].select_slider("Stage", list(range(len(names))), key="att.stage",
+        stage = c[4].select_slider("Stage", list(range(len(names))), key="att.stage",
                                    format_func=lambda i: names[i],
                                    help="Walk through the head's computation one matrix at a "
                                         "time.")
@@ -193,6 +199,12 @@ def head_section(r: Runner) -> None:
         with right:
             static_chart(attention.matrix_chart(s.matrix, rows, cols, s.title,
                                                 bounded=s.bounded), PAGE.key("step_chart"))
+
+
+def go(delta: int, last: int) -> None:
+    """Back or Next: the stage before or after, within 0 and `last`."""
+    ss = st.session_state
+    ss["att.stage"] = min(max(int(ss.get("att.stage", 0)) + delta, 0), last)
 
 
 def one_score(s: HeadSteps, tokens: str) -> str:
