@@ -69,6 +69,23 @@ def whole_sequences(page) -> float:
     return float(m[1]) if m else -1.0
 
 
+def play_until_reversed(page) -> tuple[float, float]:
+    """Press Play; seconds until 99 % of the test sequences come out entirely right and until
+    the attention mass on the anti-diagonal passes 0.8 (NaN if not within 60 s); then Pause."""
+    page.get_by_role("button", name="Play", exact=True).click()
+    t0 = time.monotonic()
+    to_99 = to_diag = math.nan
+    while time.monotonic() - t0 < 60 and math.isnan(to_99):
+        if math.isnan(to_diag) and page.evaluate(ANTI_DIAGONAL) > 0.8:
+            to_diag = time.monotonic() - t0
+        if whole_sequences(page) >= 99.0:
+            to_99 = time.monotonic() - t0
+        page.wait_for_timeout(50)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    return to_99, to_diag
+
+
 def train_rates(page, keys, seconds: float) -> tuple[dict, dict]:
     """Redraws/s of the charts `keys` while the page trains at 10 epochs/s with a large epoch
     budget (paused before and after), and their mounts."""
@@ -98,6 +115,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="measuring window")
     ap.add_argument("--typed", type=int, default=7, help="typed sequences for the latency")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds of each measure (medians are printed)")
     ap.add_argument("--no-reference", dest="reference", action="store_false",
                     help="skip the reference (the Digits page's curves in the same run)")
     args = ap.parse_args()
@@ -119,20 +138,36 @@ def main() -> None:
             page.get_by_role("button", name="Reversal: the anti-diagonal").click()
             page.locator('.nnp-chart[data-key="attention"] .main-svg').first.wait_for()
             page.wait_for_timeout(2000)
-            # From Play to 99 % of whole sequences, and to the anti-diagonal, with the preset.
-            page.get_by_role("button", name="Play", exact=True).click()
-            t0 = time.monotonic()
-            to_99 = to_diag = math.nan
-            while time.monotonic() - t0 < 60 and math.isnan(to_99):
-                if math.isnan(to_diag) and page.evaluate(ANTI_DIAGONAL) > 0.8:
-                    to_diag = time.monotonic() - t0
-                if whole_sequences(page) >= 99.0:
-                    to_99 = time.monotonic() - t0
-                page.wait_for_timeout(50)
-            # Redraw rates while it trains on, at 10 epochs/s, with a larger budget.
-            page.get_by_role("button", name="Pause", exact=True).click()
-            page.get_by_role("button", name="Play", exact=True).wait_for()
-            rates, mounts = train_rates(page, (*CURVES, *MAPS), args.seconds)
+            # From Play to 99 % of whole sequences, and to the anti-diagonal, with the preset
+            # (Reset between rounds: fresh weights, the same settings).
+            to_99, to_diag = [], []
+            for i in range(args.rounds):
+                if i:
+                    page.get_by_role("button", name="Reset", exact=True).click()
+                    page.wait_for_function(f"() => ({ANTI_DIAGONAL})() < 0.35",
+                                           timeout=30_000)
+                    page.wait_for_timeout(1000)
+                a, b = play_until_reversed(page)
+                to_99.append(a)
+                to_diag.append(b)
+            # Redraw rates while it trains on, at 10 epochs/s, with a larger budget; the
+            # reference (the Digits page's curves, measured the same way) in another tab,
+            # alternating with it.
+            ref_page = None
+            if args.reference:
+                ref_page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                ref_page.goto(f"{url}/Digits")
+                ref_page.locator(STATUS).wait_for(timeout=90_000)
+                ref_page.locator('.nnp-chart[data-key="accuracy"] .main-svg').first.wait_for()
+            rounds, reference = [], []
+            for _ in range(args.rounds):
+                page.bring_to_front()
+                rates, mounts = train_rates(page, (*CURVES, *MAPS), args.seconds)
+                rounds.append(rates)
+                if ref_page is not None:
+                    ref_page.bring_to_front()
+                    reference.append(train_rates(ref_page, CURVES, args.seconds)[0])
+            page.bring_to_front()
             page.wait_for_timeout(1000)
             # Enter in the typed box until its maps and output are on screen (paused).
             box = page.get_by_role("textbox", name="Type your own sequence")
@@ -148,13 +183,6 @@ def main() -> None:
                                        polling="raf")
                 latencies.append((page.evaluate("window.__t_shown") - t_enter) / 1000)
                 page.wait_for_timeout(500)
-            # The reference, in the same run: the Digits page's curves, measured the same way.
-            if args.reference:
-                page.goto(f"{url}/Digits")
-                page.locator(STATUS).wait_for(timeout=90_000)
-                page.locator('.nnp-chart[data-key="accuracy"] .main-svg').first.wait_for()
-                page.wait_for_timeout(1500)
-                reference, _ = train_rates(page, CURVES, args.seconds)
             browser.close()
     finally:
         stop(proc)
@@ -162,16 +190,22 @@ def main() -> None:
     def ok(v: bool) -> str:
         return "met" if v else "NOT met"
 
-    print(f"Play -> 99 % of whole sequences reversed: {to_99:.1f} s  goal <= 10 s: "
-          f"{ok(to_99 <= 10)}; anti-diagonal mass > 0.8 after {to_diag:.1f} s")
-    print("redraws/s while training: " + ", ".join(f"{k} {v:.1f}" for k, v in rates.items()))
+    med99, med_diag = statistics.median(to_99), statistics.median(to_diag)
+    print(f"Play -> 99 % of whole sequences reversed: median {med99:.1f} s of "
+          f"{', '.join(f'{v:.1f}' for v in to_99)}  goal <= 10 s: {ok(med99 <= 10)}; "
+          f"anti-diagonal mass > 0.8 after {med_diag:.1f} s (median)")
+    rates = {k: statistics.median(r[k] for r in rounds) for k in (*CURVES, *MAPS)}
+    print("redraws/s while training (median of rounds): " + ", ".join(
+        f"{k} {v:.1f}" for k, v in rates.items()) + "; rounds: " + "; ".join(
+        ", ".join(f"{r[k]:.1f}" for k in (*CURVES, *MAPS)) for r in rounds))
     print(f"  curves goal >= 10: {ok(min(rates[k] for k in CURVES) >= 10)}; attention maps "
           f"goal >= 4: {ok(rates['attention'] >= 4)}")
-    if args.reference:
-        ratio = min(rates[k] for k in CURVES) / max(min(reference.values()), 1e-9)
-        print("reference, same run, same way: Digits page curves " + ", ".join(
-            f"{k} {v:.1f}" for k, v in reference.items()) + f"/s; Attention / Digits = "
-            f"{ratio:.2f}")
+    if reference:
+        ratios = [min(r[k] for k in CURVES) / max(min(d.values()), 1e-9)
+                  for r, d in zip(rounds, reference, strict=True)]
+        print("reference, same run, same way, alternating: Digits page curves " + ", ".join(
+            f"{min(d.values()):.1f}" for d in reference) + "/s; Attention / Digits median "
+            f"{statistics.median(ratios):.2f}")
     print(f"mounts (goal 1 each): {mounts}")
     med = statistics.median(latencies)
     print(f"typed sequence -> maps and output on screen: median {med:.3f} s (min "
