@@ -49,21 +49,26 @@ LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)
 BATCHES = (1, 8, 16, 32, 64, 128, 256)
 OPTION_LABELS = {"min_freq": "Lowest frequency", "max_freq": "Highest frequency",
                  "noise": "Noise", "n_tokens": "Tokens to copy", "delay": "Delay",
-                 "digits": "Digits per number"}
+                 "digits": "Digits per number", "vocab": "Vocabulary size"}
 
 
 def _option_fields() -> list[Number]:
-    """One rebuild field per option of any task (names are unique across tasks)."""
-    out = {}
+    """One rebuild field per option of any task (a name that several tasks share is one and
+    the same option: vocab of reverse, sort and max)."""
+    tasks: dict[str, list[str]] = {}
+    options = {}
     for task in SEQUENCE_TASKS.values():
         for name, opt in task.options.items():
-            assert name not in out, name
-            integer = isinstance(opt.default, int)
-            out[name] = Number(name, opt.default, OPTION_LABELS[name],
-                               f"{task.label}: {opt.description[0].upper()}"
-                               f"{opt.description[1:]}.", low=opt.low, high=opt.high,
-                               integer=integer, step=1 if integer else 0.01)
-    return list(out.values())
+            assert options.setdefault(name, opt) == opt, name
+            tasks.setdefault(name, []).append(task.label)
+    out = []
+    for name, opt in options.items():
+        integer = isinstance(opt.default, int)
+        out.append(Number(name, opt.default, OPTION_LABELS[name],
+                          f"{', '.join(tasks[name])}: {opt.description[0].upper()}"
+                          f"{opt.description[1:]}.", low=opt.low, high=opt.high,
+                          integer=integer, step=1 if integer else 0.01))
+    return out
 
 
 TASK_OPTIONS = {name: frozenset(t.options) for name, t in SEQUENCE_TASKS.items()}
@@ -494,7 +499,8 @@ class SequenceTrainer(TrainerBase):
         if task.alphabet is None:
             raise ValueError(f"{task.label} reads numbers, not tokens: choose a test sequence "
                              "by its index")
-        alphabet = task.alphabet
+        alphabet = task.alphabet[:self.config.vocab] if "vocab" in task.options else \
+            task.alphabet
         if isinstance(typed, str):
             bad = sorted({c for c in typed if c not in alphabet})
             if bad:

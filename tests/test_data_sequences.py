@@ -106,6 +106,9 @@ def test_baseline_measured(name):
     ("max", 12, {}, 1 - 0.9**12),
     ("addition", None, {"digits": 1}, (0.1 + 0.55) / 2),
     ("addition", None, {"digits": 3}, (0.3 + 1001 / 2000) / 4),
+    ("reverse", 8, {"vocab": 4}, 1 / 4),
+    ("sort", 6, {"vocab": 2}, 1 / 2),
+    ("max", 8, {"vocab": 3}, 1 - (2 / 3)**8),
 ])
 def test_baseline_at_other_settings(name, T, options, expected):
     task = SEQUENCE_TASKS[name]
@@ -268,3 +271,16 @@ def test_decode_is_one_character_per_token(name):
     text = decode(name, data.inputs[0])
     assert len(text) == data.T
     assert [SEQUENCE_TASKS[name].alphabet.index(ch) for ch in text] == data.inputs[0].tolist()
+
+
+@pytest.mark.parametrize("name", ["reverse", "sort", "max"])
+def test_a_smaller_vocabulary_draws_only_its_tokens(name):
+    """vocab k: inputs and targets use the digits 0 to k - 1 only, every one of them; the
+    default (10) draws the sequences it always drew."""
+    data = make_sequences(name, 500, T=6, seed=3, vocab=3)
+    assert set(np.unique(data.inputs)) == {0, 1, 2} and data.targets.max() <= 2
+    assert data.vocab_size == 10  # the alphabet stays the ten digits
+    np.testing.assert_array_equal(make_sequences(name, 50, T=6, seed=3).inputs,
+                                  np.random.default_rng([3, 0]).integers(0, 10, (50, 6)))
+    with pytest.raises(ValueError, match="vocab"):
+        make_sequences(name, 5, T=6, vocab=11)

@@ -35,11 +35,13 @@ MORE = {
                         ("toggle", "cfg.early_stopping", True),
                         ("radio", "ui.task", "regression")],
     "2_Compare.py": [("selectbox", "cmp.vary", "hidden"), ("click", "cmp.preset.vanishing"),
-                     ("radio", "cmp.kind", "digits")],
+                     ("radio", "cmp.kind", "digits"), ("radio", "cmp.kind", "transformer")],
     "3_One_neuron.py": [("click", "neuron.learn")],
     "6_Gradient_descent.py": [("selectbox", "gd.surface", "network")],
     "10_Digits.py": [("text_input", "dig.filters", "8, 8"), ("text_input", "dig.dense", "16"),
                      ("radio", "dig.model", "mlp")],
+    "12_Attention.py": [("selectbox", "att.task", "copy"), ("selectbox", "att.task", "addition"),
+                        ("toggle", "att.clip", True), ("selectbox", "att.optimizer", "momentum")],
 }
 
 

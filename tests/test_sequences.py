@@ -440,3 +440,22 @@ def test_the_largest_network_holds_under_50_mb(config):
     finally:
         tracemalloc.stop()
     assert peak < 50 * 2**20, peak / 2**20
+
+
+def test_the_vocabulary_size_is_a_setting_of_reverse_sort_and_max_and_typed_tokens_follow_it():
+    """One field `vocab` shared by the three tasks; a typed token outside it is refused by name;
+    a rebuild with another vocabulary trains on its tokens only."""
+    field = SequenceConfig.FIELDS["vocab"]
+    assert (field.default, field.low, field.high) == (10, 2, 10)
+    assert all(name in field.help for name in ("Reverse", "Sort", "Maximum"))
+    t = SequenceTrainer(SequenceConfig(task="reverse", length=6, vocab=4, model="transformer",
+                                       n_train=64, n_test=32))
+    assert t.train.inputs.max() <= 3 and t.baseline == 0.25
+    np.testing.assert_array_equal(t.tokens("012332"), [0, 1, 2, 3, 3, 2])
+    with pytest.raises(ValueError, match=r"'7' is not a token of Reverse; use only 0 1 2 3$"):
+        t.tokens("012372")
+    with pytest.raises(ValueError, match="token ids of Reverse are 0 to 3"):
+        t.tokens([0, 1, 2, 3, 9, 1])
+    assert t.apply(t.config.replace(vocab=5))  # a rebuild
+    assert t.train.inputs.max() == 4
+    assert SequenceConfig(task="copy").options() == {"n_tokens": 3, "delay": 10}

@@ -201,18 +201,23 @@ TOKENS = 10  # vocabulary of reverse, sort and max: the digits 0-9
 DIGITS = "0123456789"
 
 
-def _reverse(n, T, rng):
-    x = rng.integers(0, TOKENS, (n, T))
+# The tokens reverse, sort and max draw from: the digits 0 to vocab - 1 (the alphabet, and so
+# the network's input and output size, stays the ten digits).
+VOCAB = Option(TOKENS, 2, TOKENS, "tokens in use, the digits 0 to vocab - 1")
+
+
+def _reverse(n, T, rng, vocab):
+    x = rng.integers(0, vocab, (n, T))
     return x, x[:, ::-1].copy(), None
 
 
-def _sort(n, T, rng):
-    x = rng.integers(0, TOKENS, (n, T))
+def _sort(n, T, rng, vocab):
+    x = rng.integers(0, vocab, (n, T))
     return x, np.sort(x, axis=1), None
 
 
-def _max(n, T, rng):
-    x = rng.integers(0, TOKENS, (n, T))
+def _max(n, T, rng, vocab):
+    x = rng.integers(0, vocab, (n, T))
     return x, np.repeat(x.max(axis=1, keepdims=True), T, axis=1), None
 
 
@@ -300,25 +305,28 @@ SEQUENCE_TASKS: dict[str, SequenceTask] = {
                         "mirror place.",
             target="tokens_per_step", metric="accuracy", input_size=TOKENS, output_size=TOKENS,
             alphabet=DIGITS, T_range=(4, 12), default_T=8, whole_sequence=True,
-            baseline_note="Accuracy of always answering one token: exactly 1/10.",
-            generate=_reverse, baseline_fn=lambda T: 1 / TOKENS),
+            baseline_note="Accuracy of always answering one token: exactly 1/vocab (1/10).",
+            generate=_reverse, baseline_fn=lambda T, vocab: 1 / vocab,
+            options={"vocab": VOCAB}),
         SequenceTask(
             name="sort", label="Sort",
             description="Output the tokens in ascending order; each output depends on all "
                         "inputs.",
             target="tokens_per_step", metric="accuracy", input_size=TOKENS, output_size=TOKENS,
             alphabet=DIGITS, T_range=(4, 12), default_T=8, whole_sequence=True,
-            baseline_note="Accuracy of always answering one token: exactly 1/10.",
-            generate=_sort, baseline_fn=lambda T: 1 / TOKENS),
+            baseline_note="Accuracy of always answering one token: exactly 1/vocab (1/10).",
+            generate=_sort, baseline_fn=lambda T, vocab: 1 / vocab,
+            options={"vocab": VOCAB}),
         SequenceTask(
             name="max", label="Maximum",
-            description="Output the largest token at every step; always answering 9 is often "
-                        "right.",
+            description="Output the largest token at every step; always answering the largest "
+                        "one in use is often right.",
             target="tokens_per_step", metric="accuracy", input_size=TOKENS, output_size=TOKENS,
             alphabet=DIGITS, T_range=(4, 12), default_T=8, whole_sequence=True,
-            baseline_note="Accuracy of always answering 9: exactly 1 - 0.9^T (0.570 for "
-                          "T = 8).",
-            generate=_max, baseline_fn=lambda T: 1 - 0.9**T),
+            baseline_note="Accuracy of always answering the largest token: exactly "
+                          "1 - (1 - 1/vocab)^T (0.570 for T = 8 and 10 tokens).",
+            generate=_max, baseline_fn=lambda T, vocab: 1 - (1 - 1 / vocab)**T,
+            options={"vocab": VOCAB}),
         SequenceTask(
             name="addition", label="Addition",
             description="Add two numbers written as digit tokens; the answer comes out "
