@@ -1,0 +1,288 @@
+"""The Sequences page's charts: the metric per epoch against the task's baseline, one sequence
+step by step (inputs, target, prediction), hidden states and gates over time as heatmaps
+(units × steps), the gradient norm through time on a log scale, the network unrolled over a
+window of steps, and the recurrent comparison's metric curves. Plain functions from arrays."""
+
+import numpy as np
+
+from .base import DIVERGING, FONT, TEST_COLOR, TRAIN_COLOR, thin, typed
+from .curves import drawable, loss_layout
+from .numbers import HOVER, number
+
+BASELINE_COLOR = "#9a9a9a"
+PRED_COLOR, TARGET_COLOR, INPUT_COLOR = "#0877bd", "#f59322", "#8d96a3"
+RIGHT, WRONG = "#2ca02c", "#d62728"
+FLOOR = 1e-12  # a gradient norm of 0 (cut by truncation) is drawn at this floor
+
+
+def _layout(title: str, height: int, revision: str, **more) -> dict:
+    return {"height": height, "margin": {"l": 48, "r": 8, "t": 28, "b": 32}, "font": FONT,
+            "title": {"text": title, "x": 0.01, "font": {"size": 13}},
+            "paper_bgcolor": "white", "plot_bgcolor": "white", "uirevision": revision,
+            "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
+                       "yanchor": "bottom"}} | more
+
+
+def _baseline_shape(y: float) -> dict:
+    return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
+            "line": {"color": BASELINE_COLOR, "dash": "dash", "width": 1.5}}
+
+
+def metric_chart(epochs, train, test, metric: str, baseline: float, revision: str = "metric",
+                 height: int = 250, max_points: int = 400) -> dict:
+    """Train and test accuracy (per step) or MSE per epoch, with the task's trivial score as a
+    dashed line: a curve that stays on it has learned nothing."""
+    idx = thin(len(epochs), max_points)
+    ep = np.asarray(epochs, dtype=np.float64)[idx]
+    name = "accuracy" if metric == "accuracy" else "MSE"
+    fmt = ".1%" if metric == "accuracy" else HOVER
+    data = [{"type": "scatter", "mode": "lines", "name": f"{part} {name}", "x": typed(ep),
+             "y": typed(drawable(ys, idx)), "line": {"color": color, "width": 2},
+             "hovertemplate": "%{y:" + fmt + "}"}
+            for part, ys, color in (("train", train, TRAIN_COLOR), ("test", test, TEST_COLOR))]
+    shown = f"{baseline:.1%}" if metric == "accuracy" else number(baseline, 3)
+    title = ("Accuracy per step" if metric == "accuracy" else "Mean squared error") + \
+        f" · dashed: baseline {shown}"
+    layout = loss_layout(title, height, False, revision)
+    layout["shapes"] = [_baseline_shape(baseline)]
+    if metric == "accuracy":
+        layout["yaxis"] |= {"range": [0, 1.02], "tickformat": ".0%"}
+    else:
+        layout["yaxis"] |= {"rangemode": "tozero"}
+    return {"data": data, "layout": layout}
+
+
+# --- one sequence ----------------------------------------------------------------------------
+def values_sequence(inputs: np.ndarray, target: np.ndarray | None, prediction: np.ndarray,
+                    title: str, revision: str = "seq", height: int = 260) -> dict:
+    """A real-valued sequence predicted step by step (sine): input x_t, target and prediction
+    at every step t = 1..T. inputs (T, 1), target and prediction (T, 1)."""
+    t = np.arange(1, len(prediction) + 1, dtype=np.float64)
+    data = [{"type": "scatter", "mode": "lines+markers", "name": "input x_t", "x": typed(t),
+             "y": typed(inputs[:, 0]), "line": {"color": INPUT_COLOR, "width": 1},
+             "marker": {"size": 4}, "hovertemplate": "%{y:" + HOVER + "}"}]
+    if target is not None:
+        data.append({"type": "scatter", "mode": "lines", "name": "target (next value)",
+                     "x": typed(t), "y": typed(target[:, 0]),
+                     "line": {"color": TARGET_COLOR, "width": 2, "dash": "dash"},
+                     "hovertemplate": "%{y:" + HOVER + "}"})
+    data.append({"type": "scatter", "mode": "lines+markers", "name": "prediction", "x": typed(t),
+                 "y": typed(drawable(prediction[:, 0], slice(None))),
+                 "line": {"color": PRED_COLOR, "width": 2}, "marker": {"size": 5},
+                 "hovertemplate": "%{y:" + HOVER + "}"})
+    return {"data": data, "layout": _layout(title, height, revision, hovermode="x unified",
+                                            xaxis={"title": {"text": "step t"},
+                                                   "gridcolor": "#eee"},
+                                            yaxis={"gridcolor": "#eee"})}
+
+
+def adding_sequence(inputs: np.ndarray, target: float | None, prediction: float, title: str,
+                    revision: str = "seq", height: int = 260) -> dict:
+    """The adding problem's sequence: every value as a bar, the two marked ones highlighted,
+    and the sum the network answers after the last step beside the true sum. inputs (T, 2):
+    values and markers."""
+    T = len(inputs)
+    t = np.arange(1, T + 1)
+    marked = inputs[:, 1] > 0.5
+    colors = [TARGET_COLOR if m else "#d5d9df" for m in marked]
+    data = [{"type": "bar", "name": "values (marked: orange)", "x": t.tolist(),
+             "y": typed(inputs[:, 0]), "marker": {"color": colors},
+             "hovertemplate": "step %{x}: %{y:.3f}<extra></extra>"}]
+    answer = f"answer {prediction:.3f}"
+    if target is not None:
+        answer += f", true sum {target:.3f} (error {prediction - target:+.3f})"
+        data.append({"type": "scatter", "mode": "markers", "name": "true sum",
+                     "x": [T + 1.5], "y": [target], "marker": {"color": TARGET_COLOR,
+                                                              "size": 14, "symbol": "line-ew",
+                                                              "line": {"width": 3,
+                                                                       "color": TARGET_COLOR}},
+                     "hovertemplate": "true sum %{y:.3f}<extra></extra>"})
+    data.append({"type": "scatter", "mode": "markers", "name": "answer after step T",
+                 "x": [T + 1.5], "y": [prediction], "marker": {"color": PRED_COLOR, "size": 11},
+                 "hovertemplate": "answer %{y:.3f}<extra></extra>"})
+    return {"data": data, "layout": _layout(
+        f"{title} · {answer}", height, revision,
+        xaxis={"title": {"text": "step t"}, "range": [0.3, T + 2.5]},
+        yaxis={"gridcolor": "#eee", "range": [0, 2.05]}, bargap=0.25)}
+
+
+def token_sequence(inputs: list[str], target: list[str] | None, prediction: list[str],
+                   confidence: np.ndarray, scored: np.ndarray, correct: np.ndarray | None,
+                   title: str, revision: str = "seq", height: int = 200) -> dict:
+    """A sequence of tokens (parity bits, copy symbols) as three rows of cells: input, target
+    and prediction at every step; the scored predictions green when right, red when wrong,
+    the others grey; their shade is the network's confidence. confidence, scored, correct:
+    (T,)."""
+    T = len(prediction)
+    rows = ["prediction", "target", "input"] if target is not None else ["prediction", "input"]
+    z = np.zeros((len(rows), T))
+    if correct is not None:
+        z[0] = np.where(~scored, 0.0, np.where(correct, 1.0, -1.0)) * (0.35 + 0.65 * confidence)
+    text = [prediction] + ([target] if target is not None else []) + [inputs]
+    hover = [[f"step {t + 1}: {name} {text[r][t]}" +
+              (f" ({confidence[t]:.0%} sure)" if name == "prediction" else "")
+              for t in range(T)] for r, name in enumerate(rows)]
+    scale = [[0.0, WRONG], [0.5, "#f4f6f9"], [1.0, RIGHT]]
+    data = [{"type": "heatmap", "z": z.tolist(), "x": list(range(1, T + 1)), "y": rows,
+             "zmin": -1, "zmax": 1, "colorscale": scale, "showscale": False, "xgap": 2,
+             "ygap": 2, "text": text, "texttemplate": "%{text}" if T <= 40 else "",
+             "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>"}]
+    return {"data": data, "layout": _layout(
+        title, height, revision, xaxis={"title": {"text": "step t"}, "dtick": 1 if T <= 30
+                                        else 5},
+        yaxis={"type": "category"}, margin={"l": 76, "r": 8, "t": 28, "b": 32})}
+
+
+# --- insides over time -----------------------------------------------------------------------
+def _time_heatmap(z: np.ndarray, xaxis: str, yaxis: str, zrange: tuple[float, float],
+                  scale, name: str, show_scale: bool) -> dict:
+    units, T = z.shape
+    return {"type": "heatmap", "z": typed(z, "f4"), "x": list(range(1, T + 1)),
+            "y": list(range(1, units + 1)), "xaxis": xaxis, "yaxis": yaxis, "zmin": zrange[0],
+            "zmax": zrange[1], "colorscale": scale, "showscale": show_scale,
+            "colorbar": {"thickness": 10, "len": 0.8},
+            "hovertemplate": f"{name}: unit %{{y}}, step %{{x}}: %{{z:.3f}}<extra></extra>"}
+
+
+def _stacked(panels: list[tuple[str, np.ndarray]], title: str, zrange, scale, revision: str,
+             height: int) -> dict:
+    """Heatmaps (units × steps) one above the other, sharing the step axis."""
+    n = len(panels)
+    gap = 0.1 if n > 1 else 0.0
+    size = (1 - gap * (n - 1)) / n
+    data, layout = [], _layout(title, height, revision, margin={"l": 48, "r": 8, "t": 28,
+                                                                  "b": 32}, annotations=[])
+    for i, (name, z) in enumerate(panels):
+        ax = "" if i == 0 else str(i + 1)
+        top = 1 - i * (size + gap)
+        data.append(_time_heatmap(z, f"x{ax}", f"y{ax}", zrange, scale, name, i == 0))
+        layout[f"yaxis{ax}"] = {"domain": [top - size, top], "title": {"text": "unit"},
+                                "anchor": f"x{ax}", "autorange": "reversed"}
+        layout[f"xaxis{ax}"] = {"anchor": f"y{ax}", "showticklabels": i == n - 1,
+                                **({"matches": "x"} if i else {}),
+                                **({"title": {"text": "step t"}} if i == n - 1 else {})}
+        if n > 1:
+            layout["annotations"].append({"text": f"<b>{name}</b>", "xref": "paper", "x": 0,
+                                          "yref": "paper", "y": top, "yanchor": "bottom",
+                                          "showarrow": False, "xanchor": "left",
+                                          "font": {"size": 11}})
+    return {"data": data, "layout": layout}
+
+
+def hidden_heatmap(states: list[np.ndarray], title: str = "Hidden state over time",
+                   revision: str = "hidden", height: int = 280) -> dict:
+    """Each recurrent layer's hidden state (units, T) as a heatmap, orange -1 to blue +1."""
+    panels = [(f"layer {i + 1}" if len(states) > 1 else "h", h) for i, h in enumerate(states)]
+    return _stacked(panels, title, (-1.0, 1.0), DIVERGING, revision,
+                    height * (1 if len(states) == 1 else 1.6))
+
+
+GATE_SCALE = [[0.0, "#ffffff"], [1.0, "#0b5394"]]
+
+
+def gates_heatmap(gates: dict[str, np.ndarray], title: str, revision: str = "gates",
+                  height: int = 380) -> dict:
+    """Gate values (units, T) between 0 (closed, white) and 1 (open, dark blue), one heatmap
+    per gate."""
+    return _stacked(list(gates.items()), title, (0.0, 1.0), GATE_SCALE, revision, height)
+
+
+def gradient_through_time(norms: list[np.ndarray], revision: str = "grad_time",
+                          height: int = 260, bptt: int = 0) -> dict:
+    """The norm of dL/dh_t at every step t (log scale), one line per layer: values falling
+    towards step 1 are gradients vanishing on their way back through time. The title gives
+    the ratio of step 1's to step T's norm."""
+    data, first = [], norms[0] if norms else np.zeros(0)
+    for i, n in enumerate(norms):
+        t = np.arange(1, len(n) + 1, dtype=np.float64)
+        data.append({"type": "scatter", "mode": "lines+markers",
+                     "name": f"layer {i + 1}", "x": typed(t),
+                     "y": typed(np.maximum(np.nan_to_num(n, nan=FLOOR), FLOOR)),
+                     "line": {"color": [PRED_COLOR, TARGET_COLOR][i % 2], "width": 2},
+                     "marker": {"size": 4},
+                     "hovertemplate": "step %{x}: |dL/dh| = %{y:.3~e}<extra></extra>"})
+    title = "Gradient norm reaching each step, |dL/dh_t|"
+    if len(first) > 1 and first[-1] > 0:
+        title += f" · step 1 gets {number(first[0] / first[-1], 2)}× step T's"
+    if bptt:
+        title += f" (cut every {bptt} steps)"
+    return {"data": data, "layout": _layout(
+        title, height, revision, hovermode="x unified",
+        xaxis={"title": {"text": "step t"}, "gridcolor": "#eee"},
+        yaxis={"type": "log", "gridcolor": "#eee", "exponentformat": "power"},
+        showlegend=len(norms) > 1)}
+
+
+# --- the network unrolled --------------------------------------------------------------------
+def unrolled(steps: list[int], inputs: list[str], outputs: list[str], states: np.ndarray,
+             cell: str, chosen: int, start_dots: bool, revision: str = "unrolled",
+             height: int = 330) -> dict:
+    """The recurrent network unrolled over a window of steps: for each step t its input below,
+    its cell (the hidden state h_t as a column of coloured units) in the middle, its output
+    above; arrows carry x_t up, h_t (and the LSTM's cell state c_t) to the next step, and out.
+    steps: the steps shown (1-based); inputs, outputs: their text; states: (units, len(steps));
+    chosen: the step highlighted."""
+    units, W = states.shape
+    y0, y1 = 1.0, 3.0
+    edges = np.linspace(y0, y1, units + 1)
+    data, shapes, notes = [], [], []
+    carry = "h, c" if cell == "lstm" else "h"
+    for i, t in enumerate(steps):
+        data.append({"type": "heatmap", "z": typed(states[:, i:i + 1][::-1], "f4"),
+                     "x": [i - 0.28, i + 0.28], "y": edges.tolist(), "coloraxis": "coloraxis",
+                     "hovertemplate": f"h_{t}: unit %{{customdata}}: %{{z:.3f}}<extra></extra>",
+                     "customdata": [[units - u] for u in range(units)]})
+        line = {"color": "#d62728" if t == chosen else "#555",
+                "width": 3 if t == chosen else 1.2}
+        shapes.append({"type": "rect", "x0": i - 0.3, "x1": i + 0.3, "y0": y0 - 0.05,
+                       "y1": y1 + 0.05, "line": line})
+        notes += [
+            {"x": i, "y": 0.35, "text": inputs[i], "showarrow": False, "font": {"size": 11}},
+            {"x": i, "y": 3.75, "text": outputs[i], "showarrow": False, "font": {"size": 11}},
+            {"x": i, "y": y0 - 0.05, "ax": i, "ay": 0.55, "xref": "x", "yref": "y",
+             "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2, "text": ""},
+            {"x": i, "y": 3.55, "ax": i, "ay": y1 + 0.05, "xref": "x", "yref": "y",
+             "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2, "text": ""},
+            {"x": i, "y": -0.15, "text": f"t = {t}", "showarrow": False,
+             "font": {"size": 10, "color": "#d62728" if t == chosen else "#666"}}]
+        if i + 1 < W:
+            notes.append({"x": i + 0.7, "y": 2.0, "ax": i + 0.3, "ay": 2.0, "xref": "x",
+                          "yref": "y", "axref": "x", "ayref": "y", "showarrow": True,
+                          "arrowhead": 2, "text": ""})
+            notes.append({"x": i + 0.5, "y": 2.18, "text": carry, "showarrow": False,
+                          "font": {"size": 10, "color": "#666"}})
+    if start_dots:
+        notes.append({"x": -0.62, "y": 2.0, "text": "…", "showarrow": False,
+                      "font": {"size": 18}})
+    layout = _layout(f"The {cell.upper()} unrolled over steps {steps[0]}–{steps[-1]}: inputs "
+                     "below, hidden state h_t in each cell, outputs above", height, revision,
+                     margin={"l": 8, "r": 8, "t": 28, "b": 8}, shapes=shapes, annotations=notes,
+                     showlegend=False,
+                     coloraxis={"cmin": -1, "cmax": 1, "colorscale": DIVERGING,
+                                "colorbar": {"thickness": 10, "len": 0.6, "title":
+                                             {"text": "h"}}},
+                     xaxis={"range": [-0.8, W - 0.4], "visible": False},
+                     yaxis={"range": [-0.35, 4.0], "visible": False})
+    return {"data": data, "layout": layout}
+
+
+# --- the comparison --------------------------------------------------------------------------
+def runs_metric_chart(runs: list, metric: str, baseline: float, revision: str = "runs",
+                      height: int = 320) -> dict:
+    """Every run's test metric (accuracy per step or MSE), one colour per run, with the task's
+    baseline dashed: the recurrent comparison's main chart. runs: RunView with history
+    epoch, test_metric."""
+    fmt = ".1%" if metric == "accuracy" else HOVER
+    data = [{"type": "scatter", "mode": "lines", "name": run.label, "x": typed(
+        run.history["epoch"]), "y": typed(drawable(run.history["test_metric"], slice(None))),
+        "line": {"color": run.color, "width": 2.2}, "hovertemplate": "%{y:" + fmt + "}"}
+        for run in runs]
+    shown = f"{baseline:.1%}" if metric == "accuracy" else number(baseline, 3)
+    name = "Test accuracy per step" if metric == "accuracy" else "Test MSE"
+    layout = loss_layout(f"{name} · dashed: the baseline {shown}", height, False, revision)
+    layout["shapes"] = [_baseline_shape(baseline)]
+    if metric == "accuracy":
+        layout["yaxis"] |= {"range": [0, 1.02], "tickformat": ".0%"}
+    else:
+        layout["yaxis"] |= {"rangemode": "tozero"}
+    return {"data": data, "layout": layout}
