@@ -156,7 +156,8 @@ def _stacked(panels: list[tuple[str, np.ndarray]], title: str, zrange, scale, re
         ax = "" if i == 0 else str(i + 1)
         top = 1 - i * (size + gap)
         data.append(_time_heatmap(z, f"x{ax}", f"y{ax}", zrange, scale, name, i == 0))
-        layout[f"yaxis{ax}"] = {"domain": [top - size, top], "title": {"text": "unit"},
+        domain = [max(0.0, round(top - size, 6)), round(top, 6)]
+        layout[f"yaxis{ax}"] = {"domain": domain, "title": {"text": "unit"},
                                 "anchor": f"x{ax}", "autorange": "reversed"}
         layout[f"xaxis{ax}"] = {"anchor": f"y{ax}", "showticklabels": i == n - 1,
                                 **({"matches": "x"} if i else {}),

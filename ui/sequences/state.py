@@ -106,7 +106,9 @@ class Preset:
     note: str
 
     def config(self) -> SequenceConfig:
-        return SequenceConfig(**self.base)
+        """The preset's settings, with the length the page shows (the T they give)."""
+        config = SequenceConfig(**self.base)
+        return config.replace(length=shown_length(config))
 
 
 PRESETS: dict[str, Preset] = {
