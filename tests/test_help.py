@@ -35,11 +35,14 @@ MORE = {
                         ("toggle", "cfg.early_stopping", True),
                         ("radio", "ui.task", "regression")],
     "2_Compare.py": [("selectbox", "cmp.vary", "hidden"), ("click", "cmp.preset.vanishing"),
-                     ("radio", "cmp.kind", "digits")],
+                     ("radio", "cmp.kind", "digits"), ("radio", "cmp.kind", "recurrent")],
     "3_One_neuron.py": [("click", "neuron.learn")],
     "6_Gradient_descent.py": [("selectbox", "gd.surface", "network")],
     "10_Digits.py": [("text_input", "dig.filters", "8, 8"), ("text_input", "dig.dense", "16"),
                      ("radio", "dig.model", "mlp")],
+    "11_Sequences.py": [("radio", "seq.model", "lstm"), ("select_slider", "seq.layers", 2),
+                        ("toggle", "seq.clip", True), ("selectbox", "seq.optimizer", "momentum"),
+                        ("selectbox", "seq.task", "copy"), ("selectbox", "seq.task", "sine")],
 }
 
 

@@ -115,30 +115,34 @@ PRESETS: dict[str, Preset] = {
     "lstm_adding": Preset(
         "LSTM on the adding problem (T = 30)",
         {"task": "adding", "length": 30, "model": "lstm", "max_epochs": 60},
-        "For a few epochs the MSE sits on the baseline (always answering 1); then the LSTM "
-        "finds the two marked values and the error drops far below it. The gradient still "
-        "reaches step 1."),
+        "For a few epochs the MSE sits on the baseline (always answering 1), and the gradient "
+        "that reaches step 1 is a tiny fraction of step 30's. Then the LSTM learns to hold its "
+        "cell: the gradient through time rises by orders of magnitude and the MSE falls far "
+        "below the baseline."),
     "rnn_adding": Preset(
         "A vanilla RNN on the adding problem (T = 30)",
         {"task": "adding", "length": 30, "model": "rnn", "max_epochs": 60},
-        "The same task for a plain tanh RNN: its MSE stays on the baseline. Watch the gradient "
-        "through time: what reaches the first steps is many times smaller than at the end."),
+        "The same task for a plain tanh RNN: its MSE stays on the baseline, and the gradient "
+        "that reaches step 1 stays thousands of times smaller than at step 30."),
     "gru_parity": Preset(
         "GRU on running parity (T = 10)",
         {"task": "parity", "model": "gru", "max_epochs": 60},
-        "Every earlier bit matters. Watch the hidden state flip between two patterns at each 1."),
+        "Every earlier bit matters. The GRU gets every step right within a few epochs."),
     "lstm_sine": Preset(
         "LSTM predicts a sine wave",
         {"task": "sine", "model": "lstm", "hidden": 16, "max_epochs": 60},
-        "From the first few values it must work out the frequency before it can predict."),
+        "Each wave has its own frequency: the first predictions of a sequence are the worst, "
+        "until the values so far give the frequency away."),
     "gru_copy": Preset(
         "GRU copies 3 tokens after a delay of 10",
         {"task": "copy", "model": "gru", "max_epochs": 100},
-        "Only the last 3 steps are scored. The accuracy waits at chance (1/8) while the network "
-        "learns to hold the tokens through the blanks."),
+        "Only the last 3 steps are scored. The accuracy starts at chance (1/8) and climbs as "
+        "the network learns to hold the tokens through the blanks."),
     "truncated": Preset(
         "Truncated backpropagation: LSTM, adding problem, window 5",
         {"task": "adding", "length": 30, "model": "lstm", "bptt": 5, "max_epochs": 60},
-        "The gradient is cut every 5 steps, so the loss at the end never reaches the marked "
-        "values at the start: no amount of training finds them."),
+        "The gradient is cut every 5 steps: the chart of the gradient through time is zero "
+        "before the last 5. Yet the LSTM still learns, because the same weights act at every "
+        "step: the rule it learns near the end (store a marked value, keep the cell) works at "
+        "step 3 too."),
 }
