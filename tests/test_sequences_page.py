@@ -317,7 +317,7 @@ def test_the_view_draws_every_task(task):
 def test_the_gradient_chart_shows_the_ratio_and_a_floor_for_cut_steps():
     fig = charts.gradient_through_time([np.array([0.0, 1e-3, 0.5, 1.0])], bptt=2)
     title = fig["layout"]["title"]["text"]
-    assert "step 1 gets 0× step T's" in title and "cut every 2 steps" in title
+    assert "step 1: 0× step T" in title and "cut every 2 steps" in title
     assert fig["layout"]["yaxis"]["type"] == "log"
     fig = charts.gradient_through_time([np.array([1e-6, 1e-3, 1.0])])
     assert "1.0e-6×" in fig["layout"]["title"]["text"]
@@ -328,3 +328,24 @@ def test_the_unrolled_window():
     assert window(30, 15) == list(range(11, 19))
     assert window(30, 30) == list(range(23, 31))
     assert window(5, 3) == [1, 2, 3, 4, 5]
+
+
+def test_the_metric_chart_keeps_the_baseline_readable():
+    ep = [0, 1, 2, 3, 4]
+    fig = charts.metric_chart(ep, [1.0, 0.17, 0.16, 0.01, 0.005], [1.1, 0.17, 0.16, 0.01, 0.004],
+                              "mse", 1 / 6)
+    assert fig["layout"]["yaxis"]["range"] == [0, pytest.approx(2.5 / 6)]
+    assert fig["layout"]["shapes"][0]["y0"] == pytest.approx(1 / 6)
+    assert "baseline 0.167" in fig["layout"]["title"]["text"]
+    fig = charts.metric_chart(ep, [1.0] * 5, [1.0, 0.17, 0.16, 0.9, 0.9], "mse", 1 / 6)
+    assert "range" not in fig["layout"]["yaxis"]  # a late value above: the axis follows it
+
+
+def test_the_token_chart_colours_right_and_wrong_scored_steps():
+    fig = charts.token_sequence(list("12"), list("ab"), list("ac"), np.array([1.0, 1.0]),
+                                np.array([True, True]), np.array([True, False]), "t")
+    z = fig["data"][0]["z"]
+    assert z[0] == [1.0, -1.0] and fig["data"][0]["y"] == ["prediction", "target", "input"]
+    fig = charts.token_sequence(list("12"), list("ab"), list("ac"), np.array([1.0, 1.0]),
+                                np.array([False, True]), np.array([False, True]), "t")
+    assert fig["data"][0]["z"][0] == [0.0, 1.0]  # an unscored step stays grey

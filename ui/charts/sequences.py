@@ -48,8 +48,22 @@ def metric_chart(epochs, train, test, metric: str, baseline: float, revision: st
     if metric == "accuracy":
         layout["yaxis"] |= {"range": [0, 1.02], "tickformat": ".0%"}
     else:
-        layout["yaxis"] |= {"rangemode": "tozero"}
+        layout["yaxis"] |= _mse_range(test, baseline)
     return {"data": data, "layout": layout}
+
+
+def _mse_range(values, baseline: float) -> dict:
+    """An MSE axis from 0 that keeps the baseline readable: up to 2.5 baselines when only the
+    first recorded epochs lie above that, else whatever the values need."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    top = 2.5 * baseline
+    if len(v) > 3 and (v[2:] <= top).all() and top > 0:
+        return {"range": [0, top]}
+    return {"rangemode": "tozero"}
+
+
+BOTTOM_LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.18, "yanchor": "top"}
 
 
 # --- one sequence ----------------------------------------------------------------------------
@@ -71,9 +85,9 @@ def values_sequence(inputs: np.ndarray, target: np.ndarray | None, prediction: n
                  "line": {"color": PRED_COLOR, "width": 2}, "marker": {"size": 5},
                  "hovertemplate": "%{y:" + HOVER + "}"})
     return {"data": data, "layout": _layout(title, height, revision, hovermode="x unified",
-                                            xaxis={"title": {"text": "step t"},
-                                                   "gridcolor": "#eee"},
-                                            yaxis={"gridcolor": "#eee"})}
+                                            xaxis={"gridcolor": "#eee"},
+                                            yaxis={"gridcolor": "#eee"}, legend=BOTTOM_LEGEND,
+                                            margin={"l": 48, "r": 8, "t": 28, "b": 56})}
 
 
 def adding_sequence(inputs: np.ndarray, target: float | None, prediction: float, title: str,
@@ -101,9 +115,9 @@ def adding_sequence(inputs: np.ndarray, target: float | None, prediction: float,
                  "x": [T + 1.5], "y": [prediction], "marker": {"color": PRED_COLOR, "size": 11},
                  "hovertemplate": "answer %{y:.3f}<extra></extra>"})
     return {"data": data, "layout": _layout(
-        f"{title} · {answer}", height, revision,
-        xaxis={"title": {"text": "step t"}, "range": [0.3, T + 2.5]},
-        yaxis={"gridcolor": "#eee", "range": [0, 2.05]}, bargap=0.25)}
+        f"{title} · {answer}", height, revision, xaxis={"range": [0.3, T + 2.5]},
+        yaxis={"gridcolor": "#eee", "range": [0, 2.05]}, bargap=0.25, legend=BOTTOM_LEGEND,
+        margin={"l": 48, "r": 8, "t": 28, "b": 56})}
 
 
 def token_sequence(inputs: list[str], target: list[str] | None, prediction: list[str],
@@ -150,8 +164,8 @@ def _stacked(panels: list[tuple[str, np.ndarray]], title: str, zrange, scale, re
     n = len(panels)
     gap = 0.1 if n > 1 else 0.0
     size = (1 - gap * (n - 1)) / n
-    data, layout = [], _layout(title, height, revision, margin={"l": 48, "r": 8, "t": 28,
-                                                                  "b": 32}, annotations=[])
+    data, layout = [], _layout(title, height, revision, annotations=[], margin={
+        "l": 48, "r": 8, "t": 44 if n > 1 else 28, "b": 32})
     for i, (name, z) in enumerate(panels):
         ax = "" if i == 0 else str(i + 1)
         top = 1 - i * (size + gap)
@@ -202,9 +216,9 @@ def gradient_through_time(norms: list[np.ndarray], revision: str = "grad_time",
                      "line": {"color": [PRED_COLOR, TARGET_COLOR][i % 2], "width": 2},
                      "marker": {"size": 4},
                      "hovertemplate": "step %{x}: |dL/dh| = %{y:.3~e}<extra></extra>"})
-    title = "Gradient norm reaching each step, |dL/dh_t|"
+    title = "Gradient reaching each step, |dL/dh_t|"
     if len(first) > 1 and first[-1] > 0:
-        title += f" · step 1 gets {number(first[0] / first[-1], 2)}× step T's"
+        title += f" · step 1: {number(first[0] / first[-1], 2)}× step T"
     if bptt:
         title += f" (cut every {bptt} steps)"
     return {"data": data, "layout": _layout(
