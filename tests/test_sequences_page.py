@@ -4,6 +4,7 @@ status line, the link (and what it may not hold), the view options, the presets,
 through the cell that matches the engine's hidden state."""
 
 import json
+import re
 
 import apptest_pages
 import numpy as np
@@ -285,7 +286,8 @@ def test_the_walk_section_says_how_close_the_engine_is(page):
     page.radio(key="seq.model").set_value("lstm").run()
     page.slider(key=STEP).set_value(4).run()
     (cap,) = [c.value for c in page.caption if "The engine's own h_t" in c.value]
-    assert float(cap.rsplit("at most ", 1)[1].rstrip(".")) < 1e-12
+    assert float(re.search(r"at most ([\d.e+-]+)\. ", cap)[1]) < 1e-12
+    assert "Weights of epoch 0" in cap
     (table,) = page.dataframe
     df = table.value
     assert len(df) == 32 and {"h_(t-1)", "c_(t-1)", "gate f", "c_t", "h_t"} <= set(df.columns)
@@ -349,3 +351,23 @@ def test_the_token_chart_colours_right_and_wrong_scored_steps():
     fig = charts.token_sequence(list("12"), list("ab"), list("ac"), np.array([1.0, 1.0]),
                                 np.array([False, True]), np.array([False, True]), "t")
     assert fig["data"][0]["z"][0] == [0.0, 1.0]  # an unscored step stays grey
+
+
+def test_classroom_flags_hide_controls_and_enlarge_the_charts(root):
+    at = open_sequences(root, {"hide": "lr,presets,explain,bptt", "presenter": "1"})
+    try:
+        no_exception(at)
+        keys = {w.key for kind in ("select_slider", "number_input", "button")
+                for w in getattr(at, kind)}
+        assert "seq.lr" not in keys and "seq.bptt" not in keys
+        assert not any(k and k.startswith("seq.preset.") for k in keys)
+        assert "seq.optimizer" in {w.key for w in at.selectbox}
+        assert not any("How recurrent networks learn" in h.value for h in at.subheader)
+        figs = charts_drawn(at)
+        assert figs["grad_time"]["layout"]["font"]["size"] == 18
+        query = at.query_params
+        assert query["hide"] in ("bptt,explain,lr,presets", ["bptt,explain,lr,presets"])
+        at.radio(key="seq.model").set_value("lstm").run()  # hidden ones keep their values
+        assert runner(at).trainer.config.lr == 0.01
+    finally:
+        runner(at).close()

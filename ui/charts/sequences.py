@@ -12,6 +12,7 @@ from .numbers import HOVER, number
 BASELINE_COLOR = "#9a9a9a"
 PRED_COLOR, TARGET_COLOR, INPUT_COLOR = "#0877bd", "#f59322", "#8d96a3"
 RIGHT, WRONG = "#2ca02c", "#d62728"
+STEP_TITLE = {"text": "step t", "standoff": 4}
 FLOOR = 1e-12  # a gradient norm of 0 (cut by truncation) is drawn at this floor
 
 
@@ -142,9 +143,9 @@ def token_sequence(inputs: list[str], target: list[str] | None, prediction: list
              "ygap": 2, "text": text, "texttemplate": "%{text}" if T <= 40 else "",
              "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>"}]
     return {"data": data, "layout": _layout(
-        title, height, revision, xaxis={"title": {"text": "step t"}, "dtick": 1 if T <= 30
-                                        else 5},
-        yaxis={"type": "category"}, margin={"l": 76, "r": 8, "t": 28, "b": 32})}
+        title, height, revision, xaxis={"title": {"text": "step t", "standoff": 4},
+                                        "dtick": 1 if T <= 30 else 5},
+        yaxis={"type": "category"}, margin={"l": 76, "r": 8, "t": 28, "b": 44})}
 
 
 # --- insides over time -----------------------------------------------------------------------
@@ -165,7 +166,7 @@ def _stacked(panels: list[tuple[str, np.ndarray]], title: str, zrange, scale, re
     gap = 0.1 if n > 1 else 0.0
     size = (1 - gap * (n - 1)) / n
     data, layout = [], _layout(title, height, revision, annotations=[], margin={
-        "l": 48, "r": 8, "t": 44 if n > 1 else 28, "b": 32})
+        "l": 48, "r": 8, "t": 44 if n > 1 else 28, "b": 44})
     for i, (name, z) in enumerate(panels):
         ax = "" if i == 0 else str(i + 1)
         top = 1 - i * (size + gap)
@@ -175,7 +176,7 @@ def _stacked(panels: list[tuple[str, np.ndarray]], title: str, zrange, scale, re
                                 "anchor": f"x{ax}", "autorange": "reversed"}
         layout[f"xaxis{ax}"] = {"anchor": f"y{ax}", "showticklabels": i == n - 1,
                                 **({"matches": "x"} if i else {}),
-                                **({"title": {"text": "step t"}} if i == n - 1 else {})}
+                                **({"title": STEP_TITLE} if i == n - 1 else {})}
         if n > 1:
             layout["annotations"].append({"text": f"<b>{name}</b>", "xref": "paper", "x": 0,
                                           "yref": "paper", "y": top, "yanchor": "bottom",

@@ -81,7 +81,7 @@ def presets() -> None:
     """One button per classroom preset, in the sidebar."""
     if not visible("presets"):
         return
-    with st.sidebar.expander("Classroom presets", expanded=True):
+    with st.sidebar.expander("Classroom presets"):
         for name, p in PRESETS.items():
             st.button(p.label, key=key(f"preset.{name}"), on_click=load_preset, args=(name,),
                       width="stretch", help=p.note + " " + help_text("seq_preset"))

@@ -145,20 +145,24 @@ def walk_section(r: Runner) -> None:
             else:
                 xs = x
             s = walk.cell_step(cell, xs, step)
+            epoch, steps, alphabet = t.epoch, t.steps, t.task.alphabet
         engine_h = states[layer][:, step]
         kind = walk.kind_of(cell)
         st.markdown(text("walk"))
         st.latex(walk.EQUATIONS[kind])
-        shown = np.array2string(s.x, precision=3, suppress_small=True, max_line_width=90)
+        shown = f"`{np.array2string(s.x, precision=3, suppress_small=True, max_line_width=90)}`"
         what = f"the hidden state of layer {layer}" if layer else "the input"
+        if not layer and alphabet is not None:
+            shown = f"token '{alphabet[int(x[step])]}' as a one-hot vector {shown}"
         st.markdown(f"Step **t = {step + 1}** of test sequence #{chosen}, layer {layer + 1} "
-                    f"({CELL_NAMES[kind]}): x_t, {what}, is `{shown}`.")
+                    f"({CELL_NAMES[kind]}): x_t, {what}, is {shown}.")
         frame = pd.DataFrame({k: v for k, v in _columns(s).items()},
                              index=pd.RangeIndex(1, len(s.h) + 1, name="unit"))
         st.dataframe(frame.style.format("{:.4f}"), height=min(38 + 35 * len(s.h), 420))
         diff = float(np.abs(s.h - engine_h).max())
         st.caption(f"The engine's own h_t at this step differs from the one computed here by "
-                   f"at most {diff:.1e}.")
+                   f"at most {diff:.1e}. Weights of epoch {epoch:,} (training step {steps:,}): "
+                   "while it plays, Pause or Step to bring them up to date.")
 
 
 def explain() -> None:
