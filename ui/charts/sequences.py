@@ -103,22 +103,22 @@ def adding_sequence(inputs: np.ndarray, target: float | None, prediction: float,
     data = [{"type": "bar", "name": "values (marked: orange)", "x": t.tolist(),
              "y": typed(inputs[:, 0]), "marker": {"color": colors},
              "hovertemplate": "step %{x}: %{y:.3f}<extra></extra>"}]
-    answer = f"answer {prediction:.3f}"
     if target is not None:
-        answer += f", true sum {target:.3f} (error {prediction - target:+.3f})"
-        data.append({"type": "scatter", "mode": "markers", "name": "true sum",
-                     "x": [T + 1.5], "y": [target], "marker": {"color": TARGET_COLOR,
-                                                              "size": 14, "symbol": "line-ew",
-                                                              "line": {"width": 3,
-                                                                       "color": TARGET_COLOR}},
+        data.append({"type": "scatter", "mode": "markers+text", "name": "true sum",
+                     "x": [T + 1.5], "y": [target], "text": [f"true {target:.2f}"],
+                     "textposition": "top center", "textfont": {"color": TARGET_COLOR},
+                     "marker": {"color": TARGET_COLOR, "size": 14, "symbol": "line-ew",
+                                "line": {"width": 3, "color": TARGET_COLOR}},
                      "hovertemplate": "true sum %{y:.3f}<extra></extra>"})
-    data.append({"type": "scatter", "mode": "markers", "name": "answer after step T",
-                 "x": [T + 1.5], "y": [prediction], "marker": {"color": PRED_COLOR, "size": 11},
+    data.append({"type": "scatter", "mode": "markers+text", "name": "answer after step T",
+                 "x": [T + 1.5], "y": [prediction], "text": [f"{prediction:.2f}"],
+                 "textposition": "middle left", "textfont": {"color": PRED_COLOR},
+                 "marker": {"color": PRED_COLOR, "size": 11},
                  "hovertemplate": "answer %{y:.3f}<extra></extra>"})
     return {"data": data, "layout": _layout(
-        f"{title} · {answer}", height, revision, xaxis={"range": [0.3, T + 2.5]},
-        yaxis={"gridcolor": "#eee", "range": [0, 2.05]}, bargap=0.25, legend=BOTTOM_LEGEND,
-        margin={"l": 48, "r": 8, "t": 28, "b": 56})}
+        f"{title}: add the two marked values", height, revision,
+        xaxis={"range": [0.3, T + 2.5]}, yaxis={"gridcolor": "#eee", "range": [0, 2.05]},
+        bargap=0.25, legend=BOTTOM_LEGEND, margin={"l": 48, "r": 8, "t": 28, "b": 56})}
 
 
 def token_sequence(inputs: list[str], target: list[str] | None, prediction: list[str],
@@ -206,9 +206,10 @@ def gates_heatmap(gates: dict[str, np.ndarray], title: str, revision: str = "gat
 def gradient_through_time(norms: list[np.ndarray], revision: str = "grad_time",
                           height: int = 260, bptt: int = 0) -> dict:
     """The norm of dL/dh_t at every step t (log scale), one line per layer: values falling
-    towards step 1 are gradients vanishing on their way back through time. The title gives
-    the ratio of step 1's to step T's norm."""
-    data, first = [], norms[0] if norms else np.zeros(0)
+    towards step 1 are gradients vanishing on their way back through time. Beside step 1, the
+    ratio of its norm to step T's (first layer). The title stays the same while it trains (the
+    numbers are data), so each redraw only restyles the traces."""
+    data = []
     for i, n in enumerate(norms):
         t = np.arange(1, len(n) + 1, dtype=np.float64)
         data.append({"type": "scatter", "mode": "lines+markers",
@@ -217,9 +218,15 @@ def gradient_through_time(norms: list[np.ndarray], revision: str = "grad_time",
                      "line": {"color": [PRED_COLOR, TARGET_COLOR][i % 2], "width": 2},
                      "marker": {"size": 4},
                      "hovertemplate": "step %{x}: |dL/dh| = %{y:.3~e}<extra></extra>"})
+    first = norms[0] if norms else np.zeros(0)
+    if len(first) > 1:
+        ratio = number(first[0] / first[-1], 2) if first[-1] > 0 else "–"
+        data.append({"type": "scatter", "mode": "text", "x": [1.0],
+                     "y": [max(float(np.nan_to_num(first[0], nan=FLOOR)), FLOOR)],
+                     "text": [f"step 1: {ratio}× step T"], "textposition": "top right",
+                     "textfont": {"size": 12, "color": "#1f2430"}, "hoverinfo": "skip",
+                     "showlegend": False, "name": "ratio"})
     title = "Gradient reaching each step, |dL/dh_t|"
-    if len(first) > 1 and first[-1] > 0:
-        title += f" · step 1: {number(first[0] / first[-1], 2)}× step T"
     if bptt:
         title += f" (cut every {bptt} steps)"
     return {"data": data, "layout": _layout(
@@ -253,8 +260,6 @@ def unrolled(steps: list[int], inputs: list[str], outputs: list[str], states: np
         shapes.append({"type": "rect", "x0": i - 0.3, "x1": i + 0.3, "y0": y0 - 0.05,
                        "y1": y1 + 0.05, "line": line})
         notes += [
-            {"x": i, "y": 0.35, "text": inputs[i], "showarrow": False, "font": {"size": 11}},
-            {"x": i, "y": 3.75, "text": outputs[i], "showarrow": False, "font": {"size": 11}},
             {"x": i, "y": y0 - 0.05, "ax": i, "ay": 0.55, "xref": "x", "yref": "y",
              "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2, "text": ""},
             {"x": i, "y": 3.55, "ax": i, "ay": y1 + 0.05, "xref": "x", "yref": "y",
@@ -267,6 +272,10 @@ def unrolled(steps: list[int], inputs: list[str], outputs: list[str], states: np
                           "arrowhead": 2, "text": ""})
             notes.append({"x": i + 0.5, "y": 2.18, "text": carry, "showarrow": False,
                           "font": {"size": 10, "color": "#666"}})
+    for y, text in ((0.35, inputs), (3.75, outputs)):  # data, so a redraw restyles them
+        data.append({"type": "scatter", "mode": "text", "x": list(range(W)), "y": [y] * W,
+                     "text": list(text), "textfont": {"size": 11}, "hoverinfo": "skip",
+                     "showlegend": False})
     if start_dots:
         notes.append({"x": -0.62, "y": 2.0, "text": "…", "showarrow": False,
                       "font": {"size": 18}})
