@@ -180,6 +180,21 @@ def test_step_batch_step_epoch_and_reset(page):
     assert r.trainer.epoch == 1 and status(page).startswith("Epoch 1 ·")
     page.button(key="seq.reset").click().run()
     assert (r.trainer.epoch, r.trainer.steps) == (0, 0)
+    page.select_slider(key="seq.speed").set_value("max").run()
+    assert r.speed is None
+    page.select_slider(key="seq.speed").set_value("3").run()
+    assert r.speed == 3.0
+
+
+@pytest.mark.parametrize("optimizer, key, value", [("rmsprop", "seq.alpha", 0.9),
+                                                   ("adamw", "seq.weight_decay", 0.05),
+                                                   ("nesterov", "seq.momentum", 0.7)])
+def test_each_optimizer_s_own_settings(page, optimizer, key, value):
+    page.selectbox(key="seq.optimizer").set_value(optimizer).run()
+    page.number_input(key=key).set_value(value).run()
+    no_exception(page)
+    c = runner(page).trainer.config
+    assert c.optimizer == optimizer and getattr(c, key.split(".")[1]) == value
 
 
 def test_play_and_pause(page):
