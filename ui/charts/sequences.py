@@ -105,19 +105,19 @@ def adding_sequence(inputs: np.ndarray, target: float | None, prediction: float,
              "hovertemplate": "step %{x}: %{y:.3f}<extra></extra>"}]
     if target is not None:
         data.append({"type": "scatter", "mode": "markers+text", "name": "true sum",
-                     "x": [T + 1.5], "y": [target], "text": [f"true {target:.2f}"],
+                     "x": [T + 3.5], "y": [target], "text": [f"true {target:.2f}"],
                      "textposition": "top center", "textfont": {"color": TARGET_COLOR},
                      "marker": {"color": TARGET_COLOR, "size": 14, "symbol": "line-ew",
                                 "line": {"width": 3, "color": TARGET_COLOR}},
                      "hovertemplate": "true sum %{y:.3f}<extra></extra>"})
     data.append({"type": "scatter", "mode": "markers+text", "name": "answer after step T",
-                 "x": [T + 1.5], "y": [prediction], "text": [f"{prediction:.2f}"],
-                 "textposition": "middle left", "textfont": {"color": PRED_COLOR},
+                 "x": [T + 3.5], "y": [prediction], "text": [f"answer {prediction:.2f}"],
+                 "textposition": "bottom center", "textfont": {"color": PRED_COLOR},
                  "marker": {"color": PRED_COLOR, "size": 11},
                  "hovertemplate": "answer %{y:.3f}<extra></extra>"})
     return {"data": data, "layout": _layout(
         f"{title}: add the two marked values", height, revision,
-        xaxis={"range": [0.3, T + 2.5]}, yaxis={"gridcolor": "#eee", "range": [0, 2.05]},
+        xaxis={"range": [0.3, T + 6.5]}, yaxis={"gridcolor": "#eee", "range": [0, 2.05]},
         bargap=0.25, legend=BOTTOM_LEGEND, margin={"l": 48, "r": 8, "t": 28, "b": 56})}
 
 
@@ -221,9 +221,9 @@ def gradient_through_time(norms: list[np.ndarray], revision: str = "grad_time",
     first = norms[0] if norms else np.zeros(0)
     if len(first) > 1:
         ratio = number(first[0] / first[-1], 2) if first[-1] > 0 else "–"
-        data.append({"type": "scatter", "mode": "text", "x": [1.0],
-                     "y": [max(float(np.nan_to_num(first[0], nan=FLOOR)), FLOOR)],
-                     "text": [f"step 1: {ratio}× step T"], "textposition": "top right",
+        top = max(float(np.nanmax(np.concatenate(norms), initial=FLOOR)), FLOOR)
+        data.append({"type": "scatter", "mode": "text", "x": [1.0], "y": [3 * top],
+                     "text": [f"step 1: {ratio}× step T"], "textposition": "middle right",
                      "textfont": {"size": 12, "color": "#1f2430"}, "hoverinfo": "skip",
                      "showlegend": False, "name": "ratio"})
     title = "Gradient reaching each step, |dL/dh_t|"
