@@ -34,6 +34,7 @@ import math  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
+import statistics  # noqa: E402
 import time  # noqa: E402
 
 from bench_compare import start_server, stop  # noqa: E402
@@ -79,7 +80,23 @@ def engine_seconds(max_epochs: int = 60) -> tuple[float, int]:
     return math.inf, t.epoch
 
 
-def digits_rate(page, url: str, seconds: float) -> float:
+def frame_latency(page, n: int = 12) -> float:
+    """Median seconds of a GET of the page's frame route while it trains (the server's side of
+    a redraw: waiting for the runner's lock, the snapshot, the figures, the JSON)."""
+    times = page.evaluate("""async (n) => {
+        const url = Object.keys(window.__nnpLive || {})[0];
+        const out = [];
+        for (let i = 0; i < n; i++) {
+            const t = performance.now();
+            await fetch(new URL(url, document.baseURI), {cache: 'no-store'});
+            out.push(performance.now() - t);
+        }
+        return out;
+    }""", n)
+    return statistics.median(times) / 1000
+
+
+def digits_rate(page, url: str, seconds: float) -> tuple[float, float]:
     """Redraws/s of the Digits page's loss curve while it trains (the same browser, server and
     window): the reference."""
     page.goto(f"{url}/Digits")
@@ -95,9 +112,10 @@ def digits_rate(page, url: str, seconds: float) -> float:
     s0, w0 = stats(page), time.monotonic()
     page.wait_for_timeout(seconds * 1000)
     rate = (stats(page)["loss"]["updates"] - s0["loss"]["updates"]) / (time.monotonic() - w0)
+    latency = frame_latency(page)
     if page.get_by_role("button", name="Pause", exact=True).count():
         page.get_by_role("button", name="Pause", exact=True).click()
-    return rate
+    return rate, latency
 
 
 def main() -> None:
@@ -110,7 +128,7 @@ def main() -> None:
         sys.exit("chromium is not on PATH (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    reference, ref_epochs = engine_seconds()
+    reference, ref_epochs = engine_seconds()  # before the server starts, and again after
     log = Path("/tmp/bench_sequences_server.log")
     proc, url = start_server(log)
     print(f"server pid {proc.pid} at {url}; {os.cpu_count()} cores; load {os.getloadavg()}")
@@ -147,6 +165,7 @@ def main() -> None:
             mounts = {k: s1[k]["mounts"] for k in (*MAIN, *SLOW)}
             draw_ms = {k: (s1[k]["ms"] - s0[k]["ms"]) / max(s1[k]["updates"] - s0[k]["updates"], 1)
                        for k in (*MAIN, *SLOW)}
+            latency = frame_latency(page)
             still = page.get_by_role("button", name="Pause", exact=True).count() == 1
             if args.shots is not None:
                 args.shots.mkdir(parents=True, exist_ok=True)
@@ -154,18 +173,20 @@ def main() -> None:
                     el = page.locator(f'.nnp-chart[data-key="{k}"]')
                     el.scroll_into_view_if_needed()
                     el.screenshot(path=args.shots / f"{k}.png")
-            reference_rate = digits_rate(page, url, args.seconds)
+            reference_rate, reference_latency = digits_rate(page, url, args.seconds)
             browser.close()
     finally:
         stop(proc)
+    after, _ = engine_seconds()
 
     def ok(v: bool) -> str:
         return "met" if v else "NOT met"
 
     print(f"preset '{PRESETS[PRESET].label}', click (Play) -> test MSE < {SOLVED}: "
           f"{solved:.1f} s at epoch {epochs}  goal <= 15 s: {ok(solved <= 15)}")
-    print(f"  the engine alone, same settings, this process: {reference:.1f} s ({ref_epochs} "
-          f"epochs); page / engine = {solved / reference:.2f}")
+    mean = (reference + after) / 2
+    print(f"  the engine alone, same settings, this process: {reference:.1f} s before the page "
+          f"and {after:.1f} s after ({ref_epochs} epochs); page / engine = {solved / mean:.2f}")
     print("redraws/s while training: " + ", ".join(f"{k} {v:.1f}" for k, v in rates.items()))
     print(f"  live charts goal >= 10: {ok(min(rates[k] for k in MAIN) >= 10)}; heatmaps goal "
           f">= 2: {ok(min(rates[k] for k in ('hidden', 'gates')) >= 2)}")
@@ -173,6 +194,8 @@ def main() -> None:
         f"{k} {v:.0f}" for k, v in draw_ms.items()))
     print(f"  reference, the Digits page's loss curve in the same run: {reference_rate:.1f}/s; "
           f"Sequences loss / Digits loss = {rates['loss'] / max(reference_rate, 1e-9):.2f}")
+    print(f"frame route, median GET while training: Sequences {latency * 1000:.0f} ms, Digits "
+          f"{reference_latency * 1000:.0f} ms")
     print(f"mounts (goal 1 each): {mounts}; blank samples: {blanks} of {samples}; still "
           f"training at the end of the window: {still}")
     print(f"load at the end: {os.getloadavg()}")

@@ -325,7 +325,7 @@ def test_the_view_draws_every_task(task):
                          "unrolled"}
     for fig in figs.values():
         go.Figure(fig)
-    assert len(f.gradients[0]) == t.T
+    assert len(f.slow.gradients[0]) == t.T
     assert figs["metric"]["layout"]["shapes"][0]["y0"] == pytest.approx(t.baseline)
     assert len([d for d in figs["unrolled"]["data"] if d["type"] == "heatmap"]) == min(8, t.T)
     assert f"T = {t.T}" in v.status(f, 0.0) and "baseline" in v.status(f, 0.0)

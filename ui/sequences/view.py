@@ -1,8 +1,9 @@
 """The Sequences page's live view: what a frame copies out of a SequenceTrainer (under the
 runner's lock) and the charts it turns that into. Main charts (every frame): the loss, the
-metric against the task's baseline, the chosen test sequence step by step and the gradient norm
-through time. Slow charts (one frame in a few): the hidden state and the gates over time, and
-the network unrolled over a window of steps."""
+metric against the task's baseline and the chosen test sequence step by step. Slow charts (one
+frame in a few): the gradient norm through time (a backward pass of 32 sequences: too costly
+for every frame), the hidden state and the gates over time, and the network unrolled over a
+window of steps."""
 
 from dataclasses import dataclass
 
@@ -23,10 +24,11 @@ SHOWN_GATES = {"lstm": ("input", "forget", "output"), "gru": ("reset", "update")
 @dataclass
 class Slow:
     """The slow charts' copy: each layer's hidden states (units, T), the shown layer's gates
-    (name -> (units, T)) or None for an RNN."""
+    (name -> (units, T)) or None for an RNN, each layer's |dL/dh_t| (T,)."""
 
     hidden: list
     gates: dict | None
+    gradients: list
 
 
 @dataclass
@@ -44,7 +46,6 @@ class Frame:
     bptt: int
     chosen: int
     sequence: SequenceView
-    gradients: list  # each layer's |dL/dh_t| (T,)
     slow: Slow | None
 
 
@@ -105,10 +106,11 @@ class SequencesView:
         if what != "main":
             layer = min(max(int(self.layer), 1), cfg.layers) - 1
             slow = Slow(t.hidden_states(chosen),
-                        None if cfg.model == "rnn" else t.gates(chosen)[layer])
+                        None if cfg.model == "rnn" else t.gates(chosen)[layer],
+                        t.gradient_through_time())
         return Frame(t.epoch, dict(h.last), {k: list(h[k]) for k in keys}, t.model.n_params,
                      cfg.model, cfg.task, t.task.alphabet, t.T, t.metric, t.baseline, cfg.bptt,
-                     chosen, t.predict_sequence(chosen), t.gradient_through_time(), slow)
+                     chosen, t.predict_sequence(chosen), slow)
 
     def figures(self, f: Frame, run_id: int, what: str) -> dict[str, dict]:
         rev = f"run{run_id}"
@@ -121,8 +123,6 @@ class SequencesView:
             figs["metric"] = charts.metric_chart(h["epoch"], h[part], h[part.replace(
                 "train", "test")], f.metric, f.baseline, revision=rev)
             figs["sequence"] = self.sequence_figure(f, rev)
-            figs["grad_time"] = charts.gradient_through_time(f.gradients, revision=rev,
-                                                             bptt=f.bptt)
         if f.slow is not None:
             figs |= self.slow_figures(f, rev)
         if self.presenter:
@@ -149,7 +149,9 @@ class SequencesView:
     def slow_figures(self, f: Frame, rev: str) -> dict[str, dict]:
         s = f.slow
         cell = CELL_NAMES[f.model]
-        figs = {"hidden": charts.hidden_heatmap(
+        figs = {"grad_time": charts.gradient_through_time(s.gradients, revision=rev,
+                                                          bptt=f.bptt),
+                "hidden": charts.hidden_heatmap(
             s.hidden, f"Hidden state h_t of test sequence #{f.chosen} (units × steps)",
             revision=rev)}
         if s.gates is not None:
@@ -180,6 +182,8 @@ class SequencesView:
         return " · ".join(parts)
 
 
-LAYOUT = Layout(
-    main=((Chart("loss"), Chart("metric")), (Chart("sequence", 1.2), Chart("grad_time"))),
-    slow=((Chart("hidden"), Chart("gates")), (Chart("unrolled"),)))
+def layout(model: str) -> Layout:
+    """The live panel's rows for a cell: a gated one's gates beside the unrolled diagram."""
+    gates = (Chart("gates"), Chart("unrolled", 1.4)) if model != "rnn" else (Chart("unrolled"),)
+    return Layout(main=((Chart("loss"), Chart("metric")), (Chart("sequence"),)),
+                  slow=((Chart("grad_time"), Chart("hidden")), gates))
