@@ -165,23 +165,20 @@ def _stacked(panels: list[tuple[str, np.ndarray]], title: str, zrange, scale, re
     n = len(panels)
     gap = 0.1 if n > 1 else 0.0
     size = (1 - gap * (n - 1)) / n
-    data, layout = [], _layout(title, height, revision, annotations=[], margin={
-        "l": 48, "r": 8, "t": 44 if n > 1 else 28, "b": 44})
+    data, layout = [], _layout(title, height, revision, margin={"l": 56, "r": 8, "t": 28,
+                                                                  "b": 44})
     for i, (name, z) in enumerate(panels):
         ax = "" if i == 0 else str(i + 1)
         top = 1 - i * (size + gap)
         data.append(_time_heatmap(z, f"x{ax}", f"y{ax}", zrange, scale, name, i == 0))
         domain = [max(0.0, round(top - size, 6)), round(top, 6)]
-        layout[f"yaxis{ax}"] = {"domain": domain, "title": {"text": "unit"},
-                                "anchor": f"x{ax}", "autorange": "reversed"}
+        # Each panel named by its axis title, not an annotation: plotly redraws annotations
+        # at every update.
+        layout[f"yaxis{ax}"] = {"domain": domain, "anchor": f"x{ax}", "autorange": "reversed",
+                                "title": {"text": f"<b>{name}</b><br>unit" if n > 1 else "unit"}}
         layout[f"xaxis{ax}"] = {"anchor": f"y{ax}", "showticklabels": i == n - 1,
                                 **({"matches": "x"} if i else {}),
                                 **({"title": STEP_TITLE} if i == n - 1 else {})}
-        if n > 1:
-            layout["annotations"].append({"text": f"<b>{name}</b>", "xref": "paper", "x": 0,
-                                          "yref": "paper", "y": top, "yanchor": "bottom",
-                                          "showarrow": False, "xanchor": "left",
-                                          "font": {"size": 11}})
     return {"data": data, "layout": layout}
 
 
@@ -244,48 +241,66 @@ def unrolled(steps: list[int], inputs: list[str], outputs: list[str], states: np
     its cell (the hidden state h_t as a column of coloured units) in the middle, its output
     above; arrows carry x_t up, h_t (and the LSTM's cell state c_t) to the next step, and out.
     steps: the steps shown (1-based); inputs, outputs: their text; states: (units, len(steps));
-    chosen: the step highlighted."""
+    chosen: the step highlighted. Drawn with traces only (one heatmap, lines, markers, text):
+    plotly redraws layout annotations at every update, which made this chart the slowest."""
     units, W = states.shape
-    y0, y1 = 1.0, 3.0
-    edges = np.linspace(y0, y1, units + 1)
-    data, shapes, notes = [], [], []
-    carry = "h, c" if cell == "lstm" else "h"
-    for i, t in enumerate(steps):
-        data.append({"type": "heatmap", "z": typed(states[:, i:i + 1][::-1], "f4"),
-                     "x": [i - 0.28, i + 0.28], "y": edges.tolist(), "coloraxis": "coloraxis",
-                     "hovertemplate": f"h_{t}: unit %{{customdata}}: %{{z:.3f}}<extra></extra>",
-                     "customdata": [[units - u] for u in range(units)]})
-        line = {"color": "#d62728" if t == chosen else "#555",
-                "width": 3 if t == chosen else 1.2}
-        shapes.append({"type": "rect", "x0": i - 0.3, "x1": i + 0.3, "y0": y0 - 0.05,
-                       "y1": y1 + 0.05, "line": line})
-        notes += [
-            {"x": i, "y": y0 - 0.05, "ax": i, "ay": 0.55, "xref": "x", "yref": "y",
-             "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2, "text": ""},
-            {"x": i, "y": 3.55, "ax": i, "ay": y1 + 0.05, "xref": "x", "yref": "y",
-             "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2, "text": ""},
-            {"x": i, "y": -0.15, "text": f"t = {t}", "showarrow": False,
-             "font": {"size": 10, "color": "#d62728" if t == chosen else "#666"}}]
+    y0, y1, half = 1.0, 3.0, 0.28
+    # One heatmap: cell columns alternate with empty (NaN) gap columns.
+    z = np.full((units, 2 * W - 1), np.nan)
+    z[:, 0::2] = states[::-1]
+    edges = [-half]
+    for i in range(W):
+        edges += [i + half] + ([i + 1 - half] if i + 1 < W else [])
+    data = [{"type": "heatmap", "z": typed(z, "f4"), "x": edges,
+             "y": np.linspace(y0, y1, units + 1).tolist(), "zmin": -1, "zmax": 1,
+             "colorscale": DIVERGING, "hoverongaps": False,
+             "colorbar": {"thickness": 10, "len": 0.6, "title": {"text": "h"}},
+             "hovertemplate": "h: %{z:.3f}<extra></extra>"}]
+    boxes, lines, heads_up, heads_right = ([], []), ([], []), ([], []), ([], [])
+    for i in range(W):
+        bx = [i - half - 0.02, i + half + 0.02, i + half + 0.02, i - half - 0.02,
+              i - half - 0.02, None]
+        by = [y0 - 0.05, y0 - 0.05, y1 + 0.05, y1 + 0.05, y0 - 0.05, None]
+        boxes[0].extend(bx)
+        boxes[1].extend(by)
+        lines[0].extend([i, i, None, i, i, None])
+        lines[1].extend([0.55, y0 - 0.12, None, y1 + 0.05, 3.5, None])
+        heads_up[0].extend([i, i])
+        heads_up[1].extend([y0 - 0.12, 3.5])
         if i + 1 < W:
-            notes.append({"x": i + 0.7, "y": 2.0, "ax": i + 0.3, "ay": 2.0, "xref": "x",
-                          "yref": "y", "axref": "x", "ayref": "y", "showarrow": True,
-                          "arrowhead": 2, "text": ""})
-            notes.append({"x": i + 0.5, "y": 2.18, "text": carry, "showarrow": False,
-                          "font": {"size": 10, "color": "#666"}})
-    for y, text in ((0.35, inputs), (3.75, outputs)):  # data, so a redraw restyles them
-        data.append({"type": "scatter", "mode": "text", "x": list(range(W)), "y": [y] * W,
-                     "text": list(text), "textfont": {"size": 11}, "hoverinfo": "skip",
-                     "showlegend": False})
+            lines[0].extend([i + half + 0.02, i + 1 - half - 0.1, None])
+            lines[1].extend([2.0, 2.0, None])
+            heads_right[0].append(i + 1 - half - 0.1)
+            heads_right[1].append(2.0)
+    grey = "#555"
+    data += [
+        {"type": "scatter", "mode": "lines", "x": boxes[0], "y": boxes[1],
+         "line": {"color": grey, "width": 1.2}, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines", "x": lines[0], "y": lines[1],
+         "line": {"color": grey, "width": 1.5}, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "markers", "x": heads_up[0], "y": heads_up[1],
+         "marker": {"symbol": "triangle-up", "size": 9, "color": grey}, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "markers", "x": heads_right[0], "y": heads_right[1],
+         "marker": {"symbol": "triangle-right", "size": 9, "color": grey}, "hoverinfo": "skip"},
+    ]
+    if chosen in steps:
+        i = steps.index(chosen)
+        data.append({"type": "scatter", "mode": "lines", "x": boxes[0][6 * i:6 * i + 5],
+                     "y": boxes[1][6 * i:6 * i + 5], "line": {"color": "#d62728", "width": 3},
+                     "hoverinfo": "skip"})
+    carry = "h, c" if cell == "lstm" else "h"
+    labels = [(list(range(W)), [0.35] * W, list(inputs), 11, "#1f2430"),  # data: restyled
+              (list(range(W)), [3.75] * W, list(outputs), 11, "#1f2430"),
+              (list(range(W)), [-0.15] * W, [f"t = {t}" for t in steps], 10, "#666"),
+              ([i + 0.5 for i in range(W - 1)], [2.2] * (W - 1), [carry] * (W - 1), 10, "#666")]
     if start_dots:
-        notes.append({"x": -0.62, "y": 2.0, "text": "…", "showarrow": False,
-                      "font": {"size": 18}})
+        labels.append(([-0.62], [2.0], ["…"], 18, "#1f2430"))
+    for x, y, text, size, color in labels:
+        data.append({"type": "scatter", "mode": "text", "x": x, "y": y, "text": text,
+                     "textfont": {"size": size, "color": color}, "hoverinfo": "skip"})
     layout = _layout(f"The {cell.upper()} unrolled over steps {steps[0]}–{steps[-1]}: inputs "
                      "below, hidden state h_t in each cell, outputs above", height, revision,
-                     margin={"l": 8, "r": 8, "t": 28, "b": 8}, shapes=shapes, annotations=notes,
-                     showlegend=False,
-                     coloraxis={"cmin": -1, "cmax": 1, "colorscale": DIVERGING,
-                                "colorbar": {"thickness": 10, "len": 0.6, "title":
-                                             {"text": "h"}}},
+                     margin={"l": 8, "r": 8, "t": 28, "b": 8}, showlegend=False,
                      xaxis={"range": [-0.8, W - 0.4], "visible": False},
                      yaxis={"range": [-0.35, 4.0], "visible": False})
     return {"data": data, "layout": layout}
