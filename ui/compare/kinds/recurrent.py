@@ -11,12 +11,12 @@ from engine.sequences import LEARNING_RATES, SequenceConfig, SequenceTrainer
 from ui.charts import sequences as seq_charts
 from ui.charts.base import thin
 from ui.charts.compare import RUN_COLORS, GroupSnapshot, RunView
+from ui.sequences.state import TASKS
+from ui.sequences.view import CELL_NAMES as CELLS
 
 from .base import Kind, Preset, Variable, epochs_to_reach, flag, num, status_text
 
 MAX_CURVE = 300  # points per curve
-TASKS = ["sine", "parity", "adding", "copy"]  # the tasks a left-to-right network can learn
-CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
 
 def _cell(v: str) -> str:
@@ -156,4 +156,4 @@ KIND = Kind(
             "clip", "bptt", "max_epochs", "seed"),
     prefix="cmp.r", top="cmp_seq", snapshot=snapshot, figures=figures, row=recurrent_row,
     caption=caption, default_preset="rnn_gru_lstm", accepts=lambda s: s.recurrent,
-    hidden=hidden, adjust=adjust, options={"task": TASKS, "model": list(CELLS)})
+    hidden=hidden, adjust=adjust, options={"task": list(TASKS), "model": list(CELLS)})
