@@ -38,6 +38,11 @@ from .training import TrainerBase
 FORMAT = "nn-playground-sequences-v1"
 MAX_T = 100  # longest sequence offered
 RECURRENT = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
+CELL_NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}  # short names, for captions and runs
+# The tasks each kind of network is offered by the pages, in teaching order: a left-to-right
+# recurrent network, and the transformer's token tasks.
+RECURRENT_TASKS = ("sine", "parity", "adding", "copy")
+TRANSFORMER_TASKS = ("reverse", "sort", "copy", "max", "addition")
 RECURRENT_ONLY = frozenset({"hidden", "layers", "bptt"})
 TRANSFORMER_ONLY = frozenset({"dim", "heads", "blocks", "position", "causal", "ff", "dropout"})
 GRAD_BATCH = 32  # the fixed batch (the first training sequences) of gradient_through_time

@@ -12,11 +12,16 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.data.sequences import get_task
-from engine.sequences import RECURRENT_ONLY, SequenceConfig, SequenceTrainer
+from engine.sequences import (
+    RECURRENT_ONLY,
+    TRANSFORMER_TASKS,
+    SequenceConfig,
+    SequenceTrainer,
+)
 from ui.live.runner import Runner
 from ui.live.session import FLAGS, LivePage, keep_widgets
 
-TASKS = ("reverse", "sort", "copy", "max", "addition")  # the token tasks, in teaching order
+TASKS = TRANSFORMER_TASKS  # the token tasks, in teaching order
 TASK_OPTIONS = ("n_tokens", "delay", "digits")  # options of those tasks (copy, addition)
 NO_WIDGET = ("model", "n_test", "eps", "schedule", "lr_decay", "lr_period", "early_stopping",
              "patience", "target_loss", "eval_every", "min_freq", "max_freq", "noise",

@@ -7,7 +7,12 @@ import numpy as np
 
 from engine import OPTIMIZERS
 from engine.data.sequences import get_task
-from engine.sequences import LEARNING_RATES, SequenceConfig, SequenceTrainer
+from engine.sequences import (
+    LEARNING_RATES,
+    TRANSFORMER_TASKS,
+    SequenceConfig,
+    SequenceTrainer,
+)
 from ui.charts import attention as charts
 from ui.charts.base import thin
 from ui.charts.compare import RUN_COLORS, GroupSnapshot, RunView
@@ -15,7 +20,7 @@ from ui.charts.compare import RUN_COLORS, GroupSnapshot, RunView
 from .base import Kind, Preset, Variable, epochs_to_reach, flag, num, status_text
 
 MAX_CURVE = 300  # points per curve
-TASKS = ("reverse", "sort", "copy", "max", "addition")
+TASKS = TRANSFORMER_TASKS
 POSITIONS = SequenceConfig.FIELDS["position"]
 
 VARIABLES: dict[str, Variable] = {v.name: v for v in [
