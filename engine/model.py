@@ -292,8 +292,9 @@ class Model:
                             loss)
 
     def loss_and_grads(self, X, y, rng: np.random.Generator | None = None, mask=None,
-                       loss: str | None = None):
-        """(mean loss + penalty, grads) with grads mirroring `params` (fresh arrays).
+                       loss: str | None = None, copy: bool = True):
+        """(mean loss + penalty, grads) with grads mirroring `params`: fresh arrays, or with
+        copy=False the model's own `grads` (views of `flat_grad`, valid until the next pass).
 
         With `rng`, dropout masks are drawn from it (training mode); without, no dropout."""
         lossfn = self._loss(loss)[0]
@@ -302,7 +303,7 @@ class Model:
         Y = self.targets(y, z.shape[-1], z.ndim)
         self.backward(self.loss_gradient(z, p, Y, mask, loss), need_dx=False)
         value = self.loss_of(z, p, Y, mask, lossfn.name) + self.penalty()
-        return value, [g.copy() for g in self.grads]
+        return value, ([g.copy() for g in self.grads] if copy else self.grads)
 
     def input_gradient(self, X, y, mask=None, loss: str | None = None) -> np.ndarray:
         """dL/dX of the mean data loss, without dropout (e.g. a GAN's discriminator passing
