@@ -22,6 +22,7 @@ class Dense(Layer):
         self.dropout = dropout_rate(dropout)
         self.W = self.b = self.gW = self.gb = None
         self._x = self._z = self._a = self._mask = None
+        self._bufs: dict[int, tuple] = {}  # fit_forward's buffers, by number of rows
 
     @property
     def param_shapes(self) -> list[tuple[int, ...]]:
@@ -56,6 +57,72 @@ class Dense(Layer):
             return a * self._mask
         self._mask = None
         return a
+
+    def _buffers(self, n: int) -> tuple:
+        """(z, a, dropped, mask, dz, dx, masked dy) buffers for n rows."""
+        bufs = self._bufs.get(n)
+        if bufs is None:
+            if len(self._bufs) >= 4:
+                self._bufs.clear()
+            k = self.fan_out
+            z = np.empty((n, k))
+            a = z if self._linear or self._pw.fn_into is None else np.empty((n, k))
+            bufs = self._bufs[n] = (z, a, np.empty((n, k)), np.empty((n, k)),
+                                    np.empty((n, k)), np.empty((n, self.fan_in)),
+                                    np.empty((n, k)))
+        return bufs
+
+    def fit_forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """`forward` for the training loop (x of 2 axes): the same numbers, written into
+        buffers this layer reuses for every batch of the same size, so the result is valid
+        until the next `fit_forward` of as many rows. Pair it with `fit_backward`."""
+        if x.ndim != 2:
+            return self.forward(x, rng)
+        z, a, dropped, mask = self._buffers(x.shape[0])[:4]
+        np.matmul(x, self.W, out=z)
+        np.add(z, self.b, out=z)
+        if not self._linear:
+            into = self._pw.fn_into
+            if into is None:
+                a = self._pw.fn(z)
+            else:
+                into(z, a)
+        self._x, self._z, self._a = x, z, a
+        if rng is not None and self.dropout > 0.0:
+            keep = 1.0 - self.dropout
+            rng.random(out=mask)  # the draws of rng.random(a.shape)
+            np.less(mask, keep, out=mask)
+            np.multiply(mask, 1.0 / keep, out=mask)
+            self._mask = mask
+            np.multiply(a, mask, out=dropped)
+            return dropped
+        self._mask = None
+        return a
+
+    def fit_backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """`backward` after `fit_forward`, its dz and dx in this layer's buffers (dy may be
+        overwritten)."""
+        if dy.ndim != 2 or self._x.ndim != 2 or self._bufs.get(dy.shape[0]) is None \
+                or self._bufs[dy.shape[0]][0] is not self._z:
+            return self.backward(dy, need_dx)
+        dz, dx, masked = self._bufs[dy.shape[0]][4:]
+        if self._mask is not None:
+            np.multiply(dy, self._mask, out=masked)
+            dy = masked
+        if self._linear:
+            dz = dy
+        else:
+            into = self._pw.grad_into
+            if into is None:
+                dz = self._pw.grad(dy, self._z, self._a)
+            else:
+                into(dy, self._a, dz)
+        np.dot(self._x.T, dz, out=self.gW)
+        np.add.reduce(dz, 0, out=self.gb)
+        if not need_dx:
+            return None
+        np.matmul(dz, self.W.T, out=dx)
+        return dx
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if dy.ndim != 2:
