@@ -7,6 +7,7 @@ import numpy as np
 
 from .initializers import get_initializer, initial_params
 from .layers import Dense, Dropout, Embedding
+from .layers._base import _sigmoid_into
 from .losses import get_loss
 from .outputs import get_output
 
@@ -26,6 +27,16 @@ def _check_rates(rates: list) -> list[float]:
     if any(not 0.0 <= r < 1.0 for r in rates):
         raise ValueError(f"dropout rates must be in [0, 1): {rates}")
     return rates
+
+
+class FlatViews(list):
+    """A list of views of one flat buffer `flat`; `layout` lists each view's (start, stop,
+    shape) in it. An optimizer given such lists for parameters and gradients of the same
+    layout updates the flat buffers at once."""
+
+    def __init__(self, views, flat: np.ndarray, layout: tuple):
+        super().__init__(views)
+        self.flat, self.layout = flat, layout
 
 
 class Model:
@@ -80,8 +91,11 @@ class Model:
             else:
                 spans.append((ob, ob + n, s))
                 ob += n
-        self.params = [self.flat[a:b].reshape(s) for a, b, s in spans]
-        self.grads = [self.flat_grad[a:b].reshape(s) for a, b, s in spans]
+        self._layout = layout = tuple(spans)
+        self.params = FlatViews([self.flat[a:b].reshape(s) for a, b, s in spans], self.flat,
+                                layout)
+        self.grads = FlatViews([self.flat_grad[a:b].reshape(s) for a, b, s in spans],
+                               self.flat_grad, layout)
         self._layer_params = []
         i = 0
         for layer, ss in zip(self.layers, per_layer_shapes, strict=True):
@@ -90,6 +104,11 @@ class Model:
             self._layer_params.append(self.params[i:j])
             i = j
         self._w, self._gw = self.flat[:n_w], self.flat_grad[:n_w]
+        self._tw = np.empty(n_w)  # scratch for the penalty's gradient
+        self._fit_fwd = [getattr(layer, "_fit_forward", layer.forward) for layer in self.layers]
+        self._fit_bwd = [getattr(layer, "_fit_backward", layer.backward)
+                         for layer in reversed(self.layers)]
+        self._dz: dict[tuple, np.ndarray] = {}  # train_batch's output gradients, by shape
 
     def reset(self, seed=0) -> None:
         """Draw fresh parameters with `seed` (an int or a list of ints): each layer by the rule
@@ -256,11 +275,18 @@ class Model:
         for i in range(len(layers) - 1, 0, -1):
             dz = layers[i].backward(dz)
         dx = layers[0].backward(dz, need_dx)
-        if self.l2:
-            self._gw += self.l2 * self._w
-        if self.l1:
-            self._gw += self.l1 * np.sign(self._w)
+        self._add_penalty()
         return dx
+
+    def _add_penalty(self) -> None:
+        """Add the gradient of the L1/L2 penalty to the weights' gradients."""
+        if self.l2:
+            np.multiply(self._w, self.l2, out=self._tw)  # flat_grad += l2 * w
+            np.add(self._gw, self._tw, out=self._gw)
+        if self.l1:
+            np.sign(self._w, out=self._tw)  # flat_grad += l1 * sign(w)
+            np.multiply(self._tw, self.l1, out=self._tw)
+            np.add(self._gw, self._tw, out=self._gw)
 
     def backprop(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
                  mask=None, need_dx: bool = False, loss: str | None = None):
@@ -279,9 +305,42 @@ class Model:
             dz = self.loss_gradient(z, p, Y, mask, loss)
         return z, p, self.backward(dz, need_dx)
 
+    def train_batch(self, X: np.ndarray, Y: np.ndarray,
+                    rng: np.random.Generator | None = None) -> None:
+        """`backprop` for the training loop, returning nothing: the same gradients in
+        `flat_grad`, with the layers' results in buffers they reuse for every batch of the same
+        size (so what the layers keep, such as `Dense.z`, is valid until the next batch)."""
+        a = X
+        for f in self._fit_fwd:
+            a = f(a, rng)
+        z = a
+        fused = self._fused
+        if fused is not None and z.ndim == 2 and (self._out_fn is None
+                                                  or self.output == "sigmoid"):
+            dz = self._dz.get(z.shape)
+            if dz is None:
+                if len(self._dz) >= 4:
+                    self._dz.clear()
+                dz = self._dz[z.shape] = np.empty(z.shape)
+            if self._out_fn is None:
+                np.subtract(z, Y, out=dz)  # dz = c (p - Y), p = z or sigmoid(z)
+            else:
+                _sigmoid_into(z, dz)
+                np.subtract(dz, Y, out=dz)
+            np.multiply(dz, fused(len(Y), Y.shape[1]), out=dz)
+        else:
+            dz = self.loss_gradient(z, self.output_of(z), Y)
+        bwd = self._fit_bwd
+        for f in bwd[:-1]:
+            dz = f(dz)
+        bwd[-1](dz, False)
+        self._add_penalty()
+
     def penalty(self) -> float:
         """l1 * sum|w| + l2/2 * sum w^2 over the weights (biases and gains are not
         regularized)."""
+        if not (self.l1 or self.l2):
+            return 0.0
         w = self._w
         return float(self.l1 * np.abs(w).sum() + 0.5 * self.l2 * (w @ w))
 
@@ -298,12 +357,24 @@ class Model:
 
         With `rng`, dropout masks are drawn from it (training mode); without, no dropout."""
         lossfn = self._loss(loss)[0]
-        z = self.logits(X, rng)
+        a = self._input(X)
+        for f in self._fit_fwd:  # the layers' buffers: z and p are used before the next pass
+            a = f(a, rng)
+        z = a
         p = self.output_of(z)
         Y = self.targets(y, z.shape[-1], z.ndim)
-        self.backward(self.loss_gradient(z, p, Y, mask, loss), need_dx=False)
+        dz = self.loss_gradient(z, p, Y, mask, loss)
+        bwd = self._fit_bwd
+        for f in bwd[:-1]:
+            dz = f(dz)
+        bwd[-1](dz, False)
+        self._add_penalty()
         value = self.loss_of(z, p, Y, mask, lossfn.name) + self.penalty()
-        return value, ([g.copy() for g in self.grads] if copy else self.grads)
+        if not copy:
+            return value, self.grads
+        g = self.flat_grad.copy()
+        return value, FlatViews([g[a:b].reshape(s) for a, b, s in self._layout], g,
+                                self._layout)
 
     def input_gradient(self, X, y, mask=None, loss: str | None = None) -> np.ndarray:
         """dL/dX of the mean data loss, without dropout (e.g. a GAN's discriminator passing

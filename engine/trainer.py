@@ -202,7 +202,7 @@ class Trainer(TrainerBase):
         self._Xs, self._Ys = self.X_train[order], self.Y_train[order]
 
     def _train_batch(self, i: int, j: int) -> None:
-        self.net.backprop(self._Xs[i:j], self._Ys[i:j], self._drop)
+        self.net.train_batch(self._Xs[i:j], self._Ys[i:j], self._drop)
         self._update(self.net, self.optimizer)
 
     def _history_keys(self) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ class Dense(Layer):
         self.dropout = dropout_rate(dropout)
         self.W = self.b = self.gW = self.gb = None
         self._x = self._z = self._a = self._mask = None
-        self._bufs: dict[int, tuple] = {}  # fit_forward's buffers, by number of rows
+        self._bufs: dict[int, tuple] = {}  # _fit_forward's buffers, by number of rows
 
     @property
     def param_shapes(self) -> list[tuple[int, ...]]:
@@ -72,10 +72,10 @@ class Dense(Layer):
                                     np.empty((n, k)))
         return bufs
 
-    def fit_forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    def _fit_forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         """`forward` for the training loop (x of 2 axes): the same numbers, written into
         buffers this layer reuses for every batch of the same size, so the result is valid
-        until the next `fit_forward` of as many rows. Pair it with `fit_backward`."""
+        until the next `_fit_forward` of as many rows. Pair it with `_fit_backward`."""
         if x.ndim != 2:
             return self.forward(x, rng)
         z, a, dropped, mask = self._buffers(x.shape[0])[:4]
@@ -99,8 +99,8 @@ class Dense(Layer):
         self._mask = None
         return a
 
-    def fit_backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """`backward` after `fit_forward`, its dz and dx in this layer's buffers (dy may be
+    def _fit_backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        """`backward` after `_fit_forward`, its dz and dx in this layer's buffers (dy may be
         overwritten)."""
         if dy.ndim != 2 or self._x.ndim != 2 or self._bufs.get(dy.shape[0]) is None \
                 or self._bufs[dy.shape[0]][0] is not self._z:
