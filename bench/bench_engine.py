@@ -57,10 +57,11 @@ def step_trainer(name: str) -> Trainer:
 class HandTuned:
     """The practical limit of a NumPy engine, written for one network: one flat parameter
     vector in which layer k is a (fan_in + 1, fan_out) view [W; b]; inputs carry a trailing
-    column of ones, so the bias add and its gradient fold into the matmuls; buffers are
-    preallocated per batch size; every operation is one ufunc or matmul call with `out=`; the
-    sigmoid + cross-entropy gradient is fused; an optimizer update is a fixed number of
-    whole-vector calls. Same data, start weights, shuffling and update rule as the engine."""
+    column of ones, so the bias add and its gradient fold into the matrix products; buffers
+    are preallocated per batch size; every operation is one ufunc or np.dot call (less
+    overhead than matmul) writing into a given buffer; the sigmoid + cross-entropy gradient
+    is fused; an optimizer update is a fixed number of whole-vector calls. Same data, start
+    weights, shuffling and update rule as the engine."""
 
     def __init__(self, trainer: Trainer):
         net, cfg = trainer.net, trainer.config
@@ -103,8 +104,7 @@ class HandTuned:
                 A, [None] + [a[:, :-1] for a in A[1:]],
                 [np.empty((n, s[k + 1])) for k in range(self.L)],  # weighted sums
                 [np.empty((n, s[k + 1])) for k in range(self.L)],  # their gradients
-                [np.empty((n, s[k + 1])) for k in range(self.L)],  # scratch
-                [np.empty((n, s[k + 1]), dtype=bool) for k in range(self.L)])
+                [np.empty((n, s[k + 1])) for k in range(self.L)])  # scratch
         return b
 
     def step(self):
@@ -116,55 +116,56 @@ class HandTuned:
         i = self.pos
         j = self.pos = min(i + self.bs, self.n)
         n = j - i
-        A, Av, Z, D, T, B = self._buffers(n)
+        A, Av, Z, D, T = self._buffers(n)
         A[0] = self.X1s[i:j]
-        Wb, W, GWb, L, mm = self.Wb, self.W, self.GWb, self.L, np.matmul
+        Wb, W, GWb, L, mm = self.Wb, self.W, self.GWb, self.L, np.dot
         for k in range(L - 1):
-            mm(A[k], Wb[k], out=Z[k])
+            mm(A[k], Wb[k], Z[k])
             if self.relu:
                 np.maximum(Z[k], 0.0, out=Av[k + 1])
             else:
-                np.tanh(Z[k], out=Av[k + 1])
+                np.tanh(Z[k], Av[k + 1])
         d = D[L - 1]
-        mm(A[L - 1], Wb[L - 1], out=Z[L - 1])
-        np.multiply(Z[L - 1], 0.5, out=d)
-        np.tanh(d, out=d)
-        np.subtract(d, self.Y2s[i:j], out=d)
-        np.multiply(d, 0.5 / n, out=d)
+        mm(A[L - 1], Wb[L - 1], Z[L - 1])
+        np.multiply(Z[L - 1], 0.5, d)
+        np.tanh(d, d)
+        np.subtract(d, self.Y2s[i:j], d)
+        np.multiply(d, 0.5 / n, d)
         for k in range(L - 1, -1, -1):
-            mm(A[k].T, D[k], out=GWb[k])
+            mm(A[k].T, D[k], GWb[k])
             if k:
                 dp = D[k - 1]
-                mm(D[k], W[k].T, out=dp)
+                mm(D[k], W[k].T, dp)
                 if self.relu:
-                    np.greater(Z[k - 1], 0.0, out=B[k - 1])
-                    np.multiply(dp, B[k - 1], out=dp)
+                    t = T[k - 1]
+                    np.greater(Z[k - 1], 0.0, t)
+                    np.multiply(dp, t, dp)
                 else:
                     t = T[k - 1]
-                    np.multiply(Av[k], Av[k], out=t)
-                    np.multiply(t, dp, out=t)
-                    np.subtract(dp, t, out=dp)
+                    np.multiply(Av[k], Av[k], t)
+                    np.multiply(t, dp, t)
+                    np.subtract(dp, t, dp)
         P, G, T1, T2 = self.P, self.G, self.T1, self.T2
         if not self.adam:
-            np.multiply(G, self.lr, out=T1)
-            np.subtract(P, T1, out=P)
+            np.multiply(G, self.lr, T1)
+            np.subtract(P, T1, P)
             return
         self.t += 1
         b1, b2, eps = 0.9, 0.999, 1e-8
         m, v = self.m, self.v
-        np.multiply(m, b1, out=m)
-        np.multiply(G, 1.0 - b1, out=T1)
-        np.add(m, T1, out=m)
-        np.multiply(v, b2, out=v)
-        np.multiply(G, G, out=T1)
-        np.multiply(T1, 1.0 - b2, out=T1)
-        np.add(v, T1, out=v)
-        np.multiply(v, 1.0 / (1.0 - b2**self.t), out=T2)
-        np.sqrt(T2, out=T2)
-        np.add(T2, eps, out=T2)
-        np.multiply(m, self.lr / (1.0 - b1**self.t), out=T1)
-        np.divide(T1, T2, out=T1)
-        np.subtract(P, T1, out=P)
+        np.multiply(m, b1, m)
+        np.multiply(G, 1.0 - b1, T1)
+        np.add(m, T1, m)
+        np.multiply(v, b2, v)
+        np.multiply(G, G, T1)
+        np.multiply(T1, 1.0 - b2, T1)
+        np.add(v, T1, v)
+        np.multiply(v, 1.0 / (1.0 - b2**self.t), T2)
+        np.sqrt(T2, T2)
+        np.add(T2, eps, T2)
+        np.multiply(m, self.lr / (1.0 - b1**self.t), T1)
+        np.divide(T1, T2, T1)
+        np.subtract(P, T1, P)
 
 
 class PublicLoop:

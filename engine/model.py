@@ -323,11 +323,11 @@ class Model:
                     self._dz.clear()
                 dz = self._dz[z.shape] = np.empty(z.shape)
             if self._out_fn is None:
-                np.subtract(z, Y, out=dz)  # dz = c (p - Y), p = z or sigmoid(z)
+                np.subtract(z, Y, dz)  # dz = c (p - Y), p = z or sigmoid(z)
             else:
                 _sigmoid_into(z, dz)
-                np.subtract(dz, Y, out=dz)
-            np.multiply(dz, fused(len(Y), Y.shape[1]), out=dz)
+                np.subtract(dz, Y, dz)
+            np.multiply(dz, fused(len(Y), Y.shape[1]), dz)
         else:
             dz = self.loss_gradient(z, self.output_of(z), Y)
         bwd = self._fit_bwd

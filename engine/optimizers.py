@@ -98,7 +98,7 @@ class Optimizer:
 
 # Each rule below computes the formula in its docstring with the same operations in the same
 # order as `p -= lr * g` etc. written with temporaries, so the numbers are the same to the bit.
-mul, add, sub, div, sqrt = np.multiply, np.add, np.subtract, np.divide, np.sqrt
+mul, add, sub, div, sqrt = np.multiply, np.add, np.subtract, np.divide, np.sqrt  # out by position
 
 
 class SGD(Optimizer):
@@ -107,8 +107,8 @@ class SGD(Optimizer):
     name = "sgd"
 
     def _kernel(self, p, g, bufs, t1, t2):
-        mul(g, self.lr, out=t1)
-        sub(p, t1, out=p)
+        mul(g, self.lr, t1)
+        sub(p, t1, p)
 
 
 class Momentum(Optimizer):
@@ -123,15 +123,15 @@ class Momentum(Optimizer):
         if self.t == 1:
             np.copyto(b, g)
         else:
-            mul(b, mu, out=b)
-            add(b, g, out=b)
+            mul(b, mu, b)
+            add(b, g, b)
         if self.nesterov:
-            mul(b, mu, out=t1)
-            add(g, t1, out=t1)
-            mul(t1, self.lr, out=t1)
+            mul(b, mu, t1)
+            add(g, t1, t1)
+            mul(t1, self.lr, t1)
         else:
-            mul(b, self.lr, out=t1)
-        sub(p, t1, out=p)
+            mul(b, self.lr, t1)
+        sub(p, t1, p)
 
 
 class Nesterov(Momentum):
@@ -147,20 +147,20 @@ class RMSprop(Optimizer):
 
     def _kernel(self, p, g, bufs, t1, t2):
         v, alpha = bufs[0], self.alpha
-        mul(v, alpha, out=v)
-        mul(g, g, out=t1)
-        mul(t1, 1.0 - alpha, out=t1)
-        add(v, t1, out=v)
+        mul(v, alpha, v)
+        mul(g, g, t1)
+        mul(t1, 1.0 - alpha, t1)
+        add(v, t1, v)
         _scaled_step(p, g, v, self.lr, self.eps, t1, t2)
 
 
 def _scaled_step(p, g, s, lr, eps, t1, t2):
     """p -= lr * g / (sqrt(s) + eps)."""
-    mul(g, lr, out=t1)
-    sqrt(s, out=t2)
-    add(t2, eps, out=t2)
-    div(t1, t2, out=t1)
-    sub(p, t1, out=p)
+    mul(g, lr, t1)
+    sqrt(s, t2)
+    add(t2, eps, t2)
+    div(t1, t2, t1)
+    sub(p, t1, p)
 
 
 class Adagrad(Optimizer):
@@ -171,8 +171,8 @@ class Adagrad(Optimizer):
 
     def _kernel(self, p, g, bufs, t1, t2):
         s = bufs[0]
-        mul(g, g, out=t1)
-        add(s, t1, out=s)
+        mul(g, g, t1)
+        add(s, t1, s)
         _scaled_step(p, g, s, self.lr, self.eps, t1, t2)
 
 
@@ -187,21 +187,21 @@ class Adam(Optimizer):
         m, v = bufs
         lr, b1, b2 = self.lr, self.beta1, self.beta2
         if self.decoupled:
-            mul(p, 1.0 - lr * self.weight_decay, out=p)
-        mul(m, b1, out=m)
-        mul(g, 1.0 - b1, out=t1)
-        add(m, t1, out=m)
-        mul(v, b2, out=v)
-        mul(g, g, out=t1)
-        mul(t1, 1.0 - b2, out=t1)
-        add(v, t1, out=v)
-        div(m, 1.0 - b1**self.t, out=t1)
-        mul(t1, lr, out=t1)
-        div(v, 1.0 - b2**self.t, out=t2)
-        sqrt(t2, out=t2)
-        add(t2, self.eps, out=t2)
-        div(t1, t2, out=t1)
-        sub(p, t1, out=p)
+            mul(p, 1.0 - lr * self.weight_decay, p)
+        mul(m, b1, m)
+        mul(g, 1.0 - b1, t1)
+        add(m, t1, m)
+        mul(v, b2, v)
+        mul(g, g, t1)
+        mul(t1, 1.0 - b2, t1)
+        add(v, t1, v)
+        div(m, 1.0 - b1**self.t, t1)
+        mul(t1, lr, t1)
+        div(v, 1.0 - b2**self.t, t2)
+        sqrt(t2, t2)
+        add(t2, self.eps, t2)
+        div(t1, t2, t1)
+        sub(p, t1, p)
 
 
 class AdamW(Adam):

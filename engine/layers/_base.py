@@ -76,11 +76,6 @@ class Pointwise:
         self.fn = self.act.fn
         self.grad = {"linear": _linear_grad, "relu": _relu_grad, "tanh": _tanh_grad,
                      "sigmoid": _sigmoid_grad}.get(name, self._generic_grad)
-        # The same numbers written into given buffers (None: no such form, allocate).
-        self.fn_into = {"relu": _relu_into, "tanh": _tanh_into,
-                        "sigmoid": _sigmoid_into}.get(name)
-        self.grad_into = {"relu": _relu_grad_into, "tanh": _tanh_grad_into,
-                          "sigmoid": _sigmoid_grad_into}.get(name)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return z if self.linear else self.fn(z)
@@ -113,35 +108,9 @@ def _sigmoid_grad(dy, z, a):
     return d
 
 
-# The forms with `out`: the same operations in the same order as above and as the registry's
-# functions (so the same numbers to the last bit), without temporaries.
-def _relu_into(z, out):
-    np.maximum(z, 0.0, out=out)
-
-
-def _tanh_into(z, out):
-    np.tanh(z, out=out)
-
-
 def _sigmoid_into(z, out):
-    np.multiply(z, 0.5, out=out)  # as activations._sigmoid: 0.5 * (1 + tanh(z / 2))
-    np.tanh(out, out=out)
-    np.multiply(out, 0.5, out=out)
-    np.add(out, 0.5, out=out)
-
-
-def _relu_grad_into(dy, a, out):
-    np.greater(a, 0.0, out=out)
-    np.multiply(out, dy, out=out)
-
-
-def _tanh_grad_into(dy, a, out):
-    np.multiply(a, a, out=out)
-    np.subtract(1.0, out, out=out)
-    np.multiply(out, dy, out=out)
-
-
-def _sigmoid_grad_into(dy, a, out):
-    np.subtract(1.0, a, out=out)
-    np.multiply(out, a, out=out)
-    np.multiply(out, dy, out=out)
+    """activations._sigmoid(z) written into out: the same operations, so the same numbers."""
+    np.multiply(z, 0.5, out)  # 0.5 * (1 + tanh(z / 2))
+    np.tanh(out, out)
+    np.multiply(out, 0.5, out)
+    np.add(out, 0.5, out)

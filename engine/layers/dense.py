@@ -3,7 +3,12 @@
 import numpy as np
 
 from ..activations import Activation
-from ._base import Layer, Pointwise, dropout_rate, positive_int
+from ._base import Layer, Pointwise, _sigmoid_into, dropout_rate, positive_int
+
+# NumPy calls of the training path, with `out` passed by position (a little faster).
+dot, add, subtract, multiply = np.dot, np.add, np.subtract, np.multiply
+tanh, maximum, greater = np.tanh, np.maximum, np.greater
+_LINEAR, _TANH, _RELU, _SIGMOID, _OTHER = range(5)
 
 
 class Dense(Layer):
@@ -19,6 +24,8 @@ class Dense(Layer):
         self._pw = Pointwise(activation)
         self.act: Activation = self._pw.act
         self._linear = activation == "linear"
+        self._kind = {"linear": _LINEAR, "tanh": _TANH, "relu": _RELU,
+                      "sigmoid": _SIGMOID}.get(activation, _OTHER)
         self.dropout = dropout_rate(dropout)
         self.W = self.b = self.gW = self.gb = None
         self._x = self._z = self._a = self._mask = None
@@ -60,16 +67,13 @@ class Dense(Layer):
 
     def _buffers(self, n: int) -> tuple:
         """(z, a, dropped, mask, dz, dx, masked dy) buffers for n rows."""
-        bufs = self._bufs.get(n)
-        if bufs is None:
-            if len(self._bufs) >= 4:
-                self._bufs.clear()
-            k = self.fan_out
-            z = np.empty((n, k))
-            a = z if self._linear or self._pw.fn_into is None else np.empty((n, k))
-            bufs = self._bufs[n] = (z, a, np.empty((n, k)), np.empty((n, k)),
-                                    np.empty((n, k)), np.empty((n, self.fan_in)),
-                                    np.empty((n, k)))
+        if len(self._bufs) >= 4:
+            self._bufs.clear()
+        k = self.fan_out
+        z = np.empty((n, k))
+        a = z if self._kind in (_LINEAR, _OTHER) else np.empty((n, k))
+        bufs = self._bufs[n] = (z, a, np.empty((n, k)), np.empty((n, k)), np.empty((n, k)),
+                                np.empty((n, self.fan_in)), np.empty((n, k)))
         return bufs
 
     def _fit_forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -78,50 +82,62 @@ class Dense(Layer):
         until the next `_fit_forward` of as many rows. Pair it with `_fit_backward`."""
         if x.ndim != 2:
             return self.forward(x, rng)
-        z, a, dropped, mask = self._buffers(x.shape[0])[:4]
-        np.matmul(x, self.W, out=z)
-        np.add(z, self.b, out=z)
-        if not self._linear:
-            into = self._pw.fn_into
-            if into is None:
-                a = self._pw.fn(z)
-            else:
-                into(z, a)
+        bufs = self._bufs.get(x.shape[0]) or self._buffers(x.shape[0])
+        z, a = bufs[0], bufs[1]
+        dot(x, self.W, z)
+        add(z, self.b, z)
+        kind = self._kind
+        if kind == _TANH:
+            tanh(z, a)
+        elif kind == _RELU:
+            maximum(z, 0.0, out=a)
+        elif kind == _SIGMOID:
+            _sigmoid_into(z, a)
+        elif kind == _OTHER:
+            a = self._pw.fn(z)
         self._x, self._z, self._a = x, z, a
         if rng is not None and self.dropout > 0.0:
             keep = 1.0 - self.dropout
+            mask, dropped = bufs[3], bufs[2]
             rng.random(out=mask)  # the draws of rng.random(a.shape)
-            np.less(mask, keep, out=mask)
-            np.multiply(mask, 1.0 / keep, out=mask)
+            np.less(mask, keep, mask)
+            multiply(mask, 1.0 / keep, mask)
             self._mask = mask
-            np.multiply(a, mask, out=dropped)
+            multiply(a, mask, dropped)
             return dropped
         self._mask = None
         return a
 
     def _fit_backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """`backward` after `_fit_forward`, its dz and dx in this layer's buffers (dy may be
-        overwritten)."""
-        if dy.ndim != 2 or self._x.ndim != 2 or self._bufs.get(dy.shape[0]) is None \
-                or self._bufs[dy.shape[0]][0] is not self._z:
+        """`backward` after `_fit_forward`, its dz and dx in this layer's buffers."""
+        bufs = self._bufs.get(dy.shape[0]) if dy.ndim == 2 else None
+        if bufs is None or bufs[0] is not self._z:
             return self.backward(dy, need_dx)
-        dz, dx, masked = self._bufs[dy.shape[0]][4:]
         if self._mask is not None:
-            np.multiply(dy, self._mask, out=masked)
-            dy = masked
-        if self._linear:
+            multiply(dy, self._mask, bufs[6])
+            dy = bufs[6]
+        kind, dz = self._kind, bufs[4]
+        if kind == _TANH:  # dy (1 - a^2)
+            multiply(self._a, self._a, dz)
+            subtract(1.0, dz, dz)
+            multiply(dz, dy, dz)
+        elif kind == _RELU:  # dy where a > 0, else 0
+            greater(self._a, 0.0, dz)  # a float mask multiplies faster than a boolean one
+            multiply(dz, dy, dz)
+        elif kind == _LINEAR:
             dz = dy
+        elif kind == _SIGMOID:  # dy a (1 - a)
+            subtract(1.0, self._a, dz)
+            multiply(dz, self._a, dz)
+            multiply(dz, dy, dz)
         else:
-            into = self._pw.grad_into
-            if into is None:
-                dz = self._pw.grad(dy, self._z, self._a)
-            else:
-                into(dy, self._a, dz)
-        np.dot(self._x.T, dz, out=self.gW)
-        np.add.reduce(dz, 0, out=self.gb)
+            dz = self._pw.grad(dy, self._z, self._a)
+        dot(self._x.T, dz, self.gW)
+        add.reduce(dz, 0, None, self.gb)
         if not need_dx:
             return None
-        np.matmul(dz, self.W.T, out=dx)
+        dx = bufs[5]
+        dot(dz, self.W.T, dx)
         return dx
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
