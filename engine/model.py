@@ -122,6 +122,7 @@ class Model:
     def set_loss(self, name: str) -> None:
         self.loss = get_loss(name, self.output)
         self._fused = self.out.fused.get(name)
+        self._prepares = self.output == "sigmoid" and self._fused is not None
 
     @property
     def n_params(self) -> int:
@@ -305,29 +306,42 @@ class Model:
             dz = self.loss_gradient(z, p, Y, mask, loss)
         return z, p, self.backward(dz, need_dx)
 
-    def train_batch(self, X: np.ndarray, Y: np.ndarray,
-                    rng: np.random.Generator | None = None) -> None:
+    def fit_targets(self, Y: np.ndarray) -> np.ndarray:
+        """Targets Y (from `targets`) in the form `train_batch(..., prepared=True)` takes:
+        2Y - 1 under a sigmoid output with its own loss (then dL/dz = c/2 (tanh(z/2) -
+        (2Y - 1)) costs two calls fewer), else Y itself. A trainer prepares them once an
+        epoch."""
+        return 2.0 * Y - 1.0 if self._prepares else Y
+
+    def train_batch(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
+                    prepared: bool = False) -> None:
         """`backprop` for the training loop, returning nothing: the same gradients in
-        `flat_grad`, with the layers' results in buffers they reuse for every batch of the same
-        size (so what the layers keep, such as `Dense.z`, is valid until the next batch)."""
+        `flat_grad` (to rounding), with the layers' results in buffers they reuse for every
+        batch of the same size (so what the layers keep, such as `Dense.z`, is valid until the
+        next batch). `prepared`: Y comes from `fit_targets`."""
         a = X
         for f in self._fit_fwd:
             a = f(a, rng)
         z = a
         fused = self._fused
-        if fused is not None and z.ndim == 2 and (self._out_fn is None
-                                                  or self.output == "sigmoid"):
+        if fused is not None and z.ndim == 2 and (self._out_fn is None or self._prepares):
             dz = self._dz.get(z.shape)
             if dz is None:
                 if len(self._dz) >= 4:
                     self._dz.clear()
                 dz = self._dz[z.shape] = np.empty(z.shape)
-            if self._out_fn is None:
-                np.subtract(z, Y, dz)  # dz = c (p - Y), p = z or sigmoid(z)
+            c = fused(len(Y), Y.shape[1])
+            if self._out_fn is None:  # dz = c (p - Y) with p = z
+                np.subtract(z, Y, dz)
+            elif prepared:  # p = sigmoid(z) = (1 + tanh(z/2)) / 2, Y = 2y - 1
+                np.multiply(z, 0.5, dz)
+                np.tanh(dz, dz)
+                np.subtract(dz, Y, dz)
+                c *= 0.5
             else:
                 _sigmoid_into(z, dz)
                 np.subtract(dz, Y, dz)
-            np.multiply(dz, fused(len(Y), Y.shape[1]), dz)
+            np.multiply(dz, c, dz)
         else:
             dz = self.loss_gradient(z, self.output_of(z), Y)
         bwd = self._fit_bwd

@@ -31,11 +31,27 @@ class Optimizer:
         self.buffers: dict[str, list[np.ndarray]] | None = None
         self._layout = None  # the flat layout the buffers are views of (see _flat_buffers)
         self._flat: list[np.ndarray] = []
+        self._one: list[np.ndarray] | None = None  # step_flat's buffers
         self._temps: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def _init_buffers(self, params):
         self.buffers = {b: [np.zeros_like(p) for p in params] for b in self.buffer_names}
-        self._layout = None
+        self._layout = self._one = None
+
+    def step_flat(self, p: np.ndarray, g: np.ndarray) -> None:
+        """`step([p], [g])` for one parameter array (a model's `flat`) and its gradient, with
+        less overhead: what the trainers call every step."""
+        one = self._one
+        if one is None:
+            if self.buffers is None:
+                self._init_buffers([p])
+            if any(len(v) != 1 or v[0].shape != p.shape for v in self.buffers.values()):
+                self.step([p], [g])  # buffers of another layout: the general path
+                return
+            one = self._one = [self.buffers[b][0] for b in self.buffer_names]
+        self.t += 1
+        t1, t2 = self._temps.get(p.shape) or self._scratch(p.shape)
+        self._kernel(p, g, one, t1, t2)
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         layout = getattr(params, "layout", None)
@@ -58,7 +74,7 @@ class Optimizer:
         n, layout = params.flat.size, params.layout
         old = self.buffers
         self._flat = [np.zeros(n) for _ in self.buffer_names]
-        self.buffers = {}
+        self.buffers, self._one = {}, None
         for name, flat in zip(self.buffer_names, self._flat, strict=True):
             views = [flat[a:b].reshape(shape) for a, b, shape in layout]
             if old is not None:
@@ -93,7 +109,7 @@ class Optimizer:
         self.t = int(state["t"])
         bufs = state["buffers"]
         self.buffers = None if bufs is None else {k: [b.copy() for b in v] for k, v in bufs.items()}
-        self._layout = None
+        self._layout = self._one = None
 
 
 # Each rule below computes the formula in its docstring with the same operations in the same

@@ -229,7 +229,7 @@ class TrainerBase:
         """Clip the model's gradient (when clip_norm is set) and take an optimizer step."""
         if self._clip:
             clip_by_global_norm(model.flat_grad, self._clip)
-        optimizer.step([model.flat], [model.flat_grad])
+        optimizer.step_flat(model.flat, model.flat_grad)
 
     def step(self) -> None:
         """One mini-batch: forward, backward, optimizer update. An epoch ends after its last."""

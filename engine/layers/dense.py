@@ -66,14 +66,14 @@ class Dense(Layer):
         return a
 
     def _buffers(self, n: int) -> tuple:
-        """(z, a, dropped, mask, dz, dx, masked dy) buffers for n rows."""
+        """(z, a, dropped, mask, dz, dx, masked dy, ones) buffers for n rows."""
         if len(self._bufs) >= 4:
             self._bufs.clear()
         k = self.fan_out
         z = np.empty((n, k))
         a = z if self._kind in (_LINEAR, _OTHER) else np.empty((n, k))
         bufs = self._bufs[n] = (z, a, np.empty((n, k)), np.empty((n, k)), np.empty((n, k)),
-                                np.empty((n, self.fan_in)), np.empty((n, k)))
+                                np.empty((n, self.fan_in)), np.empty((n, k)), np.ones(n))
         return bufs
 
     def _fit_forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -133,8 +133,8 @@ class Dense(Layer):
         else:
             dz = self._pw.grad(dy, self._z, self._a)
         dot(self._x.T, dz, self.gW)
-        add.reduce(dz, 0, None, self.gb)
-        if not need_dx:
+        dot(bufs[7], dz, self.gb)  # the column sums of dz, faster than add.reduce (rounding
+        if not need_dx:  # may differ in the last bit)
             return None
         dx = bufs[5]
         dot(dz, self.W.T, dx)
