@@ -370,20 +370,23 @@ class Model:
         copy=False the model's own `grads` (views of `flat_grad`, valid until the next pass).
 
         With `rng`, dropout masks are drawn from it (training mode); without, no dropout."""
-        lossfn = self._loss(loss)[0]
+        lossfn, fused = self._loss(loss)
         a = self._input(X)
         for f in self._fit_fwd:  # the layers' buffers: z and p are used before the next pass
             a = f(a, rng)
         z = a
         p = self.output_of(z)
         Y = self.targets(y, z.shape[-1], z.ndim)
-        dz = self.loss_gradient(z, p, Y, mask, loss)
+        common = mask is None and z.ndim == 2
+        dz = self._grad_rows(z, p, Y, lossfn, fused) if common else \
+            self.loss_gradient(z, p, Y, mask, loss)
         bwd = self._fit_bwd
         for f in bwd[:-1]:
             dz = f(dz)
         bwd[-1](dz, False)
         self._add_penalty()
-        value = self.loss_of(z, p, Y, mask, lossfn.name) + self.penalty()
+        value = lossfn.fn(z, p, Y) if common else self.loss_of(z, p, Y, mask, lossfn.name)
+        value += self.penalty()
         if not copy:
             return value, self.grads
         g = self.flat_grad.copy()

@@ -113,7 +113,8 @@ class Optimizer:
 
 
 # Each rule below computes the formula in its docstring with the same operations in the same
-# order as `p -= lr * g` etc. written with temporaries, so the numbers are the same to the bit.
+# order as `p -= lr * g` etc. written with temporaries, so the numbers are the same to the bit
+# (except Adam's lr * m_hat, one call instead of two: the same to rounding).
 mul, add, sub, div, sqrt = np.multiply, np.add, np.subtract, np.divide, np.sqrt  # out by position
 
 
@@ -211,8 +212,7 @@ class Adam(Optimizer):
         mul(g, g, t1)
         mul(t1, 1.0 - b2, t1)
         add(v, t1, v)
-        div(m, 1.0 - b1**self.t, t1)
-        mul(t1, lr, t1)
+        mul(m, lr / (1.0 - b1**self.t), t1)  # lr * m_hat in one call (to rounding)
         div(v, 1.0 - b2**self.t, t2)
         sqrt(t2, t2)
         add(t2, self.eps, t2)
