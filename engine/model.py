@@ -8,6 +8,7 @@ import numpy as np
 from .initializers import get_initializer, initial_params
 from .layers import Dense, Dropout, Embedding
 from .layers._base import _sigmoid_into
+from .layers.dense_chain import DenseChain
 from .losses import get_loss
 from .outputs import get_output
 
@@ -27,6 +28,30 @@ def _check_rates(rates: list) -> list[float]:
     if any(not 0.0 <= r < 1.0 for r in rates):
         raise ValueError(f"dropout rates must be in [0, 1): {rates}")
     return rates
+
+
+def _fit_steps(layers) -> tuple[list, list]:
+    """The training path's forward steps, and its backward steps in backward order: each run
+    of consecutive Dense layers as one DenseChain (buffers bound ahead), any other layer
+    by its own forward and backward."""
+    fwd, bwd, run = [], [], []
+
+    def flush():
+        if run:
+            chain = DenseChain(run)
+            fwd.append(chain.forward)
+            bwd.append(chain.backward)
+            run.clear()
+
+    for layer in layers:
+        if type(layer) is Dense:
+            run.append(layer)
+        else:
+            flush()
+            fwd.append(layer.forward)
+            bwd.append(layer.backward)
+    flush()
+    return fwd, bwd[::-1]
 
 
 class FlatViews(list):
@@ -105,9 +130,7 @@ class Model:
             i = j
         self._w, self._gw = self.flat[:n_w], self.flat_grad[:n_w]
         self._tw = np.empty(n_w)  # scratch for the penalty's gradient
-        self._fit_fwd = [getattr(layer, "_fit_forward", layer.forward) for layer in self.layers]
-        self._fit_bwd = [getattr(layer, "_fit_backward", layer.backward)
-                         for layer in reversed(self.layers)]
+        self._fit_fwd, self._fit_bwd = _fit_steps(self.layers)
         self._dz: dict[tuple, np.ndarray] = {}  # train_batch's output gradients, by shape
 
     def reset(self, seed=0) -> None:

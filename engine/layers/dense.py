@@ -3,12 +3,9 @@
 import numpy as np
 
 from ..activations import Activation
-from ._base import Layer, Pointwise, _sigmoid_into, dropout_rate, positive_int
+from ._base import Layer, Pointwise, dropout_rate, positive_int
 
-# NumPy calls of the training path, with `out` passed by position (a little faster).
-dot, add, subtract, multiply = np.dot, np.add, np.subtract, np.multiply
-tanh, maximum, greater = np.tanh, np.maximum, np.greater
-_LINEAR, _TANH, _RELU, _SIGMOID, _OTHER = range(5)
+_LINEAR, _TANH, _RELU, _SIGMOID, _OTHER = range(5)  # activation kinds of the training path
 
 
 class Dense(Layer):
@@ -29,7 +26,6 @@ class Dense(Layer):
         self.dropout = dropout_rate(dropout)
         self.W = self.b = self.gW = self.gb = None
         self._x = self._z = self._a = self._mask = None
-        self._bufs: dict[int, tuple] = {}  # _fit_forward's buffers, by number of rows
 
     @property
     def param_shapes(self) -> list[tuple[int, ...]]:
@@ -64,81 +60,6 @@ class Dense(Layer):
             return a * self._mask
         self._mask = None
         return a
-
-    def _buffers(self, n: int) -> tuple:
-        """(z, a, dropped, mask, dz, dx, masked dy, ones) buffers for n rows."""
-        if len(self._bufs) >= 4:
-            self._bufs.clear()
-        k = self.fan_out
-        z = np.empty((n, k))
-        a = z if self._kind in (_LINEAR, _OTHER) else np.empty((n, k))
-        bufs = self._bufs[n] = (z, a, np.empty((n, k)), np.empty((n, k)), np.empty((n, k)),
-                                np.empty((n, self.fan_in)), np.empty((n, k)), np.ones(n))
-        return bufs
-
-    def _fit_forward(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
-        """`forward` for the training loop (x of 2 axes): the same numbers, written into
-        buffers this layer reuses for every batch of the same size, so the result is valid
-        until the next `_fit_forward` of as many rows. Pair it with `_fit_backward`."""
-        if x.ndim != 2:
-            return self.forward(x, rng)
-        bufs = self._bufs.get(x.shape[0]) or self._buffers(x.shape[0])
-        z, a = bufs[0], bufs[1]
-        dot(x, self.W, z)
-        add(z, self.b, z)
-        kind = self._kind
-        if kind == _TANH:
-            tanh(z, a)
-        elif kind == _RELU:
-            maximum(z, 0.0, out=a)
-        elif kind == _SIGMOID:
-            _sigmoid_into(z, a)
-        elif kind == _OTHER:
-            a = self._pw.fn(z)
-        self._x, self._z, self._a = x, z, a
-        if rng is not None and self.dropout > 0.0:
-            keep = 1.0 - self.dropout
-            mask, dropped = bufs[3], bufs[2]
-            rng.random(out=mask)  # the draws of rng.random(a.shape)
-            np.less(mask, keep, mask)
-            multiply(mask, 1.0 / keep, mask)
-            self._mask = mask
-            multiply(a, mask, dropped)
-            return dropped
-        self._mask = None
-        return a
-
-    def _fit_backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
-        """`backward` after `_fit_forward`, its dz and dx in this layer's buffers."""
-        bufs = self._bufs.get(dy.shape[0]) if dy.ndim == 2 else None
-        if bufs is None or bufs[0] is not self._z:
-            return self.backward(dy, need_dx)
-        if self._mask is not None:
-            multiply(dy, self._mask, bufs[6])
-            dy = bufs[6]
-        kind, dz = self._kind, bufs[4]
-        if kind == _TANH:  # dy (1 - a^2)
-            multiply(self._a, self._a, dz)
-            subtract(1.0, dz, dz)
-            multiply(dz, dy, dz)
-        elif kind == _RELU:  # dy where a > 0, else 0
-            greater(self._a, 0.0, dz)  # a float mask multiplies faster than a boolean one
-            multiply(dz, dy, dz)
-        elif kind == _LINEAR:
-            dz = dy
-        elif kind == _SIGMOID:  # dy a (1 - a)
-            subtract(1.0, self._a, dz)
-            multiply(dz, self._a, dz)
-            multiply(dz, dy, dz)
-        else:
-            dz = self._pw.grad(dy, self._z, self._a)
-        dot(self._x.T, dz, self.gW)
-        dot(bufs[7], dz, self.gb)  # the column sums of dz, faster than add.reduce (rounding
-        if not need_dx:  # may differ in the last bit)
-            return None
-        dx = bufs[5]
-        dot(dz, self.W.T, dx)
-        return dx
 
     def backward(self, dy: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if dy.ndim != 2:
