@@ -71,9 +71,12 @@ class Model:
     Parameters live in one flat buffer `flat` and their gradients in `flat_grad`: arrays of
     2 or more axes ("weights", which L1 and L2 act on: `flat[:n_weights]`) first, then 1-D
     ones (biases, gains), each group in layer order. `params` and `grads` list the views in
-    each layer's `param_shapes` order; write weights in place. `l1`, `l2` and `dropout` may be
-    changed at any time. Inputs X are float arrays (integer ids when the first layer is an
-    Embedding); logits and outputs are (n, k), or (n, T, k) per position of a sequence.
+    each layer's `param_shapes` order (FlatViews: an optimizer given both updates the flat
+    buffers at once); write weights in place. `l1`, `l2` and `dropout` may be changed at any
+    time. The training path (`train_batch`, `loss_and_grads`) reuses buffers per batch size:
+    what it leaves in the layers is valid until the next batch. Inputs X are float arrays
+    (integer ids when the first layer is an Embedding); logits and outputs are (n, k), or
+    (n, T, k) per position of a sequence.
     """
 
     def __init__(self, layers: Sequence, output: str = "linear", loss: str | None = None,
