@@ -7,6 +7,8 @@ import numpy as np
 
 from .initializers import get_initializer, initial_params
 from .layers import Dense, Dropout, Embedding
+from .layers._base import _sigmoid_into
+from .layers.dense_chain import DenseChain
 from .losses import get_loss
 from .outputs import get_output
 
@@ -28,6 +30,40 @@ def _check_rates(rates: list) -> list[float]:
     return rates
 
 
+def _fit_steps(layers) -> tuple[list, list]:
+    """The training path's forward steps, and its backward steps in backward order: each run
+    of consecutive Dense layers as one DenseChain (buffers bound ahead), any other layer
+    by its own forward and backward."""
+    fwd, bwd, run = [], [], []
+
+    def flush():
+        if run:
+            chain = DenseChain(run)
+            fwd.append(chain.forward)
+            bwd.append(chain.backward)
+            run.clear()
+
+    for layer in layers:
+        if type(layer) is Dense:
+            run.append(layer)
+        else:
+            flush()
+            fwd.append(layer.forward)
+            bwd.append(layer.backward)
+    flush()
+    return fwd, bwd[::-1]
+
+
+class FlatViews(list):
+    """A list of views of one flat buffer `flat`; `layout` lists each view's (start, stop,
+    shape) in it. An optimizer given such lists for parameters and gradients of the same
+    layout updates the flat buffers at once."""
+
+    def __init__(self, views, flat: np.ndarray, layout: tuple):
+        super().__init__(views)
+        self.flat, self.layout = flat, layout
+
+
 class Model:
     """Layers applied in sequence, then an output activation (`OUTPUTS`) scored by a loss
     (`LOSSES`; by default the output's own).
@@ -35,9 +71,12 @@ class Model:
     Parameters live in one flat buffer `flat` and their gradients in `flat_grad`: arrays of
     2 or more axes ("weights", which L1 and L2 act on: `flat[:n_weights]`) first, then 1-D
     ones (biases, gains), each group in layer order. `params` and `grads` list the views in
-    each layer's `param_shapes` order; write weights in place. `l1`, `l2` and `dropout` may be
-    changed at any time. Inputs X are float arrays (integer ids when the first layer is an
-    Embedding); logits and outputs are (n, k), or (n, T, k) per position of a sequence.
+    each layer's `param_shapes` order (FlatViews: an optimizer given both updates the flat
+    buffers at once); write weights in place. `l1`, `l2` and `dropout` may be changed at any
+    time. The training path (`train_batch`, `loss_and_grads`) reuses buffers per batch size:
+    what it leaves in the layers is valid until the next batch. Inputs X are float arrays
+    (integer ids when the first layer is an Embedding); logits and outputs are (n, k), or
+    (n, T, k) per position of a sequence.
     """
 
     def __init__(self, layers: Sequence, output: str = "linear", loss: str | None = None,
@@ -80,8 +119,11 @@ class Model:
             else:
                 spans.append((ob, ob + n, s))
                 ob += n
-        self.params = [self.flat[a:b].reshape(s) for a, b, s in spans]
-        self.grads = [self.flat_grad[a:b].reshape(s) for a, b, s in spans]
+        self._layout = layout = tuple(spans)
+        self.params = FlatViews([self.flat[a:b].reshape(s) for a, b, s in spans], self.flat,
+                                layout)
+        self.grads = FlatViews([self.flat_grad[a:b].reshape(s) for a, b, s in spans],
+                               self.flat_grad, layout)
         self._layer_params = []
         i = 0
         for layer, ss in zip(self.layers, per_layer_shapes, strict=True):
@@ -90,6 +132,9 @@ class Model:
             self._layer_params.append(self.params[i:j])
             i = j
         self._w, self._gw = self.flat[:n_w], self.flat_grad[:n_w]
+        self._tw = np.empty(n_w)  # scratch for the penalty's gradient
+        self._fit_fwd, self._fit_bwd = _fit_steps(self.layers)
+        self._dz: dict[tuple, np.ndarray] = {}  # train_batch's output gradients, by shape
 
     def reset(self, seed=0) -> None:
         """Draw fresh parameters with `seed` (an int or a list of ints): each layer by the rule
@@ -103,6 +148,7 @@ class Model:
     def set_loss(self, name: str) -> None:
         self.loss = get_loss(name, self.output)
         self._fused = self.out.fused.get(name)
+        self._prepares = self.output == "sigmoid" and self._fused is not None
 
     @property
     def n_params(self) -> int:
@@ -256,11 +302,18 @@ class Model:
         for i in range(len(layers) - 1, 0, -1):
             dz = layers[i].backward(dz)
         dx = layers[0].backward(dz, need_dx)
-        if self.l2:
-            self._gw += self.l2 * self._w
-        if self.l1:
-            self._gw += self.l1 * np.sign(self._w)
+        self._add_penalty()
         return dx
+
+    def _add_penalty(self) -> None:
+        """Add the gradient of the L1/L2 penalty to the weights' gradients."""
+        if self.l2:
+            np.multiply(self._w, self.l2, out=self._tw)  # flat_grad += l2 * w
+            np.add(self._gw, self._tw, out=self._gw)
+        if self.l1:
+            np.sign(self._w, out=self._tw)  # flat_grad += l1 * sign(w)
+            np.multiply(self._tw, self.l1, out=self._tw)
+            np.add(self._gw, self._tw, out=self._gw)
 
     def backprop(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
                  mask=None, need_dx: bool = False, loss: str | None = None):
@@ -279,9 +332,55 @@ class Model:
             dz = self.loss_gradient(z, p, Y, mask, loss)
         return z, p, self.backward(dz, need_dx)
 
+    def fit_targets(self, Y: np.ndarray) -> np.ndarray:
+        """Targets Y (from `targets`) in the form `train_batch(..., prepared=True)` takes:
+        2Y - 1 under a sigmoid output with its own loss (then dL/dz = c/2 (tanh(z/2) -
+        (2Y - 1)) costs two calls fewer), else Y itself. A trainer prepares them once an
+        epoch."""
+        return 2.0 * Y - 1.0 if self._prepares else Y
+
+    def train_batch(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
+                    prepared: bool = False) -> None:
+        """`backprop` for the training loop, returning nothing: the same gradients in
+        `flat_grad` (to rounding), with the layers' results in buffers they reuse for every
+        batch of the same size (so what the layers keep, such as `Dense.z`, is valid until the
+        next batch). `prepared`: Y comes from `fit_targets`."""
+        a = X
+        for f in self._fit_fwd:
+            a = f(a, rng)
+        z = a
+        fused = self._fused
+        if fused is not None and z.ndim == 2 and (self._out_fn is None or self._prepares):
+            dz = self._dz.get(z.shape)
+            if dz is None:
+                if len(self._dz) >= 4:
+                    self._dz.clear()
+                dz = self._dz[z.shape] = np.empty(z.shape)
+            c = fused(len(Y), Y.shape[1])
+            if self._out_fn is None:  # dz = c (p - Y) with p = z
+                np.subtract(z, Y, dz)
+            elif prepared:  # p = sigmoid(z) = (1 + tanh(z/2)) / 2, Y = 2y - 1
+                np.multiply(z, 0.5, dz)
+                np.tanh(dz, dz)
+                np.subtract(dz, Y, dz)
+                c *= 0.5
+            else:
+                _sigmoid_into(z, dz)
+                np.subtract(dz, Y, dz)
+            np.multiply(dz, c, dz)
+        else:
+            dz = self.loss_gradient(z, self.output_of(z), Y)
+        bwd = self._fit_bwd
+        for f in bwd[:-1]:
+            dz = f(dz)
+        bwd[-1](dz, False)
+        self._add_penalty()
+
     def penalty(self) -> float:
         """l1 * sum|w| + l2/2 * sum w^2 over the weights (biases and gains are not
         regularized)."""
+        if not (self.l1 or self.l2):
+            return 0.0
         w = self._w
         return float(self.l1 * np.abs(w).sum() + 0.5 * self.l2 * (w @ w))
 
@@ -292,17 +391,33 @@ class Model:
                             loss)
 
     def loss_and_grads(self, X, y, rng: np.random.Generator | None = None, mask=None,
-                       loss: str | None = None):
-        """(mean loss + penalty, grads) with grads mirroring `params` (fresh arrays).
+                       loss: str | None = None, copy: bool = True):
+        """(mean loss + penalty, grads) with grads mirroring `params`: fresh arrays, or with
+        copy=False the model's own `grads` (views of `flat_grad`, valid until the next pass).
 
         With `rng`, dropout masks are drawn from it (training mode); without, no dropout."""
-        lossfn = self._loss(loss)[0]
-        z = self.logits(X, rng)
+        lossfn, fused = self._loss(loss)
+        a = self._input(X)
+        for f in self._fit_fwd:  # the layers' buffers: z and p are used before the next pass
+            a = f(a, rng)
+        z = a
         p = self.output_of(z)
         Y = self.targets(y, z.shape[-1], z.ndim)
-        self.backward(self.loss_gradient(z, p, Y, mask, loss), need_dx=False)
-        value = self.loss_of(z, p, Y, mask, lossfn.name) + self.penalty()
-        return value, [g.copy() for g in self.grads]
+        common = mask is None and z.ndim == 2
+        dz = self._grad_rows(z, p, Y, lossfn, fused) if common else \
+            self.loss_gradient(z, p, Y, mask, loss)
+        bwd = self._fit_bwd
+        for f in bwd[:-1]:
+            dz = f(dz)
+        bwd[-1](dz, False)
+        self._add_penalty()
+        value = lossfn.fn(z, p, Y) if common else self.loss_of(z, p, Y, mask, lossfn.name)
+        value += self.penalty()
+        if not copy:
+            return value, self.grads
+        g = self.flat_grad.copy()
+        return value, FlatViews([g[a:b].reshape(s) for a, b, s in self._layout], g,
+                                self._layout)
 
     def input_gradient(self, X, y, mask=None, loss: str | None = None) -> np.ndarray:
         """dL/dX of the mean data loss, without dropout (e.g. a GAN's discriminator passing

@@ -12,7 +12,13 @@ from .fields import Number
 
 
 class Optimizer:
-    """Base class: hyperparameters as attributes, buffers created on the first step."""
+    """Base class: hyperparameters as attributes, buffers created on the first step.
+
+    A rule is `_kernel(p, g, bufs, t1, t2)`: it updates one array p (and its buffers `bufs`,
+    in `buffer_names` order) in place from its gradient g, with scratch arrays t1 and t2 of
+    p's shape, in a fixed number of whole-array NumPy calls and no temporaries. When `params`
+    and `grads` are a model's views of its flat buffers (`Model.params`, `Model.grads` or the
+    gradients `loss_and_grads` returns), the rule runs once on the whole flat buffers."""
 
     name = ""
     buffer_names: tuple[str, ...] = ()
@@ -23,17 +29,75 @@ class Optimizer:
             setattr(self, key, float(value))
         self.t = 0  # steps taken
         self.buffers: dict[str, list[np.ndarray]] | None = None
+        self._layout = None  # the flat layout the buffers are views of (see _flat_buffers)
+        self._flat: list[np.ndarray] = []
+        self._one: list[np.ndarray] | None = None  # step_flat's buffers
+        self._temps: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def _init_buffers(self, params):
         self.buffers = {b: [np.zeros_like(p) for p in params] for b in self.buffer_names}
+        self._layout = self._one = None
+
+    def step_flat(self, p: np.ndarray, g: np.ndarray) -> None:
+        """`step([p], [g])` for one parameter array (a model's `flat`) and its gradient, with
+        less overhead: what the trainers call every step."""
+        one = self._one
+        if one is None:
+            if self.buffers is None:
+                self._init_buffers([p])
+            if any(len(v) != 1 or v[0].shape != p.shape for v in self.buffers.values()):
+                self.step([p], [g])  # buffers of another layout: the general path
+                return
+            one = self._one = [self.buffers[b][0] for b in self.buffer_names]
+        self.t += 1
+        t1, t2 = self._temps.get(p.shape) or self._scratch(p.shape)
+        self._kernel(p, g, one, t1, t2)
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        layout = getattr(params, "layout", None)
+        if layout is not None and getattr(grads, "layout", None) is layout:
+            if self._layout is not layout:
+                self._flat_buffers(params)
+            self.t += 1
+            p = params.flat
+            t1, t2 = self._scratch(p.shape)
+            self._kernel(p, grads.flat, self._flat, t1, t2)
+            return
         if self.buffers is None:
             self._init_buffers(params)
         self.t += 1
         self._update(params, grads)
 
+    def _flat_buffers(self, params) -> None:
+        """Buffers as views of one flat array each, laid out as the flat buffer `params`
+        views (`params.layout`: (start, stop, shape) of each), keeping their values."""
+        n, layout = params.flat.size, params.layout
+        old = self.buffers
+        self._flat = [np.zeros(n) for _ in self.buffer_names]
+        self.buffers, self._one = {}, None
+        for name, flat in zip(self.buffer_names, self._flat, strict=True):
+            views = [flat[a:b].reshape(shape) for a, b, shape in layout]
+            if old is not None:
+                for v, b in zip(views, old[name], strict=True):
+                    v[...] = b
+            self.buffers[name] = views
+        self._layout = layout
+
+    def _scratch(self, shape) -> tuple[np.ndarray, np.ndarray]:
+        temps = self._temps.get(shape)
+        if temps is None:
+            if len(self._temps) > 64:
+                self._temps.clear()
+            temps = self._temps[shape] = (np.empty(shape), np.empty(shape))
+        return temps
+
     def _update(self, params, grads):
+        bufs = [self.buffers[b] for b in self.buffer_names]
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            t1, t2 = self._scratch(p.shape)
+            self._kernel(p, g, [b[i] for b in bufs], t1, t2)
+
+    def _kernel(self, p, g, bufs, t1, t2):
         raise NotImplementedError
 
     def state_dict(self) -> dict:
@@ -45,15 +109,23 @@ class Optimizer:
         self.t = int(state["t"])
         bufs = state["buffers"]
         self.buffers = None if bufs is None else {k: [b.copy() for b in v] for k, v in bufs.items()}
+        self._layout = self._one = None
+
+
+# Each rule below computes the formula in its docstring with the same operations in the same
+# order as `p -= lr * g` etc. written with temporaries, so the numbers are the same to the bit
+# (except Adam's lr * m_hat, one call instead of two: the same to rounding).
+mul, add, sub, div, sqrt = np.multiply, np.add, np.subtract, np.divide, np.sqrt  # out by position
 
 
 class SGD(Optimizer):
+    """p -= lr * g."""
+
     name = "sgd"
 
-    def _update(self, params, grads):
-        lr = self.lr
-        for p, g in zip(params, grads, strict=True):
-            p -= lr * g
+    def _kernel(self, p, g, bufs, t1, t2):
+        mul(g, self.lr, t1)
+        sub(p, t1, p)
 
 
 class Momentum(Optimizer):
@@ -63,16 +135,20 @@ class Momentum(Optimizer):
     buffer_names = ("momentum_buffer",)
     nesterov = False
 
-    def _update(self, params, grads):
-        lr, mu = self.lr, self.momentum
-        first = self.t == 1
-        for p, g, b in zip(params, grads, self.buffers["momentum_buffer"], strict=True):
-            if first:
-                b[...] = g
-            else:
-                b *= mu
-                b += g
-            p -= lr * (g + mu * b if self.nesterov else b)
+    def _kernel(self, p, g, bufs, t1, t2):
+        b, mu = bufs[0], self.momentum
+        if self.t == 1:
+            np.copyto(b, g)
+        else:
+            mul(b, mu, b)
+            add(b, g, b)
+        if self.nesterov:
+            mul(b, mu, t1)
+            add(g, t1, t1)
+            mul(t1, self.lr, t1)
+        else:
+            mul(b, self.lr, t1)
+        sub(p, t1, p)
 
 
 class Nesterov(Momentum):
@@ -86,12 +162,22 @@ class RMSprop(Optimizer):
     name = "rmsprop"
     buffer_names = ("square_avg",)
 
-    def _update(self, params, grads):
-        lr, alpha, eps = self.lr, self.alpha, self.eps
-        for p, g, v in zip(params, grads, self.buffers["square_avg"], strict=True):
-            v *= alpha
-            v += (1.0 - alpha) * (g * g)
-            p -= lr * g / (np.sqrt(v) + eps)
+    def _kernel(self, p, g, bufs, t1, t2):
+        v, alpha = bufs[0], self.alpha
+        mul(v, alpha, v)
+        mul(g, g, t1)
+        mul(t1, 1.0 - alpha, t1)
+        add(v, t1, v)
+        _scaled_step(p, g, v, self.lr, self.eps, t1, t2)
+
+
+def _scaled_step(p, g, s, lr, eps, t1, t2):
+    """p -= lr * g / (sqrt(s) + eps)."""
+    mul(g, lr, t1)
+    sqrt(s, t2)
+    add(t2, eps, t2)
+    div(t1, t2, t1)
+    sub(p, t1, p)
 
 
 class Adagrad(Optimizer):
@@ -100,11 +186,11 @@ class Adagrad(Optimizer):
     name = "adagrad"
     buffer_names = ("sum",)
 
-    def _update(self, params, grads):
-        lr, eps = self.lr, self.eps
-        for p, g, s in zip(params, grads, self.buffers["sum"], strict=True):
-            s += g * g
-            p -= lr * g / (np.sqrt(s) + eps)
+    def _kernel(self, p, g, bufs, t1, t2):
+        s = bufs[0]
+        mul(g, g, t1)
+        add(s, t1, s)
+        _scaled_step(p, g, s, self.lr, self.eps, t1, t2)
 
 
 class Adam(Optimizer):
@@ -114,20 +200,24 @@ class Adam(Optimizer):
     buffer_names = ("exp_avg", "exp_avg_sq")
     decoupled = False
 
-    def _update(self, params, grads):
-        lr, b1, b2, eps = self.lr, self.beta1, self.beta2, self.eps
-        bc1 = 1.0 - b1**self.t
-        bc2 = 1.0 - b2**self.t
-        bufs = self.buffers
-        for p, g, m, v in zip(params, grads, bufs["exp_avg"], bufs["exp_avg_sq"],
-                              strict=True):
-            if self.decoupled:
-                p *= 1.0 - lr * self.weight_decay
-            m *= b1
-            m += (1.0 - b1) * g
-            v *= b2
-            v += (1.0 - b2) * (g * g)
-            p -= lr * (m / bc1) / (np.sqrt(v / bc2) + eps)
+    def _kernel(self, p, g, bufs, t1, t2):
+        m, v = bufs
+        lr, b1, b2 = self.lr, self.beta1, self.beta2
+        if self.decoupled:
+            mul(p, 1.0 - lr * self.weight_decay, p)
+        mul(m, b1, m)
+        mul(g, 1.0 - b1, t1)
+        add(m, t1, m)
+        mul(v, b2, v)
+        mul(g, g, t1)
+        mul(t1, 1.0 - b2, t1)
+        add(v, t1, v)
+        mul(m, lr / (1.0 - b1**self.t), t1)  # lr * m_hat in one call (to rounding)
+        div(v, 1.0 - b2**self.t, t2)
+        sqrt(t2, t2)
+        add(t2, self.eps, t2)
+        div(t1, t2, t1)
+        sub(p, t1, p)
 
 
 class AdamW(Adam):

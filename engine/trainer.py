@@ -200,9 +200,10 @@ class Trainer(TrainerBase):
 
     def _shuffle(self, order: np.ndarray) -> None:
         self._Xs, self._Ys = self.X_train[order], self.Y_train[order]
+        self._Ts = self.net.fit_targets(self._Ys)
 
     def _train_batch(self, i: int, j: int) -> None:
-        self.net.backprop(self._Xs[i:j], self._Ys[i:j], self._drop)
+        self.net.train_batch(self._Xs[i:j], self._Ts[i:j], self._drop, prepared=True)
         self._update(self.net, self.optimizer)
 
     def _history_keys(self) -> tuple[str, ...]:

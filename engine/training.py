@@ -229,7 +229,7 @@ class TrainerBase:
         """Clip the model's gradient (when clip_norm is set) and take an optimizer step."""
         if self._clip:
             clip_by_global_norm(model.flat_grad, self._clip)
-        optimizer.step([model.flat], [model.flat_grad])
+        optimizer.step_flat(model.flat, model.flat_grad)
 
     def step(self) -> None:
         """One mini-batch: forward, backward, optimizer update. An epoch ends after its last."""
@@ -255,7 +255,7 @@ class TrainerBase:
         self.status = RUNNING
         self.train_time += _clock() - t0
         for w in self._flats:
-            if not math.isfinite(w @ w):
+            if not math.isfinite(w.dot(w)):  # the cheapest call that sees an inf or nan
                 self._diverge(self.epoch + 1)
                 return
         if j >= self.n_train:

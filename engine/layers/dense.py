@@ -5,6 +5,8 @@ import numpy as np
 from ..activations import Activation
 from ._base import Layer, Pointwise, dropout_rate, positive_int
 
+_LINEAR, _TANH, _RELU, _SIGMOID, _OTHER = range(5)  # activation kinds of the training path
+
 
 class Dense(Layer):
     """y = act(x @ W + b), with optional inverted dropout on y during training.
@@ -19,6 +21,8 @@ class Dense(Layer):
         self._pw = Pointwise(activation)
         self.act: Activation = self._pw.act
         self._linear = activation == "linear"
+        self._kind = {"linear": _LINEAR, "tanh": _TANH, "relu": _RELU,
+                      "sigmoid": _SIGMOID}.get(activation, _OTHER)
         self.dropout = dropout_rate(dropout)
         self.W = self.b = self.gW = self.gb = None
         self._x = self._z = self._a = self._mask = None
