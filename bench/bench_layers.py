@@ -9,7 +9,10 @@ Prints three tables:
   3. memory: the peak of NumPy arrays held while a run builds, trains and draws its views.
 Trials are interleaved and medians reported, because the machine is shared and noisy. Digits,
 sequences (recurrent nets and a small transformer) and GANs, at their default settings unless a
-row says otherwise. Usage: python bench/bench_layers.py [--quick] [--only steps|learn|memory]
+row says otherwise. On a busy machine, `--cpu` times table 2 by this process's CPU time (one
+BLAS thread, no other threads: the wall time the run would take on an idle core), and gives
+the RNN's budget in CPU seconds too.
+Usage: python bench/bench_layers.py [--quick] [--cpu] [--only steps|learn|memory]
 """
 
 import sys
@@ -282,23 +285,26 @@ BUDGET_CASES = [
 ]
 
 
+CLOCK = time.perf_counter  # table 2's clock: wall time, or CPU time with --cpu
+
+
 def time_to_learn(case: LearnCase, seed: int) -> tuple[float, float, int]:
-    """(wall seconds with evaluation, seconds of training steps, epochs) to reach the goal;
+    """(seconds with evaluation, seconds of training steps (wall), epochs) to reach the goal;
     inf when it is not reached."""
     t = case.make(seed)
-    start = time.perf_counter()
+    start = CLOCK()
     while t.epoch < case.max_epochs:
         t.run(1)
         if case.reached(t):
-            return time.perf_counter() - start, t.train_time, t.epoch
+            return CLOCK() - start, t.train_time, t.epoch
     return float("inf"), float("inf"), t.epoch
 
 
 def best_within(case: BudgetCase, seed: int) -> tuple[float, int]:
     """(the lowest metric recorded, epochs) within the case's seconds."""
     t = case.make(seed)
-    start, best = time.perf_counter(), float("inf")
-    while time.perf_counter() - start < case.seconds:
+    start, best = CLOCK(), float("inf")
+    while CLOCK() - start < case.seconds:
         t.run(1)
         best = min(best, t.history.last[case.metric])
     return best, t.epoch
@@ -322,8 +328,9 @@ def collapse_row(seeds) -> None:
 
 def learn_table(quick: bool) -> None:
     seeds = range(3 if quick else 5)
-    print(f"\n2. time to learn, median over seeds {list(seeds)} (per seed: wall s / epochs)")
-    print(f"{'run':82s} {'wall s':>7s} {'steps s':>7s} {'epochs':>6s} {'target':>7s}")
+    clock = "cpu s" if CLOCK is time.process_time else "wall s"
+    print(f"\n2. time to learn, median over seeds {list(seeds)} (per seed: {clock} / epochs)")
+    print(f"{'run':82s} {clock:>7s} {'steps s':>7s} {'epochs':>6s} {'target':>7s}")
     for case in LEARN_CASES:
         runs = {s: time_to_learn(case, s) for s in seeds}
         wall, steps, epochs = (statistics.median(r[i] for r in runs.values()) for i in range(3))
@@ -428,5 +435,7 @@ def main(quick: bool = False, only: str | None = None) -> None:
 
 
 if __name__ == "__main__":
+    if "--cpu" in sys.argv:
+        CLOCK = time.process_time
     main("--quick" in sys.argv,
          sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None)
