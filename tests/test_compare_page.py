@@ -188,6 +188,17 @@ def test_a_link_opens_its_comparison(root):
         close(at)
 
 
+@pytest.mark.parametrize("kind", ["digits", "recurrent", "transformer"])
+def test_a_link_to_a_kind_alone_opens_that_kind(root, kind):
+    at = open_compare(root, {"kind": kind})
+    try:
+        assert at.session_state["cmp.kind"] == kind
+        assert runner(at).labels == Comparison.start(kind).labels()
+        assert not at.warning
+    finally:
+        close(at)
+
+
 def test_a_bad_link_opens_with_defaults_and_a_warning(root):
     at = open_compare(root, {"vary": "colour", "values": "red;blue", "lr": "fast"})
     try:

@@ -66,7 +66,7 @@ def _start() -> Comparison:
     """The first comparison of a session: the URL's, else one built on the playground's
     settings, else the default."""
     query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
-    if "vary" in query:
+    if "vary" in query or "kind" in query:  # a link to a comparison, or to a kind of one
         cmp, warnings = Comparison.from_query(query)
         for w in warnings:
             PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
