@@ -1,0 +1,179 @@
+"""The GAN page's charts: real and generated points over the discriminator's map with the push
+on each generated point, the generator's warped noise grid, the curves of both losses, of the
+distance and of mode coverage, and grids of generated digits (plain functions from arrays to
+plotly figure dicts)."""
+
+import math
+
+import numpy as np
+
+from .base import FONT, HOVER_ONLY, diverging_rgb, png_uri, thin, typed
+from .curves import drawable, loss_layout
+from .images import gray_rgb, tiles
+from .numbers import HOVER
+
+REAL_COLOR, FAKE_COLOR, ARROW_COLOR = "#1b7837", "#762a83", "#d62728"
+USER_COLOR = "#1f2430"
+ROW_COLOR, COL_COLOR = "#762a83", "#c2a5cf"  # the noise grid's two families of lines
+MAP_FADE = 0.35  # how much the discriminator's map is blended towards white
+HEAD = 0.3  # arrow heads: this share of the arrow's length
+
+
+def d_rgb(grid: np.ndarray, probability: bool = True) -> np.ndarray:
+    """The discriminator's output over the view (res, res), row 0 at the lowest y ->
+    uint8 RGB (res, res, 3), row 0 at the top: blue where it says "real" (1), orange where
+    it says "generated" (0), grey at 0.5. A least-squares score is clipped to [0, 1]."""
+    v = np.clip(np.nan_to_num(np.asarray(grid, dtype=np.float64), nan=0.5), 0.0, 1.0)
+    rgb = diverging_rgb(v) * (1.0 - MAP_FADE) + 255.0 * MAP_FADE
+    return rgb.round().astype(np.uint8)[::-1]
+
+
+def _frame(bounds, height: int, title: str, revision: str) -> dict:
+    x0, x1, y0, y1 = (float(b) for b in bounds)
+    return {
+        "height": height, "margin": {"l": 40, "r": 8, "t": 30 if title else 8, "b": 30},
+        "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "title": {"text": title, "x": 0.01, "font": {"size": 13}},
+        "xaxis": {"range": [x0, x1], "zeroline": False, "showgrid": False,
+                  "constrain": "domain"},
+        "yaxis": {"range": [y0, y1], "zeroline": False, "showgrid": False,
+                  "scaleanchor": "x", "constrain": "domain"},
+        "showlegend": True, "uirevision": revision, "dragmode": "pan",
+        "legend": {"orientation": "h", "x": 0, "y": -0.06, "yanchor": "top",
+                   "font": {"size": 11}},
+    }
+
+
+def arrow_segments(start: np.ndarray, push: np.ndarray, length: float) -> np.ndarray:
+    """Arrows from points `start` (n, 2) along `push` (n, 2), scaled so that the longest is
+    `length`, each drawn as a shaft and a two-stroke head: (n * 7, 2) vertices, NaN rows
+    between strokes (a gap in a plotly line)."""
+    start = np.asarray(start, dtype=np.float64).reshape(-1, 2)
+    push = np.nan_to_num(np.asarray(push, dtype=np.float64).reshape(-1, 2))
+    top = float(np.sqrt((push ** 2).sum(axis=1)).max()) if len(push) else 0.0
+    v = push * (length / top) if top > 0 else np.zeros_like(push)
+    end = start + v
+    c, s = math.cos(math.radians(150)), math.sin(math.radians(150))
+    left = end + HEAD * np.column_stack([c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1]])
+    right = end + HEAD * np.column_stack([c * v[:, 0] + s * v[:, 1], -s * v[:, 0] + c * v[:, 1]])
+    gap = np.full_like(start, np.nan)
+    return np.stack([start, end, gap, left, end, right, gap], axis=1).reshape(-1, 2)
+
+
+def _hover(grid: np.ndarray, bounds, label: str, res: int = 40) -> dict:
+    """A transparent heatmap of the map's values: the hover text and the target of clicks."""
+    n = grid.shape[0]
+    idx = np.linspace(0, n - 1, min(res, n)).round().astype(int)
+    x0, x1, y0, y1 = bounds
+    return {"type": "heatmap", "x": typed(np.linspace(x0, x1, len(idx))),
+            "y": typed(np.linspace(y0, y1, len(idx))), "z": typed(grid[np.ix_(idx, idx)]),
+            "opacity": 0, "meta": HOVER_ONLY, "showscale": False, "showlegend": False,
+            "hovertemplate": f"(%{{x:.2f}}, %{{y:.2f}}) {label} %{{z:.3f}}<extra></extra>",
+            "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]}
+
+
+def _points(x: np.ndarray, name: str, color: str, size: int = 5, symbol: str = "circle",
+            opacity: float = 0.8) -> dict:
+    x = np.asarray(x, dtype=np.float64).reshape(-1, 2)
+    return {"type": "scattergl" if len(x) > 2000 else "scatter", "mode": "markers",
+            "name": name, "x": typed(x[:, 0]), "y": typed(x[:, 1]),
+            "marker": {"color": color, "size": size, "symbol": symbol, "opacity": opacity,
+                       "line": {"width": 0}},
+            "hovertemplate": f"{name} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"}
+
+
+def samples_map(grid: np.ndarray, bounds, real: np.ndarray, fake: np.ndarray,
+                push: np.ndarray | None = None, probability: bool = True,
+                user: np.ndarray | None = None, note: str = "", title: str = "",
+                revision: str = "gan", height: int = 460) -> dict:
+    """Real (green) and generated (purple) points over the discriminator's map `grid` (res,
+    res; row i at the i-th y of `bounds` = (x0, x1, y0, y1)); with `push` (n, 2), an arrow on
+    each generated point along the direction a generator update moves it; `user` (m, 2): your
+    own points, as crosses; `note` a line on top of the plot (a warning)."""
+    x0, x1, y0, y1 = (float(b) for b in bounds)
+    label = "D(x) =" if probability else "D's score"
+    data = [_hover(grid, bounds, label),
+            _points(real, "real", REAL_COLOR, 5, opacity=0.55),
+            _points(fake, "generated", FAKE_COLOR, 6)]
+    if push is not None and len(fake):
+        seg = arrow_segments(fake, push, 0.08 * (x1 - x0))
+        data.append({"type": "scatter", "mode": "lines", "name": "generator's push",
+                     "x": typed(seg[:, 0]), "y": typed(seg[:, 1]), "hoverinfo": "skip",
+                     "line": {"color": ARROW_COLOR, "width": 1}, "connectgaps": False})
+    if user is not None and len(user):
+        data.append(_points(user, "your points", USER_COLOR, 8, "x-thin-open", 1.0))
+        data[-1]["marker"]["line"] = {"width": 1.5, "color": USER_COLOR}
+    layout = _frame(bounds, height, title, revision)
+    layout["images"] = [{"source": png_uri(d_rgb(grid, probability)), "xref": "x", "yref": "y",
+                         "x": x0, "y": y1, "sizex": x1 - x0, "sizey": y1 - y0,
+                         "sizing": "stretch", "layer": "below"}]
+    layout["annotations"] = [{"text": note, "xref": "paper", "yref": "paper", "x": 0.5,
+                              "y": 0.99, "showarrow": False, "yanchor": "top",
+                              "bgcolor": "rgba(255,243,205,0.92)", "font": {"size": 12},
+                              "bordercolor": "#c9a227", "borderwidth": 1}] if note else []
+    return {"data": data, "layout": layout, "config": {"scrollZoom": False}}
+
+
+def grid_lines(warped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The noise grid's lines where the generator sends them: (rows, columns), each a (k, 2)
+    polyline with NaN rows between lines. `warped` is (res, res, 2) for 2-D noise (row i:
+    the i-th line of the first noise coordinate held fixed) or (res, 2) for 1-D noise (one
+    curve: rows, and no columns)."""
+    w = np.asarray(warped, dtype=np.float64)
+    if w.ndim == 2:
+        return w, np.zeros((0, 2))
+
+    def lines(a):
+        gap = np.full((a.shape[0], 1, 2), np.nan)
+        return np.concatenate([a, gap], axis=1).reshape(-1, 2)
+
+    return lines(w), lines(w.transpose(1, 0, 2))
+
+
+def manifold_chart(warped: np.ndarray, bounds, real: np.ndarray, title: str = "",
+                   revision: str = "manifold", height: int = 460) -> dict:
+    """The generator's mapping: the lines of a grid over the noise space drawn where the
+    generator sends them (see `grid_lines`), over the real points in light green."""
+    rows, cols = grid_lines(warped)
+    data = [_points(real, "real", REAL_COLOR, 4, opacity=0.25)]
+    curve = np.asarray(warped).ndim == 2
+    data.append({"type": "scatter", "mode": "lines", "name": "noise line" if curve else
+                 "lines of z₂", "x": typed(rows[:, 0]), "y": typed(rows[:, 1]),
+                 "line": {"color": ROW_COLOR, "width": 1.5}, "hoverinfo": "skip",
+                 "connectgaps": False})
+    if len(cols):
+        data.append({"type": "scatter", "mode": "lines", "name": "lines of z₁",
+                     "x": typed(cols[:, 0]), "y": typed(cols[:, 1]),
+                     "line": {"color": COL_COLOR, "width": 1.5}, "hoverinfo": "skip",
+                     "connectgaps": False})
+    return {"data": data, "layout": _frame(bounds, height, title, revision),
+            "config": {"scrollZoom": False}}
+
+
+def curves_chart(epochs, series: dict[str, list[float]], colors: dict[str, str], title: str,
+                 revision: str, height: int = 240, log: bool = False,
+                 threshold: float | None = None, max_points: int = 400,
+                 yrange=None) -> dict:
+    """Named per-epoch series on one chart; a dotted line at `threshold` if given."""
+    idx = thin(len(epochs), max_points)
+    ep = np.asarray(epochs, dtype=np.float64)[idx]
+    data = [{"type": "scatter", "mode": "lines", "name": name, "x": typed(ep),
+             "y": typed(drawable(ys, idx)), "line": {"color": colors.get(name), "width": 2},
+             "hovertemplate": "%{y:" + HOVER + "}"} for name, ys in series.items()]
+    layout = loss_layout(title, height, log, revision)
+    if yrange is not None:
+        layout["yaxis"]["range"] = list(yrange)
+    if threshold is not None:
+        layout["shapes"] = [{"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1,
+                             "y0": threshold, "y1": threshold,
+                             "line": {"color": "#888", "dash": "dot", "width": 1}}]
+    return {"data": data, "layout": layout}
+
+
+def digit_grid(images: np.ndarray, captions: list[str] | None = None, cols: int = 8,
+               title: str = "", revision: str = "digits", tile_px: int = 7,
+               caption_colors: list[str] | None = None) -> dict:
+    """Generated digits (n, 8, 8) in [0, 1], ink dark on white, in a grid of `cols`."""
+    rgb = list(gray_rgb(np.asarray(images, dtype=np.float64).reshape(-1, 8, 8)))
+    return tiles(rgb, captions, cols=cols, title=title, revision=revision, tile_px=tile_px,
+                 caption_colors=caption_colors)
