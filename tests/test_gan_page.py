@@ -143,7 +143,8 @@ def test_bad_widths_are_explained_and_the_run_is_kept(page, text, words):
 
 def test_live_settings_keep_the_weights_and_structural_ones_rebuild(page):
     r = runner(page)
-    page.button(key="gan.step_epoch").click().run()
+    r.step_epoch()
+    page.run()
     weights, run_id = r.trainer.generator.flat.copy(), r.run_id
     for kind, key, value in (("select_slider", "gan.g_lr", 0.003),
                              ("select_slider", "gan.d_updates", 2),
@@ -159,8 +160,10 @@ def test_step_round_epoch_and_reset(page):
     r = runner(page)
     page.button(key="gan.step_batch").click().run()
     assert r.trainer.steps == 1 and status(page).startswith("Epoch 0 · round 1 ·")
-    page.button(key="gan.step_epoch").click().run()
-    assert r.trainer.epoch == 1
+    for _ in range(r.trainer.steps_per_epoch):
+        page.button(key="gan.step_batch").click().run()
+    assert r.trainer.epoch == 1 and status(page).startswith("Epoch 1 ·")
+    assert "gan.step_epoch" not in {b.key for b in page.button}
     page.button(key="gan.reset").click().run()
     assert (r.trainer.epoch, r.trainer.steps) == (0, 0)
     labels = {b.key: b.label for b in page.button}
@@ -265,8 +268,8 @@ def test_clicked_points_become_the_real_data_from_ten_on(page):
     click(page, *xy[9])
     assert r.trainer.config.distribution == "points"
     np.testing.assert_allclose(r.trainer.custom_data, xy)
-    page.button(key="gan.step_epoch").click().run()
-    assert r.trainer.epoch == 1
+    page.button(key="gan.step_batch").click().run()
+    assert r.trainer.steps == 1
     page.button(key="gan.clear_points").click().run()
     no_exception(page)
     assert r.trainer.config.distribution == "ring" and r.trainer.custom_data is None
@@ -423,7 +426,7 @@ def test_the_digits_transport_and_walk(digits):
 
 def test_both_modes_keep_their_runs(digits):
     r = runner(digits, "gand")
-    digits.button(key="gand.step_epoch").click().run()
+    r.step_epoch()
     digits.radio(key="gan.mode").set_value("points").run()
     no_exception(digits)
     assert "samples" in charts_drawn(digits)

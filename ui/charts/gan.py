@@ -4,10 +4,14 @@ distance and of mode coverage, and grids of generated digits (plain functions fr
 plotly figure dicts)."""
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from engine import DIVERGED
+
 from .base import FONT, HOVER_ONLY, diverging_rgb, png_uri, thin, typed
+from .compare import GroupSnapshot, RunView, _run_caption, grid_shape
 from .curves import drawable, loss_layout
 from .images import gray_rgb, tiles
 from .numbers import HOVER
@@ -177,3 +181,59 @@ def digit_grid(images: np.ndarray, captions: list[str] | None = None, cols: int 
     rgb = list(gray_rgb(np.asarray(images, dtype=np.float64).reshape(-1, 8, 8)))
     return tiles(rgb, captions, cols=cols, title=title, revision=revision, tile_px=tile_px,
                  caption_colors=caption_colors)
+
+
+# --- Compare: one map per run ---------------------------------------------------------------------
+@dataclass
+class GanRunView(RunView):
+    """A GAN run of a comparison: RunView's fields (its `grid` the discriminator's map) and
+    its generated points `fake` (n, 2); `probability`: its map is a probability."""
+
+    fake: np.ndarray
+    probability: bool
+
+
+def runs_grid(snap: GroupSnapshot, revision: str = "gan-runs", row_height: int = 320) -> dict:
+    """One map per run, side by side: its generated points (purple) and the real ones (green,
+    `snap.X_train`) over its discriminator's output, titled with its value in its colour."""
+    runs = snap.runs
+    rows, cols = grid_shape(len(runs))
+    x0b, x1b, y0b, y1b = (float(b) for b in snap.bounds)
+    gap_x, gap_y = 0.03, 0.12 / rows
+    width, height = (1 - gap_x * (cols - 1)) / cols, (1 - gap_y * (rows - 1)) / rows
+    layout = {"height": rows * row_height, "margin": {"l": 8, "r": 8, "t": 28, "b": 8},
+              "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
+              "showlegend": False, "uirevision": revision, "dragmode": "pan",
+              "images": [], "annotations": [], "shapes": []}
+    real = np.asarray(snap.X_train, dtype=np.float64).reshape(-1, 2)
+    data = []
+    for i, run in enumerate(runs):
+        r, c = divmod(i, cols)
+        n = "" if i == 0 else str(i + 1)
+        x0 = c * (width + gap_x)
+        y1 = 1 - r * (height + gap_y)
+        axis = {"showgrid": False, "zeroline": False, "showticklabels": False,
+                "ticks": "", "showline": True, "linecolor": "#ccc", "mirror": True}
+        layout[f"xaxis{n}"] = {**axis, "domain": [x0, x0 + width], "range": [x0b, x1b],
+                               "anchor": f"y{n}", "constrain": "domain",
+                               **({"matches": "x"} if i else {})}
+        layout[f"yaxis{n}"] = {**axis, "domain": [y1 - height, y1], "range": [y0b, y1b],
+                               "anchor": f"x{n}", "constrain": "domain",
+                               "scaleanchor": f"x{n}", **({"matches": "y"} if i else {})}
+        layout["images"].append({
+            "source": png_uri(d_rgb(run.grid, run.probability)), "xref": f"x{n}",
+            "yref": f"y{n}", "x": x0b, "y": y1b, "sizex": x1b - x0b, "sizey": y1b - y0b,
+            "sizing": "stretch", "layer": "below"})
+        layout["annotations"].append({
+            "text": _run_caption(run), "x": x0 + width / 2, "y": y1, "xref": "paper",
+            "yref": "paper", "showarrow": False, "yanchor": "bottom",
+            "font": {"size": 13, "color": run.color}})
+        if run.status == DIVERGED:
+            layout["shapes"].append({"type": "rect", "xref": f"x{n} domain",
+                                     "yref": f"y{n} domain", "x0": 0, "x1": 1, "y0": 0,
+                                     "y1": 1, "line": {"color": "#d62728", "width": 3}})
+        for pts, name, color, size, opacity in ((real, "real", REAL_COLOR, 4, 0.45),
+                                                (run.fake, "generated", FAKE_COLOR, 5, 0.85)):
+            trace = _points(pts, f"{run.label}: {name}", color, size, opacity=opacity)
+            data.append(trace | {"xaxis": f"x{n}", "yaxis": f"y{n}"})
+    return {"data": data, "layout": layout, "config": {"scrollZoom": False}}

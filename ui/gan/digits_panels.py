@@ -46,8 +46,11 @@ def page() -> None:
     panel.transport(DIGITS, r, transport("gand"))
     view_options(r, "gand")
     walk_controls()
+    with st.container():  # always there: the charts below keep their place
+        with r.lock:
+            diagnosis = r.trainer.diagnosis
+        if diagnosis:
+            st.warning(diagnosis, icon="🔎")
     panel.live_panel(DIGITS, r, live_view(), digits_view.LAYOUT)
-    with r.lock:
-        diagnosis = r.trainer.diagnosis
-    if diagnosis:
-        st.warning(diagnosis, icon="🔎")
+    with st.expander("Is it a digit? How the page measures it"):
+        st.markdown(text("measure"))

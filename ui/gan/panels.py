@@ -16,7 +16,7 @@ from .state import PAGE, POINTS, WATCH
 from .view import GanView
 
 TEXTS = Path(__file__).resolve().parents[2] / "assets" / "gan"
-STEP_HELP = {"step_batch": help_text("gan_step_round"), "step_epoch": help_text("gan_step_epoch")}
+STEP_HELP = {"step_batch": help_text("gan_step_round")}
 
 
 def text(name: str) -> str:
@@ -24,9 +24,9 @@ def text(name: str) -> str:
 
 
 def transport(keys: str) -> Transport:
-    """The transport bar: Play, Step epoch, Step round, step the discriminator only, step the
-    generator only, Reset and the speed."""
-    return Transport(keys, steps=("epoch", "batch"), labels={"batch": "Step round"},
+    """The transport bar: Play, Step round, step the discriminator only, step the generator
+    only, Reset and the speed."""
+    return Transport(keys, steps=("batch",), labels={"batch": "Step round"},
                      help=STEP_HELP, speed_label="Speed (epochs per second)",
                      extra=(Action("step_d", "Step D only", GanRunner.step_discriminator),
                             Action("step_g", "Step G only", GanRunner.step_generator)))
@@ -62,7 +62,13 @@ def view_options(r: GanRunner, prefix: str = "gan") -> None:
 
 def notes(r: GanRunner) -> None:
     """What a preset asks you to watch, your points still missing, and a diagnosis of what
-    went wrong (collapse, a distance that rises), in plain words."""
+    went wrong (collapse, a distance that rises), in plain words; in a container that is always
+    there, so the live charts below keep their place (no remount)."""
+    with st.container():
+        _notes(r)
+
+
+def _notes(r: GanRunner) -> None:
     ss = st.session_state
     watch = ss.get(WATCH)
     if watch:

@@ -80,16 +80,16 @@ class GanView:
         note = "⚠ " + f.diagnosis.split(":")[0] + " (see below the charts)" if f.diagnosis \
             else ""
         phase = phase_text(f.phase)
-        d_name = "D(x), the probability of real" if f.probability else "D's score"
+        d_name = "D(x)" if f.probability else "D's score"
         figs = {
             "samples": gan.samples_map(
                 f.grid, f.bounds, f.real, f.fake, f.push if self.arrows else None,
                 f.probability, self.user, note, revision=rev,
-                title=f"Real (green) and generated (purple) points over {d_name}"
+                title=f"Real and generated points over {d_name}"
                       + (f" — {phase}" if phase else "")),
             "manifold": gan.manifold_chart(
                 f.warped, f.bounds, f.real, revision=rev,
-                title="The generator's mapping: the noise grid where it sends it"),
+                title="The generator's mapping of a noise grid"),
             "losses": gan.curves_chart(
                 h["epoch"], {"discriminator": h["d_loss"], "generator": h["g_loss"]},
                 {"discriminator": gan.REAL_COLOR, "generator": gan.FAKE_COLOR},
