@@ -78,6 +78,28 @@ def engine_rate(seconds: float = 3.0) -> float:
     return (t.epoch - e0) / (time.perf_counter() - t0)
 
 
+def playground_rates(browser, url: str, seconds: float) -> dict:
+    """The reference in the same run: redraws/s of the Playground's map and loss while its
+    default network trains at max speed (its own tab; closed after)."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab.goto(f"{url}/Playground")
+    tab.locator('.nnp-chart[data-key="map"] .main-svg').first.wait_for(timeout=60_000)
+    tab.wait_for_timeout(1500)
+    thumb = tab.get_by_role("slider", name="Speed (epochs per second)")
+    thumb.focus()
+    tab.keyboard.press("End")
+    tab.wait_for_timeout(800)
+    tab.get_by_role("button", name="Play", exact=True).click()
+    tab.get_by_role("button", name="Pause", exact=True).wait_for()
+    tab.wait_for_timeout(3000)
+    s0, t0 = stats(tab), time.monotonic()
+    tab.wait_for_timeout(seconds * 1000)
+    s1, dt = stats(tab), time.monotonic() - t0
+    tab.get_by_role("button", name="Pause", exact=True).click()
+    tab.close()
+    return {k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in ("map", "loss")}
+
+
 def play_until(page, done, limit: float) -> float:
     """Seconds from Play until done(status text), or nan after `limit` s (then paused)."""
     page.get_by_role("button", name="Play", exact=True).click()
@@ -97,6 +119,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="redraw measuring window")
     ap.add_argument("--limit", type=float, default=60.0, help="longest wait for a preset")
+    ap.add_argument("--skip-presets", action="store_true", help="only redraws and digits")
     args = ap.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -106,7 +129,7 @@ def main() -> None:
     log = Path("/tmp/bench_gan_server.log")
     proc, url = start_server(log)
     print(f"server pid {proc.pid} at {url}; {os.cpu_count()} cores; load {os.getloadavg()}")
-    presets, rates, mounts, blanks, samples = {}, {}, {}, 0, 0
+    presets, rates, mounts, blanks, samples, reference_rates, kinds = {}, {}, {}, 0, 0, {}, {}
     page_rate = digits_time = math.nan
     try:
         with sync_playwright() as pw:
@@ -117,7 +140,7 @@ def main() -> None:
             page.locator(STATUS).wait_for(timeout=90_000)
             page.locator('.nnp-chart[data-key="samples"] .main-svg').first.wait_for()
             page.wait_for_timeout(1500)
-            for name in ("ring", "moons", "line"):
+            for name in () if args.skip_presets else ("ring", "moons", "line"):
                 page.get_by_role("button", name=GAN_PRESETS[name].label, exact=True).click()
                 page.wait_for_function("() => /^Epoch 0 /.test(document.querySelector("
                                        "'h4.nnp-status').innerText)", timeout=30_000)
@@ -152,8 +175,11 @@ def main() -> None:
             page_rate = (figure(status(page), "Epoch") - e0) / dt
             rates = {k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in LIVE}
             mounts = {k: s1[k]["mounts"] for k in LIVE}
+            kinds = {k: (s1[k]["full"] - s0[k]["full"], s1[k]["partial"] - s0[k]["partial"])
+                     for k in LIVE}
             page.get_by_role("button", name="Pause", exact=True).click()
             page.get_by_role("button", name="Play", exact=True).wait_for()
+            reference_rates = playground_rates(browser, url, args.seconds)
             # The digits GAN.
             page.get_by_text("Digits (8×8)").click()
             page.locator('.nnp-chart[data-key="grid"] .main-svg').first.wait_for(timeout=60_000)
@@ -175,7 +201,11 @@ def main() -> None:
               f"goal <= 20 s: {ok(max(distance, covered if name == 'ring' else 0) <= 20)}")
     print("redraws/s while training: " + ", ".join(f"{k} {v:.1f}" for k, v in rates.items())
           + f"  goal >= 10: {ok(min(rates[k] for k in ('samples', 'manifold')) >= 10)}")
+    print("reference, same run: the Playground's redraws/s " + ", ".join(
+        f"{k} {v:.1f}" for k, v in reference_rates.items())
+          + f"; GAN samples / Playground map: {rates['samples'] / reference_rates['map']:.2f}")
     print(f"mounts (goal 1 each): {mounts}; blank samples: {blanks} of {samples}")
+    print(f"(whole redraws, partial ones) in the window: {kinds}")
     print(f"training: page {page_rate:.1f} epochs/s, engine alone {reference:.1f} epochs/s "
           f"(same run): ratio {page_rate / reference:.2f}")
     print(f"digits GAN: recognisable >= 0.5 after {digits_time:.1f} s (last {final:.2f})  "

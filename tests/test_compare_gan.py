@@ -86,7 +86,7 @@ def test_the_results_row_and_the_map_per_run():
     snap = KIND.snapshot(runs, cmp.labels())
     fig = KIND.figures(snap, 0)["cmp_gan"]
     go.Figure(fig)
-    assert len(fig["layout"]["images"]) == 3 and len(fig["data"]) == 6
+    assert len(fig["layout"]["images"]) == 3 and len(fig["data"]) == 3
     assert [a["text"] for a in fig["layout"]["annotations"]] == \
         [f"<b>{label}</b>" for label in cmp.labels()]
     np.testing.assert_array_equal(snap.runs[1].fake, runs[1].samples(200))

@@ -21,6 +21,10 @@ USER_COLOR = "#1f2430"
 ROW_COLOR, COL_COLOR = "#762a83", "#c2a5cf"  # the noise grid's two families of lines
 MAP_FADE = 0.35  # how much the discriminator's map is blended towards white
 HEAD = 0.3  # arrow heads: this share of the arrow's length
+UPSCALE = 3  # image pixels per map cell: the real points are drawn into the image
+REAL_RGB, REAL_FAINT = (27, 120, 55), (150, 200, 160)
+REAL_FAINT_HEX = "#96c8a0"
+IMAGE_SIZE = 180  # of the manifold's background, in pixels
 
 
 def d_rgb(grid: np.ndarray, probability: bool = True) -> np.ndarray:
@@ -30,6 +34,31 @@ def d_rgb(grid: np.ndarray, probability: bool = True) -> np.ndarray:
     v = np.clip(np.nan_to_num(np.asarray(grid, dtype=np.float64), nan=0.5), 0.0, 1.0)
     rgb = diverging_rgb(v) * (1.0 - MAP_FADE) + 255.0 * MAP_FADE
     return rgb.round().astype(np.uint8)[::-1]
+
+
+def draw_points(rgb: np.ndarray, points: np.ndarray, bounds, color) -> np.ndarray:
+    """Points (n, 2) painted as 3 × 3 dots of `color` into a copy of the image `rgb` (h, w, 3),
+    row 0 at the top, spanning `bounds`; points outside are left out. The browser draws one
+    image much faster than hundreds of markers (see maps.raster_points)."""
+    img = np.array(rgb, dtype=np.uint8)
+    h, w = img.shape[:2]
+    x0, x1, y0, y1 = (float(b) for b in bounds)
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    p = p[np.isfinite(p).all(axis=1)]
+    cols = ((p[:, 0] - x0) / (x1 - x0) * (w - 1)).round().astype(int)
+    rows = ((y1 - p[:, 1]) / (y1 - y0) * (h - 1)).round().astype(int)
+    inside = (cols >= 0) & (cols < w) & (rows >= 0) & (rows < h)
+    rows, cols = rows[inside], cols[inside]
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            img[np.clip(rows + dr, 0, h - 1), np.clip(cols + dc, 0, w - 1)] = color
+    return img
+
+
+def _legend(name: str, color: str, size: int) -> dict:
+    """A legend entry for points drawn into the image (no points of its own)."""
+    return {"type": "scatter", "mode": "markers", "name": name, "x": [None], "y": [None],
+            "marker": {"color": color, "size": size}, "hoverinfo": "skip"}
 
 
 def _frame(bounds, height: int, title: str, revision: str) -> dict:
@@ -90,14 +119,14 @@ def samples_map(grid: np.ndarray, bounds, real: np.ndarray, fake: np.ndarray,
                 push: np.ndarray | None = None, probability: bool = True,
                 user: np.ndarray | None = None, note: str = "", title: str = "",
                 revision: str = "gan", height: int = 460) -> dict:
-    """Real (green) and generated (purple) points over the discriminator's map `grid` (res,
-    res; row i at the i-th y of `bounds` = (x0, x1, y0, y1)); with `push` (n, 2), an arrow on
+    """Real (green, drawn into the image) and generated (purple) points over the
+    discriminator's map `grid` (res, res; row i at the i-th y of `bounds` = (x0, x1, y0,
+    y1)); with `push` (n, 2), an arrow on
     each generated point along the direction a generator update moves it; `user` (m, 2): your
     own points, as crosses; `note` a line on top of the plot (a warning)."""
     x0, x1, y0, y1 = (float(b) for b in bounds)
     label = "D(x) =" if probability else "D's score"
-    data = [_hover(grid, bounds, label),
-            _points(real, "real", REAL_COLOR, 5, opacity=0.55),
+    data = [_hover(grid, bounds, label), _legend("real", REAL_COLOR, 6),
             _points(fake, "generated", FAKE_COLOR, 6)]
     if push is not None and len(fake):
         seg = arrow_segments(fake, push, 0.08 * (x1 - x0))
@@ -108,7 +137,9 @@ def samples_map(grid: np.ndarray, bounds, real: np.ndarray, fake: np.ndarray,
         data.append(_points(user, "your points", USER_COLOR, 8, "x-thin-open", 1.0))
         data[-1]["marker"]["line"] = {"width": 1.5, "color": USER_COLOR}
     layout = _frame(bounds, height, title, revision)
-    layout["images"] = [{"source": png_uri(d_rgb(grid, probability)), "xref": "x", "yref": "y",
+    image = d_rgb(grid, probability).repeat(UPSCALE, axis=0).repeat(UPSCALE, axis=1)
+    image = draw_points(image, real, bounds, REAL_RGB)
+    layout["images"] = [{"source": png_uri(image), "xref": "x", "yref": "y",
                          "x": x0, "y": y1, "sizex": x1 - x0, "sizey": y1 - y0,
                          "sizing": "stretch", "layer": "below"}]
     layout["annotations"] = [{"text": note, "xref": "paper", "yref": "paper", "x": 0.5,
@@ -137,9 +168,10 @@ def grid_lines(warped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def manifold_chart(warped: np.ndarray, bounds, real: np.ndarray, title: str = "",
                    revision: str = "manifold", height: int = 460) -> dict:
     """The generator's mapping: the lines of a grid over the noise space drawn where the
-    generator sends them (see `grid_lines`), over the real points in light green."""
+    generator sends them (see `grid_lines`), over the real points in light green (drawn into
+    the background image)."""
     rows, cols = grid_lines(warped)
-    data = [_points(real, "real", REAL_COLOR, 4, opacity=0.25)]
+    data = [_legend("real", REAL_FAINT_HEX, 6)]
     curve = np.asarray(warped).ndim == 2
     data.append({"type": "scatter", "mode": "lines", "name": "noise line" if curve else
                  "lines of z₂", "x": typed(rows[:, 0]), "y": typed(rows[:, 1]),
@@ -150,8 +182,13 @@ def manifold_chart(warped: np.ndarray, bounds, real: np.ndarray, title: str = ""
                      "x": typed(cols[:, 0]), "y": typed(cols[:, 1]),
                      "line": {"color": COL_COLOR, "width": 1.5}, "hoverinfo": "skip",
                      "connectgaps": False})
-    return {"data": data, "layout": _frame(bounds, height, title, revision),
-            "config": {"scrollZoom": False}}
+    layout = _frame(bounds, height, title, revision)
+    x0, x1, y0, y1 = (float(b) for b in bounds)
+    paper = np.full((IMAGE_SIZE, IMAGE_SIZE, 3), 255, dtype=np.uint8)
+    layout["images"] = [{"source": png_uri(draw_points(paper, real, bounds, REAL_FAINT)),
+                         "xref": "x", "yref": "y", "x": x0, "y": y1, "sizex": x1 - x0,
+                         "sizey": y1 - y0, "sizing": "stretch", "layer": "below"}]
+    return {"data": data, "layout": layout, "config": {"scrollZoom": False}}
 
 
 def curves_chart(epochs, series: dict[str, list[float]], colors: dict[str, str], title: str,
@@ -195,7 +232,8 @@ class GanRunView(RunView):
 
 def runs_grid(snap: GroupSnapshot, revision: str = "gan-runs", row_height: int = 320) -> dict:
     """One map per run, side by side: its generated points (purple) and the real ones (green,
-    `snap.X_train`) over its discriminator's output, titled with its value in its colour."""
+    `snap.X_train`, drawn into the image) over its discriminator's output, titled with its
+    value in its colour."""
     runs = snap.runs
     rows, cols = grid_shape(len(runs))
     x0b, x1b, y0b, y1b = (float(b) for b in snap.bounds)
@@ -220,8 +258,11 @@ def runs_grid(snap: GroupSnapshot, revision: str = "gan-runs", row_height: int =
         layout[f"yaxis{n}"] = {**axis, "domain": [y1 - height, y1], "range": [y0b, y1b],
                                "anchor": f"x{n}", "constrain": "domain",
                                "scaleanchor": f"x{n}", **({"matches": "y"} if i else {})}
+        image = d_rgb(run.grid, run.probability).repeat(UPSCALE, axis=0).repeat(UPSCALE,
+                                                                                  axis=1)
         layout["images"].append({
-            "source": png_uri(d_rgb(run.grid, run.probability)), "xref": f"x{n}",
+            "source": png_uri(draw_points(image, real, snap.bounds, REAL_RGB)),
+            "xref": f"x{n}",
             "yref": f"y{n}", "x": x0b, "y": y1b, "sizex": x1b - x0b, "sizey": y1b - y0b,
             "sizing": "stretch", "layer": "below"})
         layout["annotations"].append({
@@ -232,8 +273,6 @@ def runs_grid(snap: GroupSnapshot, revision: str = "gan-runs", row_height: int =
             layout["shapes"].append({"type": "rect", "xref": f"x{n} domain",
                                      "yref": f"y{n} domain", "x0": 0, "x1": 1, "y0": 0,
                                      "y1": 1, "line": {"color": "#d62728", "width": 3}})
-        for pts, name, color, size, opacity in ((real, "real", REAL_COLOR, 4, 0.45),
-                                                (run.fake, "generated", FAKE_COLOR, 5, 0.85)):
-            trace = _points(pts, f"{run.label}: {name}", color, size, opacity=opacity)
-            data.append(trace | {"xaxis": f"x{n}", "yaxis": f"y{n}"})
+        trace = _points(run.fake, f"{run.label}: generated", FAKE_COLOR, 5, opacity=0.85)
+        data.append(trace | {"xaxis": f"x{n}", "yaxis": f"y{n}"})
     return {"data": data, "layout": layout, "config": {"scrollZoom": False}}

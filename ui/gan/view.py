@@ -1,8 +1,9 @@
 """The GAN page's live view of a 2-D GanTrainer: what a frame copies out of it (under the
 runner's lock) and the charts it turns that into. Every frame: real and generated points over
 the discriminator's map with the push on each generated point, the generator's warped noise
-grid, both losses, the distance (MMD) between generated and real points, the discriminator's
-mean output on each, and for mixtures the modes covered."""
+grid, both losses, the distance (MMD) between generated and real points. One frame in a few
+(slow charts, they change by the epoch): the discriminator's mean output on each, and for
+mixtures the modes covered."""
 
 from dataclasses import dataclass
 
@@ -57,7 +58,7 @@ class GanView:
     arrows: bool = True
     user: np.ndarray | None = None
     presenter: bool = False
-    slow: bool = False
+    slow: bool = True  # the discriminator's outputs and the modes covered: one frame in a few
 
     def snapshot(self, r, what: str) -> Frame:
         t: GanTrainer = r.trainer
@@ -81,7 +82,7 @@ class GanView:
             else ""
         phase = phase_text(f.phase)
         d_name = "D(x)" if f.probability else "D's score"
-        figs = {
+        figs = {} if what == "slow" else {
             "samples": gan.samples_map(
                 f.grid, f.bounds, f.real, f.fake, f.push if self.arrows else None,
                 f.probability, self.user, note, revision=rev,
@@ -100,17 +101,22 @@ class GanView:
                 {"to training points": base.TRAIN_COLOR, "to held-out points": base.TEST_COLOR},
                 "Distance between generated and real points (MMD)", rev, log=True,
                 threshold=f.threshold),
-            "outputs": gan.curves_chart(
-                h["epoch"], {"on real": h["d_real"], "on generated": h["d_fake"]},
-                {"on real": gan.REAL_COLOR, "on generated": gan.FAKE_COLOR},
-                "The discriminator's mean output", rev,
-                yrange=(0, 1.02) if f.probability else None),
         }
+        if what == "main":
+            return self._presenter(figs)
+        figs["outputs"] = gan.curves_chart(
+            h["epoch"], {"on real": h["d_real"], "on generated": h["d_fake"]},
+            {"on real": gan.REAL_COLOR, "on generated": gan.FAKE_COLOR},
+            "The discriminator's mean output", rev,
+            yrange=(0, 1.02) if f.probability else None)
         if f.modes_total:
             figs["coverage"] = gan.curves_chart(
                 h["epoch"], {"modes covered": h["modes_covered"]},
                 {"modes covered": gan.FAKE_COLOR}, f"Modes covered (of {f.modes_total})", rev,
                 yrange=(0, f.modes_total + 0.5))
+        return self._presenter(figs)
+
+    def _presenter(self, figs: dict) -> dict:
         if self.presenter:
             figs = {k: base.presenter_fonts(fig, PRESENTER_FONT) for k, fig in figs.items()}
         return figs
@@ -132,5 +138,5 @@ class GanView:
 
 
 LAYOUT = Layout(main=((Chart("samples", 1.1, clickable=True), Chart("manifold")),
-                      (Chart("losses"), Chart("distance")),
-                      (Chart("outputs"), Chart("coverage"))))
+                      (Chart("losses"), Chart("distance"))),
+                slow=((Chart("outputs"), Chart("coverage")),))
