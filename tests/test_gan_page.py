@@ -556,3 +556,14 @@ def test_the_judge_tells_real_digits_from_noise():
 def test_a_csv_file_object_is_read_too():
     f = io.BytesIO(b"\xef\xbb\xbfx,y\n" + b"\n".join(b"0.1,0.2" for _ in range(3)))
     assert load_points_csv(f).shape == (3, 2)
+
+
+def test_points_are_drawn_into_the_image_the_right_way_up():
+    white = np.full((5, 5, 3), 255, dtype=np.uint8)
+    img = charts.draw_points(white, np.array([[-2.0, 2.0], [0.0, 0.0], [9.0, 0.0]]),
+                             (-2, 2, -2, 2), (0, 0, 0))
+    assert (white == 255).all()  # a copy
+    dark = {tuple(rc) for rc in np.argwhere(img[..., 0] == 0)}
+    # (-2, 2) is the top-left pixel (and its neighbours inside); (0, 0) the centre, a plus;
+    # (9, 0) is outside the view and left out.
+    assert dark == {(0, 0), (1, 0), (0, 1), (2, 2), (1, 2), (3, 2), (2, 1), (2, 3)}

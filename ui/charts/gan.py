@@ -21,10 +21,10 @@ USER_COLOR = "#1f2430"
 ROW_COLOR, COL_COLOR = "#762a83", "#c2a5cf"  # the noise grid's two families of lines
 MAP_FADE = 0.35  # how much the discriminator's map is blended towards white
 HEAD = 0.3  # arrow heads: this share of the arrow's length
-UPSCALE = 3  # image pixels per map cell: the real points are drawn into the image
+UPSCALE = 4  # image pixels per map cell: the real points are drawn into the image
 REAL_RGB, REAL_FAINT = (27, 120, 55), (150, 200, 160)
 REAL_FAINT_HEX = "#96c8a0"
-IMAGE_SIZE = 180  # of the manifold's background, in pixels
+IMAGE_SIZE = 240  # of the manifold's background, in pixels
 
 
 def d_rgb(grid: np.ndarray, probability: bool = True) -> np.ndarray:
@@ -37,7 +37,8 @@ def d_rgb(grid: np.ndarray, probability: bool = True) -> np.ndarray:
 
 
 def draw_points(rgb: np.ndarray, points: np.ndarray, bounds, color) -> np.ndarray:
-    """Points (n, 2) painted as 3 × 3 dots of `color` into a copy of the image `rgb` (h, w, 3),
+    """Points (n, 2) painted as small round dots of `color` (a 3 × 3 square without its
+    corners) into a copy of the image `rgb` (h, w, 3),
     row 0 at the top, spanning `bounds`; points outside are left out. The browser draws one
     image much faster than hundreds of markers (see maps.raster_points)."""
     img = np.array(rgb, dtype=np.uint8)
@@ -49,9 +50,8 @@ def draw_points(rgb: np.ndarray, points: np.ndarray, bounds, color) -> np.ndarra
     rows = ((y1 - p[:, 1]) / (y1 - y0) * (h - 1)).round().astype(int)
     inside = (cols >= 0) & (cols < w) & (rows >= 0) & (rows < h)
     rows, cols = rows[inside], cols[inside]
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            img[np.clip(rows + dr, 0, h - 1), np.clip(cols + dc, 0, w - 1)] = color
+    for dr, dc in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)):
+        img[np.clip(rows + dr, 0, h - 1), np.clip(cols + dc, 0, w - 1)] = color
     return img
 
 
