@@ -397,6 +397,14 @@ def test_every_digits_control_reaches_its_trainer(digits, kind, key, value, chec
     assert check(runner(digits, "gand").trainer.config)
 
 
+def test_bad_digits_widths_are_explained_in_the_digits_mode(digits):
+    before = runner(digits, "gand").trainer.config
+    digits.text_input(key="gand.d_hidden").set_value("300").run()
+    no_exception(digits)
+    assert runner(digits, "gand").trainer.config == before
+    assert any("128" in w.value for w in digits.warning), [w.value for w in digits.warning]
+
+
 def test_the_digits_transport_and_walk(digits):
     r = runner(digits, "gand")
     digits.button(key="gand.step_batch").click().run()

@@ -75,6 +75,7 @@ def load_preset(name: str) -> None:
     ss = st.session_state
     ss[CONFIG] = preset.config
     ss["gan.slow_motion"] = False
+    ss.pop(PAGE.key("need_points"), None)
     write(preset.config)
     ss[WATCH] = (preset.label, preset.watch)
 

@@ -11,7 +11,7 @@ from ui.live.session import visible
 from ui.live.widgets import field_widget, help_text, parse_widths, widths_widget
 
 from . import actions
-from .state import DIGITS_MODE, MODE, PAGE, POINTS, POINTS_MODE, key
+from .state import DIGITS, DIGITS_MODE, MODE, PAGE, POINTS, POINTS_MODE, key
 
 FATE = {True: "(Tested to converge.)", False: "(It fails on purpose.)"}
 MODES = {POINTS_MODE: "2-D points", DIGITS_MODE: "Digits (8×8)"}
@@ -34,7 +34,7 @@ def _widths(name: str, prefix: str, container) -> dict:
     try:
         return {name: parse_widths(text)}
     except ValueError as e:
-        PAGE.message("warning", f"{F[name].label}: {e}.")
+        (PAGE if prefix == "gan" else DIGITS).message("warning", f"{F[name].label}: {e}.")
         return {}
 
 
