@@ -246,6 +246,26 @@ def test_the_collapse_preset_is_explained_when_it_collapses(root):
         close(at)
 
 
+def test_a_divergence_is_explained_and_the_last_good_weights_are_kept(root):
+    at = open_gan(root, {"g_optimizer": "sgd", "d_optimizer": "sgd", "g_lr": "1", "d_lr": "1",
+                         "g_hidden": "64,64", "d_hidden": "64,64", "schedule": "constant"})
+    try:
+        r = runner(at)
+        assert (r.trainer.config.g_lr, r.trainer.config.d_lr) == (1.0, 1.0)
+        for _ in range(40):
+            at.button(key="gan.step_batch").click().run()
+            if r.trainer.status == "diverged":
+                break
+        no_exception(at)
+        assert r.trainer.status == "diverged"
+        assert any("Training diverged" in e.value and "learning rates" in e.value
+                   for e in at.error), [e.value for e in at.error]
+        assert np.isfinite(r.trainer.generator.flat).all()  # the last good weights, kept
+        assert "samples" in charts_drawn(at)
+    finally:
+        close(at)
+
+
 def click(at: AppTest, x: float, y: float) -> None:
     """A click on the samples chart, as actions.on_click queues it."""
     at.session_state["gan.pending_point"] = (x, y)

@@ -13,6 +13,7 @@ from engine import GanTrainer
 from ui.charts import base, gan
 from ui.charts.numbers import count, number
 from ui.live.panel import Chart, Layout
+from ui.live.runner import QUIET
 
 MAP_RESOLUTION = 60
 GRID_RESOLUTION = 20
@@ -61,6 +62,10 @@ class GanView:
     slow: bool = True  # the discriminator's outputs and the modes covered: one frame in a few
 
     def snapshot(self, r, what: str) -> Frame:
+        with np.errstate(**QUIET):  # a diverged run's views overflow: shown, not warned
+            return self._snapshot(r)
+
+    def _snapshot(self, r) -> Frame:
         t: GanTrainer = r.trainer
         h = t.history
         keys = HISTORY + (("modes_covered",) if t.modes_total else ())
@@ -76,6 +81,10 @@ class GanView:
             last_move=getattr(r, "last", ""))
 
     def figures(self, f: Frame, run_id: int, what: str) -> dict[str, dict]:
+        with np.errstate(**QUIET):
+            return self._figures(f, run_id, what)
+
+    def _figures(self, f: Frame, run_id: int, what: str) -> dict[str, dict]:
         rev = f"run{run_id}"
         h = f.history
         note = "⚠ " + f.diagnosis.split(":")[0] + " (see below the charts)" if f.diagnosis \
