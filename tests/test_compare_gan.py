@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from engine import GanConfig, GanTrainer
-from engine.gan import GAN_LOSSES
+from engine.gan import DISTANCE_THRESHOLD, GAN_LOSSES
 from ui.compare.kinds import KINDS
 from ui.compare.kinds.gan import GAN_VARIABLES, PRESETS
 from ui.compare.model import Comparison, kind_of, run_configs
@@ -56,9 +56,11 @@ def test_the_runs_start_from_the_same_weights_and_noise_and_train(name):
         assert t.epoch == 2
 
 
-def test_the_default_compares_the_three_losses():
+def test_the_default_compares_the_three_losses_with_the_distance_threshold_as_target():
     cmp = Comparison.start("gan")
     assert cmp.variable == "loss" and set(cmp.values) == set(GAN_LOSSES)
+    assert cmp.target == DISTANCE_THRESHOLD == Comparison.preset("gan_rates").target
+    assert Comparison.preset("shifts").target == 0.1  # other kinds keep the page's default
     assert cmp.labels() == [GAN_LOSSES[v].label for v in cmp.values]
 
 
@@ -101,6 +103,7 @@ def test_the_compare_page_runs_gans(root):
         r = at.session_state["cmp.runner"]
         assert all(isinstance(t, GanTrainer) for t in r.trainers)
         assert r.labels == ["Minimax", "Non-saturating", "Least squares"]
+        assert at.number_input(key="cmp.target").value == DISTANCE_THRESHOLD
         keys = {json.loads(c.proto.json).get("key") for c in at.get("bidi_component")
                 if c.proto.component_name.endswith("nnp_live_chart")}
         assert {"cmp_gan", "cmp_loss"} <= keys

@@ -9,7 +9,7 @@ import numpy as np
 
 from engine import GAN_PRESETS, GanConfig, GanTrainer
 from engine.data.distributions import DISTRIBUTIONS
-from engine.gan import GAN_LOSSES
+from engine.gan import DISTANCE_THRESHOLD, GAN_LOSSES
 from ui.charts import gan as gan_charts
 from ui.charts.base import thin
 from ui.charts.compare import RUN_COLORS, GroupSnapshot
@@ -142,4 +142,5 @@ KIND = Kind(
     widths=("g_hidden", "d_hidden"), prefix="cmp.g", top="cmp_gan", snapshot=snapshot,
     figures=figures, row=gan_row, caption=caption, default_preset="gan_losses",
     widget_value=widget_value, adjust=adjust, hidden=hidden,
-    options={"distribution": [n for n, s in DISTRIBUTIONS.items() if not s.needs_points]})
+    options={"distribution": [n for n, s in DISTRIBUTIONS.items() if not s.needs_points]},
+    target=DISTANCE_THRESHOLD)
