@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from engine import GAN_PRESETS, DigitsGanConfig, GanConfig, GanTrainer
 from engine.data.user import load_points_csv
 from ui.charts import gan as charts
-from ui.gan import judge
+from ui.gan import judge, panels
 from ui.gan.runner import SLOW_MOTION_RATE, GanRunner
 from ui.live import panel
 
@@ -579,6 +579,12 @@ def test_the_judge_tells_real_digits_from_noise():
     assert (classes == t.y_test).mean() > 0.95 and ok.dtype == bool
     assert ok.mean() == pytest.approx(real)
     assert judge.score(np.full((5, 8, 8), 0.5)) == 0.0  # grey blobs are not digits
+    # The numbers assets/gan/measure.md states.
+    text = (panels.TEXTS / "measure.md").read_text()
+    assert "about 98 %" in text and abs(t.history.last["test_accuracy"] - 0.98) < 0.01
+    assert "score about 0.8" in text and abs(real - 0.8) < 0.05
+    noise_conf = judge.read(np.random.default_rng(0).uniform(0, 1, (256, 8, 8)))[1].mean()
+    assert "79 % sure" in text and abs(noise_conf - 0.79) < 0.01
 
 
 def test_a_csv_file_object_is_read_too():
@@ -595,3 +601,19 @@ def test_points_are_drawn_into_the_image_the_right_way_up():
     # (-2, 2) is the top-left pixel (and its neighbours inside); (0, 0) the centre, a plus;
     # (9, 0) is outside the view and left out.
     assert dark == {(0, 0), (1, 0), (0, 1), (2, 2), (1, 2), (3, 2), (2, 1), (2, 3)}
+
+
+def test_the_texts_state_the_page_s_numbers():
+    from engine.gan import DISTANCE_THRESHOLD, N_EVAL
+    from engine.gan import GanTrainer as T
+    from ui.gan import view
+    from ui.live.widgets import help_text
+
+    text = panels.text("charts")
+    assert f"{view.GRID_RESOLUTION} × {view.GRID_RESOLUTION} grid" in text
+    assert f"{view.N_FAKE} fixed noise vectors" in text
+    assert f"{N_EVAL} generated points" in text and f"({DISTANCE_THRESHOLD:g})" in text
+    t = T(GanConfig())
+    s = np.zeros((4, 1))
+    assert "2 ln 2 ≈ 1.39" in text and t.loss.d(s, s)[0] == pytest.approx(2 * np.log(2))
+    assert SLOW_MOTION_RATE == 2 and "two per second" in help_text("gan_slow_motion")
