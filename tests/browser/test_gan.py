@@ -131,3 +131,23 @@ def test_the_digits_mode_draws_its_grid(page, page_url, artifacts):
                            ".innerText)", timeout=20_000)
     assert chart(page, "walk").count() == 1
     page.screenshot(path=artifacts / "gan_digits.png", full_page=True)
+
+
+def test_compare_plays_three_gan_losses_side_by_side(page, page_url, artifacts):
+    page.goto(page_url("Compare?kind=gan&vary=loss"))
+    page.locator(STATUS).wait_for()
+    chart(page, "cmp_gan").locator(".main-svg").first.wait_for()
+    assert page.locator(STATUS).inner_text().startswith("Epoch 0 · 3 runs")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function(
+        "() => { const m = /Epoch ([\\d,]+)/.exec(document.querySelector('h4.nnp-status')"
+        ".innerText); return m && +m[1].replace(/,/g, '') >= 3; }", timeout=60_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    stats = page.evaluate("() => JSON.parse(JSON.stringify(window.__nnp || {}))")
+    assert stats["cmp_gan"]["updates"] > 1 and stats["cmp_gan"]["mounts"] == 1
+    n = page.evaluate("() => document.querySelector('.nnp-chart[data-key=\"cmp_gan\"]')"
+                      ".layout.images.length")
+    assert n == 3
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=artifacts / "compare_gan.png", full_page=True)

@@ -47,13 +47,13 @@ GAN_VARIABLES: dict[str, Variable] = {v.name: v for v in [
 
 PRESETS: dict[str, Preset] = {
     "gan_losses": Preset(
-        "GAN losses: minimax, non-saturating, least squares", {"max_epochs": 150},
+        "GAN: three losses", {"max_epochs": 150},
         "loss", tuple(GAN_LOSSES),
         "The same generator, discriminator and noise play three games. Watch which run's "
         "distance falls first and whether all three end up covering the 8 clusters.",
         kind="gan"),
     "gan_rates": Preset(
-        "GAN learning-rate ratios", {"max_epochs": 150, "g_lr": 0.001, "schedule": "constant"},
+        "GAN: learning-rate ratios", {"max_epochs": 150, "g_lr": 0.001, "schedule": "constant"},
         "lr_ratio", (1.0, 4.0),
         "Equal rates against a discriminator that learns four times faster than the "
         "generator (the two-time-scale rule): compare the distance and the modes covered.",
