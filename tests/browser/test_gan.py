@@ -56,9 +56,10 @@ def test_play_moves_the_generated_points_toward_the_data(page, page_url, artifac
     assert page.locator(STATUS).inner_text().startswith("Epoch 0")
     page.get_by_role("button", name="Play", exact=True).click()
     page.get_by_role("button", name="Pause", exact=True).wait_for()
-    page.wait_for_function(
-        "() => { const m = /Epoch ([\\d,]+)/.exec(document.querySelector('h4.nnp-status')"
-        ".innerText); return m && +m[1].replace(/,/g, '') >= 15; }", timeout=60_000)
+    page.wait_for_function(  # every cluster of the ring has generated points
+        "() => / modes 8 of 8 /.test(document.querySelector('h4.nnp-status').innerText)",
+        timeout=90_000)
+    page.wait_for_timeout(2000)
     page.get_by_role("button", name="Pause", exact=True).click()
     page.get_by_role("button", name="Play", exact=True).wait_for()
     page.wait_for_timeout(800)
