@@ -36,7 +36,7 @@ MORE = {
                         ("radio", "ui.task", "regression")],
     "2_Compare.py": [("selectbox", "cmp.vary", "hidden"), ("click", "cmp.preset.vanishing"),
                      ("radio", "cmp.kind", "digits"), ("radio", "cmp.kind", "transformer"),
-                     ("radio", "cmp.kind", "recurrent")],
+                     ("radio", "cmp.kind", "recurrent"), ("radio", "cmp.kind", "gan")],
     "3_One_neuron.py": [("click", "neuron.learn")],
     "6_Gradient_descent.py": [("selectbox", "gd.surface", "network")],
     "10_Digits.py": [("text_input", "dig.filters", "8, 8"), ("text_input", "dig.dense", "16"),

@@ -337,3 +337,41 @@ def to_csv(dataset: Dataset) -> str:
             writer.writerow([*(repr(v) for v in row), label if isinstance(label, str)
                              else repr(label), split])
     return out.getvalue()
+
+
+def load_points_csv(source, max_rows: int = 10_000, max_bytes: int = 2_000_000) -> np.ndarray:
+    """Read a CSV of 2-D points (a GAN's real data) into an (n, 2) array: the first two columns
+    are x and y, any further ones (a label, a split) are ignored; an optional header row has no
+    numbers in its first two cells. Raises ValueError naming the row and column of a cell that
+    is not a finite number, or a file with fewer than two columns or no rows. (The points'
+    count and range are checked by distributions.check_points.)"""
+    text = _read_text(source, max_bytes)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[float]] = []
+    try:
+        for cells in reader:
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue
+            row = reader.line_num
+            if len(cells) < 2:
+                raise ValueError(f"row {row}: expected at least two columns (x, y), found "
+                                 f"{len(cells)}")
+            if not rows and all(_number(c) is None for c in cells[:2]):
+                continue  # the header
+            values = []
+            for col, cell in enumerate(cells[:2]):
+                value = _number(cell)
+                if value is None or not math.isfinite(value):
+                    raise ValueError(f"row {row}, column {col + 1}: {_show(cell)} is not a "
+                                     "finite number")
+                values.append(value)
+            if len(rows) >= max_rows:
+                raise ValueError(f"the file has more than {max_rows:,} rows; the limit is "
+                                 f"{max_rows:,}")
+            rows.append(values)
+    except csv.Error as exc:
+        raise ValueError(f"row {reader.line_num}: the file is not valid CSV ({exc})") from None
+    if not rows:
+        raise ValueError("the file has no rows of points")
+    return np.array(rows, dtype=np.float64)

@@ -86,12 +86,15 @@ class Comparison:
         if k.default_preset is not None:
             return cls.preset(k.default_preset)
         var = next(iter(k.variables.values()))
-        return cls(k.settings(), var.name, tuple(var.defaults))
+        return cls(k.settings(), var.name, tuple(var.defaults),
+                   **({"target": k.target} if k.target is not None else {}))
 
     @classmethod
     def preset(cls, name: str) -> "Comparison":
         base, variable, values = preset_config(name)
-        return cls(base, variable, tuple(values))
+        target = KINDS[PRESETS[name].kind].target
+        return cls(base, variable, tuple(values),
+                   **({"target": target} if target is not None else {}))
 
     def configs(self) -> list:
         return run_configs(self.base, self.variable, list(self.values))

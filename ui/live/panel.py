@@ -69,14 +69,28 @@ class Layout:
     header: Callable[[], None] | None = None  # widgets drawn above the charts, in the fragment
 
 
+@dataclass(frozen=True)
+class Action:
+    """An extra button of a transport bar: `run(runner)` on click, under the key
+    `<keys>.<name>`; its help is the help text of `name` (assets/**/help.toml)."""
+
+    name: str
+    label: str
+    run: Callable[[Runner], None]
+    icon: str | None = None
+
+
 @dataclass
 class Transport:
-    """What a page's transport bar offers, and the keys of its buttons (`<keys>.play`, ...)."""
+    """What a page's transport bar offers, and the keys of its buttons (`<keys>.play`, ...).
+    `labels` renames Step buttons ({"batch": "Step round"}); `extra` buttons follow them."""
 
     keys: str
     steps: tuple[str, ...] = ("epoch", "batch")  # which Step buttons
     help: dict[str, str] = field(default_factory=dict)  # overrides of the help texts
     speed_label: str = "Speed (epochs per second)"
+    labels: dict[str, str] = field(default_factory=dict)
+    extra: tuple[Action, ...] = ()
 
 
 def _noop() -> None:
@@ -84,10 +98,11 @@ def _noop() -> None:
 
 
 def transport(page: LivePage, r: Runner, t: Transport) -> None:
-    """Play/Pause, the Step buttons, Reset, and the speed (hidden ones left out)."""
+    """Play/Pause, the Step buttons, any extra buttons, Reset, and the speed (hidden ones
+    left out; `step` hides the extra buttons too)."""
     help_ = {k: t.help.get(k, help_text(k)) for k in
-             ("play", "step_epoch", "step_batch", "reset", "speed")}
-    widths = [1.2] + [1] * len(t.steps) + [1, 2.4]
+             ("play", "step_epoch", "step_batch", "reset", "speed", *(a.name for a in t.extra))}
+    widths = [1.2] + [1] * (len(t.steps) + len(t.extra)) + [1, 2.4]
     cols = st.columns(widths, vertical_alignment="bottom")
     st.session_state[page.key("shown_playing")] = r.playing  # the live panel compares
     if visible("play"):
@@ -100,8 +115,11 @@ def transport(page: LivePage, r: Runner, t: Transport) -> None:
     if visible("step"):
         actions = {"epoch": r.step_epoch, "batch": r.step_batch}
         for col, step in zip(cols[1:], t.steps, strict=False):
-            col.button(f"Step {step}", on_click=actions[step], key=f"{t.keys}.step_{step}",
-                       width="stretch", help=help_[f"step_{step}"])
+            col.button(t.labels.get(step, f"Step {step}"), on_click=actions[step],
+                       key=f"{t.keys}.step_{step}", width="stretch", help=help_[f"step_{step}"])
+        for col, a in zip(cols[1 + len(t.steps):], t.extra, strict=False):
+            col.button(a.label, on_click=a.run, args=(r,), key=f"{t.keys}.{a.name}",
+                       icon=a.icon, width="stretch", help=help_[a.name])
     if visible("reset"):
         cols[-2].button("Reset", on_click=r.reset, key=f"{t.keys}.reset", width="stretch",
                         icon=":material/restart_alt:", help=help_["reset"])

@@ -72,6 +72,7 @@ class Kind:
     options: dict = field(default_factory=dict)  # a setting's widget offers only these
     from_playground: bool = False  # offers "Use the playground's settings"
     start_gradients: bool = False  # shows the gradient per layer at the start
+    target: float | None = None  # the target loss its comparisons start with (None: the page's)
 
 
 def num(v) -> str:

@@ -1,0 +1,217 @@
+"""The GAN page live, measured end to end in headless Chromium.
+
+Starts its own server (`streamlit run serve.py` on 127.0.0.1, a free port, no file watcher),
+opens the GAN page and prints:
+
+- for each preset tested to converge (ring of 8, two moons, line): the seconds from Play until
+  every mode is covered (the ring: "modes 8 of 8" in the status line) and until the distance
+  (MMD to held-out real points) is under the engine's threshold, 0.01 (all three);
+- redraws/s of the samples chart (points over the discriminator's map), the manifold (noise
+  grid) and the curves while the ring trains at max speed, chart mounts, and blank charts in
+  samples taken every 0.25 s;
+- the page's training speed (epochs/s from the status line) against the engine alone in this
+  process (the reference, same run): their ratio is what the live page costs;
+- the digits GAN: seconds from Play until the recognisability measure (ui/gan/judge.py: the
+  share of 64 generated digits a digits classifier reads with >= 90 % confidence and that lie
+  as close to a real digit as 95 % of real held-out digits) reaches 0.5, the "digit-like" line.
+
+Goals (issue 15): >= 10 redraws/s of samples, map and grid, no blank frames; each convergent
+preset covers every mode within 20 s of Play; the digit grid digit-like within 60 s.
+The machine is shared and noisy: rates are over whole windows, the load is printed.
+Stops what it starts by PID.
+
+Usage: python bench/bench_gan.py [--seconds 10] [--limit 60]
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import runtime  # noqa: E402, F401 - before NumPy: one BLAS thread
+
+# isort: split
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+
+from bench_compare import start_server, stop  # noqa: E402
+
+from engine import GAN_PRESETS, GanTrainer  # noqa: E402
+from engine.gan import DISTANCE_THRESHOLD  # noqa: E402
+
+STATUS = "h4.nnp-status"
+LIVE = ("samples", "manifold", "losses", "distance")
+
+
+def stats(page) -> dict:
+    return page.evaluate("JSON.parse(JSON.stringify(window.__nnp || {}))")
+
+
+def status(page) -> str:
+    return page.locator(STATUS).inner_text()
+
+
+def figure(text: str, name: str) -> float:
+    m = re.search(name + r" ([\d.,]+)", text)
+    return float(m[1].replace(",", "")) if m else math.nan
+
+
+def blank(page, keys) -> list[str]:
+    return page.evaluate("""(keys) => keys.filter(k => {
+        const el = document.querySelector(`.nnp-chart[data-key="${k}"]`);
+        return !el || !el.querySelector('.main-svg') || el.getBoundingClientRect().height < 50;
+    })""", list(keys))
+
+
+def engine_rate(seconds: float = 3.0) -> float:
+    """Epochs/s of the ring preset's trainer alone in this process (the reference)."""
+    t = GanTrainer(GAN_PRESETS["ring"].config)
+    t.run(1)
+    t0, e0 = time.perf_counter(), t.epoch
+    while time.perf_counter() - t0 < seconds:
+        t.run(1)
+    return (t.epoch - e0) / (time.perf_counter() - t0)
+
+
+def playground_rates(browser, url: str, seconds: float) -> dict:
+    """The reference in the same run: redraws/s of the Playground's map and loss while its
+    default network trains at max speed (its own tab; closed after)."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab.goto(f"{url}/Playground")
+    tab.locator('.nnp-chart[data-key="map"] .main-svg').first.wait_for(timeout=60_000)
+    tab.wait_for_timeout(1500)
+    thumb = tab.get_by_role("slider", name="Speed (epochs per second)")
+    thumb.focus()
+    tab.keyboard.press("End")
+    tab.wait_for_timeout(800)
+    tab.get_by_role("button", name="Play", exact=True).click()
+    tab.get_by_role("button", name="Pause", exact=True).wait_for()
+    tab.wait_for_timeout(3000)
+    s0, t0 = stats(tab), time.monotonic()
+    tab.wait_for_timeout(seconds * 1000)
+    s1, dt = stats(tab), time.monotonic() - t0
+    tab.get_by_role("button", name="Pause", exact=True).click()
+    tab.close()
+    return {k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in ("map", "loss")}
+
+
+def play_until(page, done, limit: float) -> float:
+    """Seconds from Play until done(status text), or nan after `limit` s (then paused)."""
+    page.get_by_role("button", name="Play", exact=True).click()
+    t0 = time.monotonic()
+    took = math.nan
+    while time.monotonic() - t0 < limit:
+        if done(status(page)):
+            took = time.monotonic() - t0
+            break
+        page.wait_for_timeout(100)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    page.get_by_role("button", name="Play", exact=True).wait_for()
+    return took
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=10.0, help="redraw measuring window")
+    ap.add_argument("--limit", type=float, default=60.0, help="longest wait for a preset")
+    ap.add_argument("--skip-presets", action="store_true", help="only redraws and digits")
+    args = ap.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("chromium is not on PATH (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    log = Path("/tmp/bench_gan_server.log")
+    proc, url = start_server(log)
+    print(f"server pid {proc.pid} at {url}; {os.cpu_count()} cores; load {os.getloadavg()}")
+    presets, rates, mounts, blanks, samples, reference_rates, kinds = {}, {}, {}, 0, 0, {}, {}
+    page_rate = digits_time = math.nan
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                         args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/GAN")
+            page.locator(STATUS).wait_for(timeout=90_000)
+            page.locator('.nnp-chart[data-key="samples"] .main-svg').first.wait_for()
+            page.wait_for_timeout(1500)
+            for name in () if args.skip_presets else ("ring", "moons", "line"):
+                page.get_by_role("button", name=GAN_PRESETS[name].label, exact=True).click()
+                page.wait_for_function("() => /^Epoch 0 /.test(document.querySelector("
+                                       "'h4.nnp-status').innerText)", timeout=30_000)
+                page.wait_for_timeout(1000)
+                covered = distance = math.nan
+                t0 = time.monotonic()
+
+                def done(text, t0=t0, name=name):
+                    nonlocal covered, distance
+                    t = time.monotonic() - t0
+                    if name == "ring" and math.isnan(covered) and "modes 8 of 8" in text:
+                        covered = t
+                    if math.isnan(distance) and figure(text, "distance") < DISTANCE_THRESHOLD:
+                        distance = t
+                    return not math.isnan(distance) and (name != "ring"
+                                                          or not math.isnan(covered))
+
+                play_until(page, done, args.limit)
+                presets[name] = (covered, distance)
+            # Redraw rates while the ring trains at max speed.
+            page.get_by_role("button", name="Ring of 8", exact=True).click()
+            page.wait_for_timeout(1500)
+            page.get_by_role("button", name="Play", exact=True).click()
+            page.get_by_role("button", name="Pause", exact=True).wait_for()
+            page.wait_for_timeout(3000)
+            s0, w0, e0 = stats(page), time.monotonic(), figure(status(page), "Epoch")
+            while time.monotonic() - w0 < args.seconds:
+                page.wait_for_timeout(250)
+                samples += 1
+                blanks += bool(blank(page, LIVE))
+            s1, dt = stats(page), time.monotonic() - w0
+            page_rate = (figure(status(page), "Epoch") - e0) / dt
+            rates = {k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in LIVE}
+            mounts = {k: s1[k]["mounts"] for k in LIVE}
+            kinds = {k: (s1[k]["full"] - s0[k]["full"], s1[k]["partial"] - s0[k]["partial"])
+                     for k in LIVE}
+            page.get_by_role("button", name="Pause", exact=True).click()
+            page.get_by_role("button", name="Play", exact=True).wait_for()
+            reference_rates = playground_rates(browser, url, args.seconds)
+            # The digits GAN.
+            page.get_by_text("Digits (8×8)").click()
+            page.locator('.nnp-chart[data-key="grid"] .main-svg').first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            digits_time = play_until(page, lambda t: figure(t, "recognisable") >= 0.5,
+                                     max(args.limit, 90.0))
+            final = figure(status(page), "recognisable")
+            browser.close()
+    finally:
+        stop(proc)
+    reference = engine_rate()
+
+    def ok(v: bool) -> str:
+        return "met" if v else "NOT met"
+
+    for name, (covered, distance) in presets.items():
+        cov = f"every mode covered after {covered:.1f} s, " if name == "ring" else ""
+        print(f"preset {name}: {cov}distance < {DISTANCE_THRESHOLD} after {distance:.1f} s  "
+              f"goal <= 20 s: {ok(max(distance, covered if name == 'ring' else 0) <= 20)}")
+    print("redraws/s while training: " + ", ".join(f"{k} {v:.1f}" for k, v in rates.items())
+          + f"  goal >= 10: {ok(min(rates[k] for k in ('samples', 'manifold')) >= 10)}")
+    print("reference, same run: the Playground's redraws/s " + ", ".join(
+        f"{k} {v:.1f}" for k, v in reference_rates.items())
+          + f"; GAN samples / Playground map: {rates['samples'] / reference_rates['map']:.2f}")
+    print(f"mounts (goal 1 each): {mounts}; blank samples: {blanks} of {samples}")
+    print(f"(whole redraws, partial ones) in the window: {kinds}")
+    print(f"training: page {page_rate:.1f} epochs/s, engine alone {reference:.1f} epochs/s "
+          f"(same run): ratio {page_rate / reference:.2f}")
+    print(f"digits GAN: recognisable >= 0.5 after {digits_time:.1f} s (last {final:.2f})  "
+          f"goal <= 60 s: {ok(digits_time <= 60)}")
+    print(f"load at the end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

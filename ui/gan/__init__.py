@@ -1,0 +1,1 @@
+"""The GAN page: its state, controls, runner, views and panels."""
