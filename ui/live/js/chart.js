@@ -110,7 +110,11 @@ async function request(c, slow) {
   try {
     const r = await fetch(new URL(c.url + (slow ? "?slow=1" : ""), document.baseURI),
                           { cache: "no-store" });
-    if (r.status === 404) return GONE;  // the session has ended
+    if (r.status === 404) {  // the session has ended (a restarted server): say so
+      const body = await r.json().catch(() => null);
+      c.gone = (body && body.message) || "";
+      return GONE;
+    }
     return r.ok ? await r.json() : null;
   } catch (e) {
     return null;  // a dropped request
@@ -131,6 +135,10 @@ async function loop(c) {
     while (c.playing) {
       const f = await pending;
       const charts = live();
+      if (f === GONE && c.gone) {  // status.js shows the message until Play
+        window.__nnpGone = { url: c.url, message: c.gone };
+        if (c.notice) c.notice();
+      }
       if (f === GONE || !charts.length || !c.playing) break;  // ended, or the page went away
       const wait = (f ? 1000 * f.interval : 1000) - (performance.now() - start);
       if (f && !f.playing) {
