@@ -19,7 +19,7 @@ import sys  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from engine import keep_freed_memory  # noqa: E402
-from ui.live.frames import routes  # noqa: E402
+from ui.live.frames import load_routes, routes  # noqa: E402
 from ui.live.runner import SWITCH_INTERVAL  # noqa: E402
 from ui.live.streamlit_internals import settle_navigation  # noqa: E402
 
@@ -28,4 +28,4 @@ from ui.live.streamlit_internals import settle_navigation  # noqa: E402
 sys.setswitchinterval(SWITCH_INTERVAL)
 keep_freed_memory()  # a long-running server keeps freed memory (engine/_memory.py)
 settle_navigation()  # app.py navigates with st.navigation, not the pages/ folder
-app = st.App("app.py", routes=routes())
+app = st.App("app.py", routes=routes() + load_routes())

@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "deploy"))
+
 from load_client import (  # noqa: E402
     Server,
     User,
@@ -253,7 +255,7 @@ def main() -> None:
         return
     one_server(ROOT, "1 process", "server.log")
     if args.replicas:
-        from replicas import Replicas  # deploy/replicas.py's runner, importable from bench
+        from replicas import Replicas  # deploy/replicas.py
 
         with Replicas(ROOT, args.replicas, logs) as rep:
             asyncio.run(levels(f"{args.replicas} replicas", rep.url, rep.pids, counts,

@@ -186,5 +186,11 @@ def routes() -> list:
 
     _registry().served = True
     LOAD.overhead = FETCH_OVERHEAD
-    return [Route(f"/{PATH}/{{token}}", endpoint, methods=["GET"]),
-            Route(f"/{LOAD_PATH}", load_endpoint, methods=["GET"])]
+    return [Route(f"/{PATH}/{{token}}", endpoint, methods=["GET"])]
+
+
+def load_routes() -> list:
+    """The route of `load()`, which serve.py mounts too."""
+    from starlette.routing import Route
+
+    return [Route(f"/{LOAD_PATH}", load_endpoint, methods=["GET"])]
