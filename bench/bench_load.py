@@ -115,6 +115,9 @@ async def settle(url: str, timeout: float = 30.0) -> None:
                 return
         except OSError:
             pass
+        except ValueError:  # a server without nnp/load (the baseline): give it a while
+            await asyncio.sleep(3.0)
+            return
         await asyncio.sleep(0.5)
 
 

@@ -20,7 +20,11 @@ The route exists when the app is served by `serve.py` (`st.App` with ROUTES). Un
 fragments that rerun on a timer.
 
 Each session's `Channel` is registered under an unguessable token, in a process-wide registry
-(streamlit_internals.process_registry).
+(streamlit_internals.process_registry). A token unknown to the process (the session ended, or
+the server restarted and a load balancer sent the request to another replica) gets a 404 whose
+message the page shows: press Play again. Frames go uncompressed: they are mostly PNG already.
+`GET nnp/load` tells what the process carries (`load()`): for the load bench, the replica
+tests and monitoring.
 """
 
 import json
