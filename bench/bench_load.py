@@ -66,8 +66,16 @@ async def open_users(url: str, n: int, query: str = "") -> list[User]:
 
     async def one(u: User) -> None:
         async with gate:
-            await u.open(timeout=120)
-            await u.click("Play", timeout=120)
+            try:
+                await u.open(timeout=120)
+                if "Play" not in u.buttons:  # the page failed: say what it showed
+                    u.errors.append(f"no Play button; the page showed {u.texts[-3:]}")
+                    return
+                await u.click("Play", timeout=120)
+                if u.live_url is None:
+                    u.errors.append(f"not playing; the page showed {u.texts[-3:]}")
+            except (OSError, TimeoutError) as e:
+                u.errors.append(f"open: {type(e).__name__}: {e}")
 
     await asyncio.gather(*(one(u) for u in users))
     return users
@@ -83,11 +91,16 @@ async def level(url: str, pids: list[int], n: int, warm: float, window: float) -
     users = await open_users(url, n)
     t_start = time.perf_counter() + warm
     t_end = t_start + window
-    loops = [asyncio.ensure_future(u.play_frames(t_end)) for u in users]
+    loops = [asyncio.ensure_future(u.play_frames(t_end)) for u in users if u.live_url]
     await asyncio.sleep(max(0.0, t_start - time.perf_counter()))
     c0, s0, me0 = time.monotonic(), sum(cpu_seconds(p) for p in pids), time.process_time()
     await asyncio.gather(*loops)
     dt = time.monotonic() - c0
+    try:
+        seen = status(url)
+        cost = f"{seen['frame_cost_ms']:.1f} ms, interval {seen['interval']} s"
+    except (OSError, ValueError, KeyError):
+        cost = "?"
     server_cpu = 100 * (sum(cpu_seconds(p) for p in pids) - s0) / dt
     client_cpu = 100 * (time.process_time() - me0) / dt
     mem = sum(rss_mb(p) for p in pids)
@@ -103,7 +116,7 @@ async def level(url: str, pids: list[int], n: int, warm: float, window: float) -
             "lat_med": pct(lat, 0.5), "lat_p90": pct(lat, 0.9), "cpu": server_cpu,
             "client_cpu": client_cpu, "mem": mem, "size": statistics.median(p["size"]
                                                                              for p in per),
-            "errors": errors}
+            "errors": errors, "cost": cost}
 
 
 async def settle(url: str, timeout: float = 30.0) -> None:
@@ -131,8 +144,8 @@ def show(label: str, r: dict) -> None:
           f"med {r['epochs_med']:5.1f} | latency med {1000 * r['lat_med']:5.0f} ms "
           f"p90 {1000 * r['lat_p90']:5.0f} ms | server CPU {r['cpu']:4.0f} % "
           f"mem {r['mem']:4.0f} MB | frame {r['size'] / 1000:4.1f} kB | users' CPU "
-          f"{r['client_cpu']:3.0f} %{goal}" + (f" | {len(r['errors'])} errors: "
-                                               f"{r['errors'][:2]}" if r["errors"] else ""),
+          f"{r['client_cpu']:3.0f} % | redraw cost {r['cost']}{goal}"
+          + (f" | {len(r['errors'])} errors: {r['errors'][:2]}" if r["errors"] else ""),
           flush=True)
 
 
@@ -161,7 +174,7 @@ async def soak(url: str, pid: int, users_n: int, minutes: float) -> bool:
     users = await open_users(url, users_n)
     t0 = time.perf_counter()
     end = t0 + 60 * minutes
-    loops = [asyncio.ensure_future(u.play_frames(end)) for u in users]
+    loops = [asyncio.ensure_future(u.play_frames(end)) for u in users if u.live_url]
     samples = []
     while time.perf_counter() < end:
         samples.append((time.perf_counter() - t0, rss_mb(pid)))

@@ -172,6 +172,8 @@ class User:
                 self.buttons[el.button.label] = el.button.id
             elif what == "alert":
                 self.texts.append(el.alert.body)
+            elif what == "exception":
+                self.texts.append(f"exception: {el.exception.type}: {el.exception.message}")
             elif what == "bidi_component" and el.bidi_component.json:
                 data = json.loads(el.bidi_component.json)
                 data = data.get("data", data) if isinstance(data, dict) else {}

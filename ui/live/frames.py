@@ -170,9 +170,12 @@ async def endpoint(request):
 
 def load() -> dict:
     """What this process carries: its replica's name (NNP_REPLICA), its process id, the
-    sessions playing, the runners open and the training threads."""
+    sessions playing, the runners open, what a redraw costs, the redraw interval now and the
+    training threads."""
     return {"replica": os.environ.get("NNP_REPLICA", ""), "pid": os.getpid(),
             "playing": LOAD.n_playing, "runners": open_runners(),
+            "frame_cost_ms": round(1000 * LOAD.frame_cost, 2),
+            "interval": LOAD.frame_interval(),
             "training_threads": sum(t.name == "nnp-training" or t.name.startswith("trainer-")
                                     for t in threading.enumerate())}
 
