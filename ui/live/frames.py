@@ -36,7 +36,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .runner import FETCH_OVERHEAD, LOAD, Runner, open_runners
+from .runner import FETCH_OVERHEAD, LOAD, SCHEDULER, Runner, open_runners
 from .streamlit_internals import process_registry
 
 PATH = "nnp/live"  # the route, relative to the app's root
@@ -176,6 +176,7 @@ def load() -> dict:
             "playing": LOAD.n_playing, "runners": open_runners(),
             "frame_cost_ms": round(1000 * LOAD.frame_cost, 2),
             "interval": LOAD.frame_interval(),
+            "train_cpu_s": round(SCHEDULER.train_cpu, 3), "train_cycles": SCHEDULER.cycles,
             "training_threads": sum(t.name == "nnp-training" or t.name.startswith("trainer-")
                                     for t in threading.enumerate())}
 

@@ -40,7 +40,10 @@ FETCH_OVERHEAD = 0.001  # the same for a frame the page fetches (serve.py): the 
 FRAME_WINDOW = 64  # redraws whose median cost sets the interval
 HYSTERESIS = 0.8  # a faster interval is taken only when the wanted one is this far below it
 LOCK_SLICE = 0.004  # longest time training holds a runner's lock at once (s)
-SWITCH_INTERVAL = 0.001  # the server's GIL switch interval (serve.py; Python's default: 5 ms)
+# The server's GIL switch interval (serve.py; Python's default: 5 ms), in ms in NNP_SWITCH_MS.
+SWITCH_INTERVAL = float(os.environ.get("NNP_SWITCH_MS", "1")) / 1000
+MAX_SLICE = 0.005  # most CPU seconds one session trains in a turn when it has credit to spare
+CATCH_UP = 0.5  # longest wall time one cycle's budget may make up for (a cycle came late)
 RATE_WINDOW = 0.5  # seconds over which a runner's epochs/s is measured
 MAX_PLAYING = int(os.environ.get("NNP_MAX_PLAYING", "40"))  # sessions playing per process
 FULL = ("This server is full, try again in a minute: "
@@ -164,13 +167,14 @@ class Scheduler:
         share = LOAD.train_share()
         # The share of the wall time since the previous cycle: a cycle that came late (the
         # GIL was busy with redraws) trains a little more, so the share holds per second.
-        since = CYCLE if self._t_last is None else min(t0 - self._t_last, 4 * CYCLE)
+        since = CYCLE if self._t_last is None else min(t0 - self._t_last, CATCH_UP)
         self._t_last = t0
         budget = since * share / len(runners)
         k = self.turn % len(runners)
         self.turn += 1
+        cap = CATCH_UP * share / len(runners)
         for r in runners[k:] + runners[:k]:
-            r._slice(budget, t0)
+            r._slice(budget, t0, cap)
         used = time.thread_time() - c0
         self.train_cpu += used
         self.cycles += 1
@@ -305,19 +309,24 @@ class Runner:
             return t.steps - done, t.status in (STOPPED, DIVERGED)
 
     # --- a slice of the scheduler's cycle ---------------------------------------------------
-    def _slice(self, budget: float, now: float) -> None:
+    def _slice(self, budget: float, now: float, cap: float | None = None) -> None:
         """Train for this cycle's `budget` of CPU seconds, less what earlier slices overran,
-        in chunks that hold the lock at most about LOCK_SLICE; at most as fast as `speed`."""
-        self._credit = min(self._credit + budget, 2 * budget)
+        in chunks that hold the lock at most about LOCK_SLICE; at most as fast as `speed`.
+        Credit left over (cycles that came late) is kept up to `cap` and spent at most
+        MAX_SLICE at a time, so that the sessions keep taking turns often."""
+        self._credit = min(self._credit + budget, max(cap or 0.0, 2 * budget))
+        spend = min(self._credit, max(budget, MAX_SLICE))
+        start = self._credit
         if self.speed is not None:
             per_epoch = self._units_per_epoch()
             dt = CYCLE if self._last is None else now - self._last
             self._owed = min(self._owed + self.speed * dt * per_epoch, self.speed * per_epoch)
         self._last = now
         try:
-            while self._credit > 0 and self.playing:
+            while start - self._credit < spend and self.playing:
+                left = spend - (start - self._credit)
                 cost = self._unit_cost
-                n = max(1, int(min(self._credit, LOCK_SLICE) / cost)) if cost else 1
+                n = max(1, int(min(left, LOCK_SLICE) / cost)) if cost else 1
                 if self.speed is not None:
                     n = min(n, int(self._owed))
                     if n <= 0:
