@@ -1,7 +1,7 @@
 // The status line ("Epoch 1,234 · ..."): drawn by Streamlit, and while playing from the
 // frames the charts fetch (chart.js's channel); the newest frame wins. Below it, a notice when
-// the session's frames were gone (the server restarted: chart.js sets window.__nnpGone); it
-// stays until training plays again in the session that replaced it.
+// the session's frames were gone (the server restarted: chart.js sets window.__nnpGone and
+// sessionStorage, then reloads the page); it stays until training plays again.
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let h = parentElement.querySelector("h4.nnp-status");
@@ -24,9 +24,17 @@ export default function (component) {
     h.textContent = text;
   };
   const notice = () => {
-    const gone = window.__nnpGone;
+    let gone = window.__nnpGone;
+    if (!gone) {  // the page was loaded again after its session was gone (chart.js)
+      let kept = null;
+      try { kept = sessionStorage.getItem("nnpGone"); } catch (e) { /* private mode */ }
+      if (kept) gone = window.__nnpGone = { url: null, message: kept };
+    }
     const replaced = gone && data.live && data.live.url !== gone.url;
-    if (replaced && data.live.playing) window.__nnpGone = null;  // playing again
+    if (replaced && data.live.playing) {  // playing again
+      window.__nnpGone = null;
+      try { sessionStorage.removeItem("nnpGone"); } catch (e) { /* private mode */ }
+    }
     const on = !!window.__nnpGone;
     note.textContent = on ? window.__nnpGone.message : "";
     note.hidden = !on;
