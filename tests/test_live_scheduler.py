@@ -73,9 +73,11 @@ def test_one_thread_trains_every_playing_session_in_turn(runners):
     for r in rs:
         r.play()
     assert eventually(lambda: min(r.trainer.steps for r in rs) > 0)
-    time.sleep(1.5)
+    time.sleep(0.5)
+    s0 = [r.trainer.steps for r in rs]
+    time.sleep(3.0)
     assert training_threads() == ["nnp-training"]  # one thread, not one per session
-    steps = [r.trainer.steps for r in rs]
+    steps = [r.trainer.steps - s for r, s in zip(rs, s0, strict=True)]
     assert min(steps) >= 0.7 * statistics.median(steps), steps  # nobody starved
     assert all(r.alive for r in rs)
 
@@ -163,3 +165,23 @@ def test_the_page_shows_the_full_message_instead_of_playing(root, monkeypatch):
         assert [b for b in at.button if b.key == "mini.play"]  # still offers Play
     finally:
         r.close()
+
+
+class Broken(Busy):
+    def step(self) -> None:
+        raise RuntimeError("boom")
+
+
+def test_a_session_whose_training_fails_stops_with_a_message_and_others_carry_on(runners):
+    (ok,) = runners(1, 0.0001)
+    bad = Runner(None, build=lambda config, data: Broken(0.0))
+    try:
+        bad.play()
+        ok.play()
+        assert eventually(lambda: not bad.playing)
+        assert bad.error == "training stopped: RuntimeError: boom"
+        before = ok.trainer.steps
+        assert eventually(lambda: ok.trainer.steps > before + 20)
+        assert SCHEDULER.thread.is_alive()
+    finally:
+        bad.close()

@@ -317,12 +317,13 @@ class Runner:
         self._credit = min(self._credit + budget, max(cap or 0.0, 2 * budget))
         spend = min(self._credit, max(budget, MAX_SLICE))
         start = self._credit
-        if self.speed is not None:
-            per_epoch = self._units_per_epoch()
-            dt = CYCLE if self._last is None else now - self._last
-            self._owed = min(self._owed + self.speed * dt * per_epoch, self.speed * per_epoch)
-        self._last = now
         try:
+            if self.speed is not None:
+                per_epoch = self._units_per_epoch()
+                dt = CYCLE if self._last is None else now - self._last
+                self._owed = min(self._owed + self.speed * dt * per_epoch,
+                                 self.speed * per_epoch)
+            self._last = now
             while start - self._credit < spend and self.playing:
                 left = spend - (start - self._credit)
                 cost = self._unit_cost
@@ -332,7 +333,10 @@ class Runner:
                     if n <= 0:
                         break
                 c0 = time.thread_time()
-                done, stopped = self._advance(n)
+                with self.lock:  # (re-entrant) no step once pause() or close() returned
+                    if not self.playing:
+                        break
+                    done, stopped = self._advance(n)
                 took = time.thread_time() - c0
                 self._credit -= took
                 self._owed -= done
@@ -344,10 +348,10 @@ class Runner:
                     break
                 if not done:
                     break
+            self._measure(now)
         except Exception as e:  # noqa: BLE001 - shown to the user, never lost silently
             self.error = f"training stopped: {type(e).__name__}: {e}"
             self.pause()
-        self._measure(now)
 
     def _measure(self, now: float) -> None:
         """Epochs per second over the last RATE_WINDOW (waits for the GIL and turns included)."""
