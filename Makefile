@@ -34,6 +34,7 @@ bench: $(VENV)/.installed-dev browser-deps
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_live.py
 	$(BIN)/python bench/bench_compare.py
+	$(BIN)/python bench/bench_load.py
 
 # Browser tests need Debian's chromium. Under CI=true they are mandatory, so install it;
 # elsewhere the browser tests skip with a reason when it is missing.
