@@ -1,6 +1,7 @@
 # make run   - set up .venv and serve the app at http://localhost:8501
 # make test  - set up .venv with dev tools, then lint and run the whole test suite
 # make bench - run the benchmarks (engine speed; live page speed in headless Chromium)
+# make serve-replicas N=2 - serve N replicas of the app behind HAProxy at http://localhost:8501
 # make clean - remove the venv, caches and test artifacts
 
 SHELL := /bin/bash
@@ -8,7 +9,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean browser-deps
+.PHONY: run test bench clean browser-deps haproxy-deps serve-replicas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-bench
 run: $(VENV)/.installed-run
 	$(BIN)/python -m streamlit run serve.py --server.port 8501
 
-test: $(VENV)/.installed-dev browser-deps
+test: $(VENV)/.installed-dev browser-deps haproxy-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -46,6 +47,26 @@ browser-deps:
 		echo "chromium not on PATH: browser tests will be skipped" \
 			"(install it with 'apt-get install chromium', or set CI=true)"; \
 	fi
+
+# The replica tests need Debian's haproxy: installed under CI=true, skipped elsewhere.
+haproxy-deps:
+	@if command -v haproxy >/dev/null 2>&1; then \
+		:; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "CI=true and haproxy not on PATH: installing it with apt-get"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy; \
+	else \
+		echo "haproxy not on PATH: replica tests will be skipped" \
+			"(install it with 'apt-get install haproxy', or set CI=true)"; \
+	fi
+
+# N replicas of the app (one process each) behind HAProxy, sticky by cookie (deploy/).
+N ?= 2
+serve-replicas: $(VENV)/.installed-run
+	@command -v haproxy >/dev/null 2>&1 || { echo "needs haproxy: apt-get install haproxy"; exit 1; }
+	$(BIN)/python deploy/replicas.py --replicas $(N) --port 8501
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis tests/browser/artifacts

@@ -19,8 +19,16 @@ def page_title(path: Path) -> str:
     return path.stem.split("_", 1)[1].replace("_", " ")
 
 
+@st.cache_resource(show_spinner=False)
+def _docstrings() -> dict[str, str]:
+    """Every page script's docstring, parsed once per process: ast.parse in several script
+    threads at once can fail in CPython 3.11 ("AST constructor recursion depth mismatch")."""
+    return {p.name: ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) or ""
+            for p in (HERE / "pages").glob("*.py")}
+
+
 def docstring(path: Path) -> str:
-    return ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    return _docstrings()[path.name]
 
 
 def summary(path: Path) -> str:

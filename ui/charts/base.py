@@ -7,8 +7,12 @@ is testable without a browser (`plotly.graph_objects.Figure(fig)` validates one)
 as small PNGs and numeric arrays as base64 typed arrays, to keep frames small."""
 
 import base64
-import io
+import collections
+import hashlib
 import math
+import struct
+import threading
+import zlib
 
 import numpy as np
 from PIL import Image
@@ -44,13 +48,48 @@ def typed(a: np.ndarray, dtype: str = "f4") -> dict:
     return spec
 
 
+def png_bytes(a: np.ndarray) -> bytes:
+    """A (h, w) grey or (h, w, 3|4) RGB(A) uint8 array (row 0 at the top) as PNG bytes:
+    unfiltered rows, zlib level 1. About three times as fast as PIL's encoder at the sizes of
+    the live charts, for files a few per cent larger."""
+    a = np.ascontiguousarray(a, dtype=np.uint8)
+    h, w = a.shape[:2]
+    kind = {2: 0, 3: 2, 4: 6}[a.ndim if a.ndim == 2 else a.shape[2]]
+    raw = np.zeros((h, 1 + a[0].size), dtype=np.uint8)  # each row: filter 0, then the pixels
+    raw[:, 1:] = a.reshape(h, -1)
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + tag + body
+                + struct.pack(">I", zlib.crc32(tag + body)))
+
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, kind, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw.tobytes(), 1)) + chunk(b"IEND", b""))
+
+
+_PNG_CACHE: collections.OrderedDict = collections.OrderedDict()
+_PNG_CACHE_SIZE = 256  # images; an unchanged one (an input's thumbnail) is encoded once
+_PNG_LOCK = threading.Lock()
+
+
 def png_uri(rgb: np.ndarray | Image.Image) -> str:
-    """A (h, w, 3|4) uint8 array (row 0 at the top) or a PIL image as a PNG data URI."""
-    img = rgb if isinstance(rgb, Image.Image) else \
-        Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
-    buf = io.BytesIO()
-    img.save(buf, "PNG", compress_level=1)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    """A (h, w[, 3|4]) uint8 array (row 0 at the top) or a PIL image as a PNG data URI. The
+    same pixels give the same URI from a small process-wide cache, without encoding again."""
+    if isinstance(rgb, Image.Image):
+        rgb = np.asarray(rgb.convert("RGBA") if rgb.mode not in ("L", "RGB", "RGBA") else rgb)
+    a = np.ascontiguousarray(rgb, dtype=np.uint8)
+    key = (a.shape, hashlib.blake2b(a.data, digest_size=16).digest())
+    with _PNG_LOCK:
+        uri = _PNG_CACHE.get(key)
+        if uri is not None:
+            _PNG_CACHE.move_to_end(key)
+            return uri
+    uri = "data:image/png;base64," + base64.b64encode(png_bytes(a)).decode("ascii")
+    with _PNG_LOCK:
+        _PNG_CACHE[key] = uri
+        while len(_PNG_CACHE) > _PNG_CACHE_SIZE:
+            _PNG_CACHE.popitem(last=False)
+    return uri
 
 
 # --- colour maps -------------------------------------------------------------------------

@@ -115,6 +115,9 @@ def _hover_layer(grid: np.ndarray, bounds, task: str, output: str, res: int = 50
             "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], **extra}
 
 
+_CLASS_HEX = np.array([hexcolor(c) for c in CLASS_COLORS])
+
+
 def _points_traces(X, y, task: str, name: str, symbol: str, value_range=(-1.0, 1.0),
                    class_names=None) -> list[dict]:
     X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
@@ -128,7 +131,7 @@ def _points_traces(X, y, task: str, name: str, symbol: str, value_range=(-1.0, 1
         marker |= {"color": typed(y), "colorscale": DIVERGING, "cmin": lo, "cmax": hi}
         hover = f"{where} value %{{marker.color:.4g}}<extra></extra>"
     else:
-        colors = np.array([hexcolor(CLASS_COLORS[int(c) % len(CLASS_COLORS)]) for c in y])
+        colors = _CLASS_HEX[y.astype(int) % len(CLASS_COLORS)]
         marker["color"] = colors.tolist()
         if name != "train":
             marker["line"]["color"] = colors.tolist()

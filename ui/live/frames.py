@@ -20,10 +20,15 @@ The route exists when the app is served by `serve.py` (`st.App` with ROUTES). Un
 fragments that rerun on a timer.
 
 Each session's `Channel` is registered under an unguessable token, in a process-wide registry
-(streamlit_internals.process_registry).
+(streamlit_internals.process_registry). A token unknown to the process (the session ended, or
+the server restarted and a load balancer sent the request to another replica) gets a 404 whose
+message the page shows: press Play again. Frames go uncompressed: they are mostly PNG already.
+`GET nnp/load` tells what the process carries (`load()`): for the load bench, the replica
+tests and monitoring.
 """
 
 import json
+import os
 import secrets
 import threading
 import time
@@ -31,10 +36,11 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .runner import FETCH_OVERHEAD, LOAD, Runner
+from .runner import FETCH_OVERHEAD, LOAD, SCHEDULER, Runner, open_runners
 from .streamlit_internals import process_registry
 
 PATH = "nnp/live"  # the route, relative to the app's root
+LOAD_PATH = "nnp/load"  # what the process carries (JSON)
 SLOW_EVERY = 4  # slow charts come with one frame in this many (per session playing)
 
 
@@ -141,18 +147,45 @@ def poll(token: str, want_slow: bool) -> bytes | None:
                       separators=(",", ":")).encode()
 
 
+GONE = ("The server restarted, or this session ended: the training shown here is gone. "
+        "Press Play again (your settings are kept in the page's address).")
+# Frames are mostly base64 PNG: gzip saves about a third of their size for 1-2 ms of the
+# server's CPU a frame (a third of building one), so they go uncompressed.
+HEADERS = {"Cache-Control": "no-store", "Content-Encoding": "identity"}
+
+
 async def endpoint(request):
-    """GET nnp/live/<token>[?slow=1]: the session's next frame (JSON), 404 when the session is
-    gone. The frame is built in a worker thread, off the server's event loop."""
+    """GET nnp/live/<token>[?slow=1]: the session's next frame (JSON), 404 with a message when
+    the session is gone. The frame is built in a worker thread, off the server's event loop."""
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import JSONResponse, Response
 
     body = await run_in_threadpool(poll, request.path_params["token"],
                                    request.query_params.get("slow") == "1")
     if body is None:
-        return JSONResponse({"error": "no such session"}, status_code=404,
+        return JSONResponse({"error": "no such session", "message": GONE}, status_code=404,
                             headers={"Cache-Control": "no-store"})
-    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+    return Response(body, media_type="application/json", headers=HEADERS)
+
+
+def load() -> dict:
+    """What this process carries: its replica's name (NNP_REPLICA), its process id, the
+    sessions playing, the runners open, what a redraw costs, the redraw interval now and the
+    training threads."""
+    return {"replica": os.environ.get("NNP_REPLICA", ""), "pid": os.getpid(),
+            "playing": LOAD.n_playing, "runners": open_runners(),
+            "frame_cost_ms": round(1000 * LOAD.frame_cost, 2),
+            "interval": LOAD.frame_interval(),
+            "train_cpu_s": round(SCHEDULER.train_cpu, 3), "train_cycles": SCHEDULER.cycles,
+            "training_threads": sum(t.name == "nnp-training" or t.name.startswith("trainer-")
+                                    for t in threading.enumerate())}
+
+
+async def load_endpoint(request):
+    """GET nnp/load: `load()` as JSON (for the load bench, the replica tests, monitoring)."""
+    from starlette.responses import JSONResponse
+
+    return JSONResponse(load(), headers={"Cache-Control": "no-store"})
 
 
 def routes() -> list:
@@ -162,3 +195,10 @@ def routes() -> list:
     _registry().served = True
     LOAD.overhead = FETCH_OVERHEAD
     return [Route(f"/{PATH}/{{token}}", endpoint, methods=["GET"])]
+
+
+def load_routes() -> list:
+    """The route of `load()`, which serve.py mounts too."""
+    from starlette.routing import Route
+
+    return [Route(f"/{LOAD_PATH}", load_endpoint, methods=["GET"])]

@@ -104,13 +104,19 @@ function catchUp(Plotly, el) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 const GONE = "gone";
+const GONE_KEY = "nnpGone";  // sessionStorage: the notice, kept across the reload
+const RELOAD_DELAY = 1500;  // ms the notice shows before the page loads again
 
 // One request for the channel's next frame: the frame, null (failed: try again), or GONE.
 async function request(c, slow) {
   try {
     const r = await fetch(new URL(c.url + (slow ? "?slow=1" : ""), document.baseURI),
                           { cache: "no-store" });
-    if (r.status === 404) return GONE;  // the session has ended
+    if (r.status === 404) {  // the session has ended (a restarted server): say so
+      const body = await r.json().catch(() => null);
+      c.gone = (body && body.message) || "";
+      return GONE;
+    }
     return r.ok ? await r.json() : null;
   } catch (e) {
     return null;  // a dropped request
@@ -131,6 +137,15 @@ async function loop(c) {
     while (c.playing) {
       const f = await pending;
       const charts = live();
+      if (f === GONE && c.gone) {
+        // The server restarted (or a load balancer moved the session to another replica):
+        // say so (status.js keeps the notice, across a reload, until Play), then load the
+        // page again, which the new server draws from its address (the settings).
+        window.__nnpGone = { url: c.url, message: c.gone };
+        try { sessionStorage.setItem(GONE_KEY, c.gone); } catch (e) { /* private mode */ }
+        if (c.notice) c.notice();
+        setTimeout(() => location.reload(), RELOAD_DELAY);
+      }
       if (f === GONE || !charts.length || !c.playing) break;  // ended, or the page went away
       const wait = (f ? 1000 * f.interval : 1000) - (performance.now() - start);
       if (f && !f.playing) {
