@@ -23,18 +23,24 @@ Usage: python bench/bench_load.py [--users 1,5,10,20,40] [--window 20] [--warm 6
                                   [--baseline REF] [--replicas N] [--soak MINUTES]
 """
 
-import argparse
-import asyncio
-import json
-import os
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import runtime  # noqa: E402, F401 - before NumPy: one BLAS thread (the clients' process)
+
+# isort: split
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))

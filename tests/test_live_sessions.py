@@ -9,8 +9,7 @@ import time
 import urllib.request
 
 import pytest
-
-from tests.conftest import ROOT
+from conftest import ROOT, run_async
 
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -40,7 +39,7 @@ async def wait_for(url: str, cond, timeout: float) -> tuple[dict, float]:
 
 
 def test_closed_tabs_leave_no_session_training(server):
-    asyncio.run(_closed_tabs(server.url))
+    run_async(_closed_tabs(server.url))
 
 
 async def _closed_tabs(url: str) -> None:
@@ -62,7 +61,7 @@ async def _closed_tabs(url: str) -> None:
 
 
 def test_sessions_opened_and_closed_leave_nothing_behind(server):
-    asyncio.run(_churn(server.url, 30))
+    run_async(_churn(server.url, 30))
 
 
 async def _churn(url: str, n: int) -> None:

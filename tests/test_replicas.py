@@ -18,8 +18,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-
-from tests.conftest import ROOT
+from conftest import ROOT, run_async
 
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -86,7 +85,7 @@ async def frames(users: list[User], seconds: float) -> list[int]:
 
 
 def test_sessions_spread_stick_and_survive_the_loss_of_the_other_replica(replicas):
-    asyncio.run(_scenario(replicas))
+    run_async(_scenario(replicas))
 
 
 async def _scenario(rep: Replicas) -> None:

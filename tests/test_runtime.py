@@ -11,7 +11,7 @@ import runtime
 
 # Every script that starts a process: the server, the app, the tests and every benchmark.
 ENTRY_POINTS = ["serve.py", "app.py", "tests/conftest.py",
-                *sorted(f"bench/{p.name}" for p in (ROOT / "bench").glob("*.py"))]
+                *sorted(f"bench/{p.name}" for p in (ROOT / "bench").glob("bench_*.py"))]
 
 
 def _run(code: str, env: dict) -> str:

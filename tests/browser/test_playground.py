@@ -53,6 +53,10 @@ def open_playground(page, page_url, query: str = "") -> None:
     page.locator("h4", has_text="Epoch").first.wait_for()
     page.wait_for_function("() => window.__nnp && window.__nnp.map && window.__nnp.map.updates > 0"
                            " && window.__nnp.net && window.__nnp.net.updates > 0")
+    # The first script run may still be delivering the transport bar when the live charts have
+    # drawn (they are drawn from the frame, the buttons from the rest of the run): wait for it.
+    for button in ("Play", "Step epoch", "Step batch", "Reset"):
+        page.get_by_role("button", name=button).first.wait_for(state="visible")
 
 
 def status(page) -> tuple[int, float]:

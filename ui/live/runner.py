@@ -41,7 +41,7 @@ FRAME_WINDOW = 64  # redraws whose median cost sets the interval
 HYSTERESIS = 0.8  # a faster interval is taken only when the wanted one is this far below it
 LOCK_SLICE = 0.004  # longest time training holds a runner's lock at once (s)
 # The server's GIL switch interval (serve.py; Python's default: 5 ms), in ms in NNP_SWITCH_MS.
-SWITCH_INTERVAL = float(os.environ.get("NNP_SWITCH_MS", "1")) / 1000
+SWITCH_INTERVAL = float(os.environ.get("NNP_SWITCH_MS", "5")) / 1000
 MAX_SLICE = 0.005  # most CPU seconds one session trains in a turn when it has credit to spare
 CATCH_UP = 0.5  # longest wall time one cycle's budget may make up for (a cycle came late)
 RATE_WINDOW = 0.5  # seconds over which a runner's epochs/s is measured
