@@ -5,7 +5,7 @@ import streamlit as st
 
 from engine.images import ImageConfig
 from ui.live.session import visible
-from ui.live.widgets import field_widget, parse_widths, widths_widget
+from ui.live.widgets import field_widget, hyper_widgets, parse_widths, widths_widget
 
 from .state import PAGE, key
 
@@ -59,9 +59,6 @@ def training_controls() -> dict:
     st.subheader("Training")
     values = _shown(("optimizer", "lr"))
     if visible("optimizer"):
-        spec = F["optimizer"].options[values["optimizer"]]
-        hypers = [n for n in spec.hyper if n != "eps"]
-        for col, name in zip(st.columns(len(hypers)) if hypers else [], hypers, strict=True):
-            values[name] = field_widget(F[name], key(name), col)
+        values |= hyper_widgets(F, values["optimizer"], key)
     values |= _shown(("batch_size", "l2", "dropout", "max_epochs"))
     return values

@@ -10,6 +10,7 @@ assets/<family>/help.toml.
 """
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -129,3 +130,12 @@ def widths_widget(field: Widths, key: str, container=None, *, disabled: bool = F
     return c.text_input(field.label or field.name, key=key, disabled=disabled,
                         help=help_text(field.name, field) + f" Comma-separated, e.g. {example}; "
                              f"at most {field.max_len} of {field.low} to {field.high}.")
+
+
+def hyper_widgets(fields: dict[str, Field], optimizer: str, key: Callable[[str], str]) -> dict:
+    """The widgets of optimizer `optimizer`'s hyperparameters (eps left at its default), side
+    by side in the current container, from the settings' `fields`; returns name -> value."""
+    spec = fields["optimizer"].options[optimizer]
+    names = [n for n in spec.hyper if n != "eps"]
+    cols = st.columns(len(names)) if names else []
+    return {n: field_widget(fields[n], key(n), col) for col, n in zip(cols, names, strict=True)}

@@ -22,7 +22,7 @@ from ui.charts import maps
 from ui.charts.base import png_uri
 from ui.live.components import image_picker
 from ui.live.session import visible
-from ui.live.widgets import HELP, field_widget, help_text
+from ui.live.widgets import HELP, field_widget, help_text, hyper_widgets
 
 from .state import MAX_LAYERS, MAX_WIDTH, PAGE, SEED_TEXT, key
 
@@ -287,11 +287,7 @@ def training_controls(n_hidden: int) -> dict:
     st.subheader("Training")
     values = _shown(("lr", "optimizer"))
     if visible("optimizer"):
-        spec = Config.FIELDS["optimizer"].options[values["optimizer"]]
-        hypers = [n for n in spec.hyper if n != "eps"]
-        if hypers:
-            for col, name in zip(st.columns(len(hypers)), hypers, strict=True):
-                values[name] = field_widget(F[name], key(name), col)
+        values |= hyper_widgets(F, values["optimizer"], key)
     if visible("regularization"):
         c1, c2 = st.columns(2)
         values |= _shown(("l1",), c1) | _shown(("l2",), c2)

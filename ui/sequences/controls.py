@@ -8,7 +8,7 @@ import streamlit as st
 from engine.data.sequences import get_task
 from engine.sequences import SequenceConfig
 from ui.live.session import visible
-from ui.live.widgets import field_widget, help_text
+from ui.live.widgets import field_widget, help_text, hyper_widgets
 
 from .state import CELLS, HARD, PAGE, PRESETS, SEEN_TASK, TASKS, key, write
 
@@ -59,10 +59,7 @@ def training_controls() -> dict:
     st.subheader("Training")
     values = _shown(("optimizer", "lr"))
     if visible("optimizer"):
-        spec = F["optimizer"].options[values["optimizer"]]
-        hypers = [n for n in spec.hyper if n != "eps"]
-        for col, name in zip(st.columns(len(hypers)) if hypers else [], hypers, strict=True):
-            values[name] = field_widget(F[name], key(name), col)
+        values |= hyper_widgets(F, values["optimizer"], key)
     values |= _shown(("batch_size", "clip"))
     if st.session_state.get(key("clip")):
         values |= _shown(("clip_norm",))

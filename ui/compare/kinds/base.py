@@ -2,10 +2,16 @@
 classroom demos (`Preset`), and the rest of what the page needs to build, draw and score its
 runs (`Kind`). Each kind is a module of this package; the page and the model are generic."""
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from engine import DIVERGED
+from ui.charts.base import thin
+
+MAX_CURVE = 300  # points per curve a comparison draws
 
 
 @dataclass(frozen=True)
@@ -98,3 +104,16 @@ def epochs_to_reach(epochs: list, losses: list, target: float) -> int | None:
 def status_text(t) -> str:
     """A run's status for the results table; a divergence says why."""
     return t.status if t.status != DIVERGED else f"diverged: {t.status_reason}"
+
+
+def curves(t, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Run `t`'s history columns `keys`, thinned to at most MAX_CURVE points (call under the
+    runner's lock: a copy)."""
+    h = t.history
+    idx = thin(len(h), MAX_CURVE)
+    return {k: np.asarray(h[k], dtype=np.float64)[idx] for k in keys}
+
+
+def ms_per_epoch(t) -> float:
+    """Training time per epoch so far, in ms (NaN before the first epoch)."""
+    return 1000.0 * t.train_time / t.epoch if t.epoch else math.nan

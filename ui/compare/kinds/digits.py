@@ -9,12 +9,20 @@ from engine import OPTIMIZERS
 from engine.images import LEARNING_RATES as IMAGE_RATES
 from engine.images import ImageConfig, ImageTrainer
 from ui.charts import compare as charts
-from ui.charts.base import thin
 from ui.charts.compare import RUN_COLORS, GroupSnapshot, RunView
 
-from .base import Kind, Preset, Variable, epochs_to_reach, flag, num, status_text, widths_of
-
-MAX_CURVE = 300  # points per curve
+from .base import (
+    Kind,
+    Preset,
+    Variable,
+    curves,
+    epochs_to_reach,
+    flag,
+    ms_per_epoch,
+    num,
+    status_text,
+    widths_of,
+)
 
 # What a digits comparison can vary: the network, the random shifts, the filters, training.
 DIGIT_VARIABLES: dict[str, Variable] = {v.name: v for v in [
@@ -71,7 +79,7 @@ def digits_row(label: str, t: ImageTrainer, target: float) -> dict:
         "accuracy": last.get("test_accuracy", math.nan),
         "shifted accuracy": last.get("shifted_accuracy", math.nan),
         "epochs to target": epochs_to_reach(h["epoch"], test, target),
-        "ms per epoch": 1000.0 * t.train_time / t.epoch if t.epoch else math.nan,
+        "ms per epoch": ms_per_epoch(t),
         "parameters": t.model.n_params,
         "status": status_text(t),
     }
@@ -81,11 +89,8 @@ def snapshot(trainers: list[ImageTrainer], labels: list[str]) -> GroupSnapshot:
     """Copy each run's thinned curves: losses, test and shifted-test accuracy."""
     runs = []
     for i, (t, label) in enumerate(zip(trainers, labels, strict=True)):
-        h = t.history
-        idx = thin(len(h), MAX_CURVE)
-        hist = {k: np.asarray(h[k], dtype=np.float64)[idx]
-                for k in ("epoch", "train_loss", "test_loss", "test_accuracy",
-                          "shifted_accuracy")}
+        hist = curves(t, ("epoch", "train_loss", "test_loss", "test_accuracy",
+                          "shifted_accuracy"))
         runs.append(RunView(label, RUN_COLORS[i % len(RUN_COLORS)], t.epoch, t.status,
                             t.status_reason, None, hist))
     none = np.zeros((0, 2))

@@ -11,12 +11,10 @@ from engine import GAN_PRESETS, GanConfig, GanTrainer
 from engine.data.distributions import DISTRIBUTIONS
 from engine.gan import DISTANCE_THRESHOLD, GAN_LOSSES
 from ui.charts import gan as gan_charts
-from ui.charts.base import thin
 from ui.charts.compare import RUN_COLORS, GroupSnapshot
 
-from .base import Kind, Preset, Variable, epochs_to_reach, num, status_text
+from .base import Kind, Preset, Variable, curves, epochs_to_reach, ms_per_epoch, num, status_text
 
-MAX_CURVE = 300  # points per curve
 MAP_RES = 50
 N_FAKE = 200
 N_REAL = 300
@@ -75,7 +73,7 @@ def gan_row(label: str, t: GanTrainer, target: float) -> dict:
         "D loss": last.get("d_loss", math.nan),
         "G loss": last.get("g_loss", math.nan),
         "epochs to target": epochs_to_reach(h["epoch"], test, target),
-        "ms per epoch": 1000.0 * t.train_time / t.epoch if t.epoch else math.nan,
+        "ms per epoch": ms_per_epoch(t),
         "status": status_text(t),
     }
 
@@ -85,10 +83,7 @@ def snapshot(trainers: list[GanTrainer], labels: list[str]) -> GroupSnapshot:
     points (fixed noise); the real points are the first run's (every run has the same)."""
     runs = []
     for i, (t, label) in enumerate(zip(trainers, labels, strict=True)):
-        h = t.history
-        idx = thin(len(h), MAX_CURVE)
-        hist = {k: np.asarray(h[k], dtype=np.float64)[idx]
-                for k in ("epoch", "train_loss", "test_loss")}
+        hist = curves(t, ("epoch", "train_loss", "test_loss"))
         runs.append(gan_charts.GanRunView(
             label, RUN_COLORS[i % len(RUN_COLORS)], t.epoch, t.status, t.status_reason,
             t.discriminator_grid(MAP_RES), hist, t.samples(N_FAKE), t.loss.probability))

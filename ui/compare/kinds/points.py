@@ -3,8 +3,6 @@ one colour scale."""
 
 import math
 
-import numpy as np
-
 from engine import ACTIVATIONS, DATASETS, INITIALIZERS, OPTIMIZERS, Config, Trainer
 from engine.config import LEARNING_RATES
 from engine.data.scaling import SCALERS
@@ -12,11 +10,10 @@ from ui.charts import compare as charts
 from ui.charts.base import thin
 from ui.charts.compare import RUN_COLORS, GroupSnapshot, RunView
 
-from .base import Kind, Preset, Variable, epochs_to_reach, num, status_text
+from .base import Kind, Preset, Variable, curves, epochs_to_reach, ms_per_epoch, num, status_text
 
 MAP_RES = charts.MAP_RES
 MAX_POINTS = 300  # training points drawn on each map
-MAX_CURVE = 300  # points per loss curve
 
 
 def hidden_text(h) -> str:
@@ -129,7 +126,7 @@ def results_row(label: str, t, target: float) -> dict:
         "best test loss": best,
         "accuracy" if t.task != "regression" else "R²": last.get(metric, math.nan),
         "epochs to target": epochs_to_reach(h["epoch"], test, target),
-        "ms per epoch": 1000.0 * t.train_time / t.epoch if t.epoch else math.nan,
+        "ms per epoch": ms_per_epoch(t),
         "dead neurons": t.dead_fraction(),
         "first-layer gradient": grads[0] if grads else math.nan,
         "status": status_text(t),
@@ -140,10 +137,7 @@ def snapshot(trainers: list, labels: list[str], resolution: int = MAP_RES) -> Gr
     """Copy each run's map and thinned loss curves (call under the runner's lock)."""
     runs = []
     for i, (t, label) in enumerate(zip(trainers, labels, strict=True)):
-        h = t.history
-        idx = thin(len(h), MAX_CURVE)
-        hist = {k: np.asarray(h[k], dtype=np.float64)[idx]
-                for k in ("epoch", "train_loss", "test_loss")}
+        hist = curves(t, ("epoch", "train_loss", "test_loss"))
         runs.append(RunView(label, RUN_COLORS[i % len(RUN_COLORS)], t.epoch, t.status,
                             t.status_reason, t.predict_grid(resolution), hist))
     first = trainers[0]

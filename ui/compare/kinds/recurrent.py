@@ -11,12 +11,19 @@ from engine.sequences import CELL_NAMES as CELLS
 from engine.sequences import LEARNING_RATES, SequenceConfig, SequenceTrainer
 from engine.sequences import RECURRENT_TASKS as TASKS
 from ui.charts import sequences as seq_charts
-from ui.charts.base import thin
 from ui.charts.compare import RUN_COLORS, GroupSnapshot, RunView
 
-from .base import Kind, Preset, Variable, epochs_to_reach, flag, num, status_text
-
-MAX_CURVE = 300  # points per curve
+from .base import (
+    Kind,
+    Preset,
+    Variable,
+    curves,
+    epochs_to_reach,
+    flag,
+    ms_per_epoch,
+    num,
+    status_text,
+)
 
 
 def _cell(v: str) -> str:
@@ -84,11 +91,8 @@ def snapshot(trainers: list[SequenceTrainer], labels: list[str]) -> RecurrentSna
     first = trainers[0]
     metric = "test_accuracy" if first.metric == "accuracy" else "test_mse"
     for i, (t, label) in enumerate(zip(trainers, labels, strict=True)):
-        h = t.history
-        idx = thin(len(h), MAX_CURVE)
-        hist = {k: np.asarray(h[k], dtype=np.float64)[idx]
-                for k in ("epoch", "train_loss", "test_loss")}
-        hist["test_metric"] = np.asarray(h[metric], dtype=np.float64)[idx]
+        hist = curves(t, ("epoch", "train_loss", "test_loss", metric))
+        hist["test_metric"] = hist.pop(metric)
         runs.append(RunView(label, RUN_COLORS[i % len(RUN_COLORS)], t.epoch, t.status,
                             t.status_reason, None, hist))
     none = np.zeros((0, 2))
@@ -122,7 +126,7 @@ def recurrent_row(label: str, t: SequenceTrainer, target: float) -> dict:
     row |= {
         "baseline": t.baseline,
         "epochs to target": epochs_to_reach(h["epoch"], test, target),
-        "ms per epoch": 1000.0 * t.train_time / t.epoch if t.epoch else math.nan,
+        "ms per epoch": ms_per_epoch(t),
         "parameters": t.model.n_params,
         "gradient at step 1 / step T": float(grad[0] / grad[-1]) if grad[-1] > 0 else math.nan,
         "status": status_text(t),

@@ -14,12 +14,20 @@ from engine.sequences import (
     SequenceTrainer,
 )
 from ui.charts import attention as charts
-from ui.charts.base import thin
 from ui.charts.compare import RUN_COLORS, GroupSnapshot, RunView
 
-from .base import Kind, Preset, Variable, epochs_to_reach, flag, num, status_text
+from .base import (
+    Kind,
+    Preset,
+    Variable,
+    curves,
+    epochs_to_reach,
+    flag,
+    ms_per_epoch,
+    num,
+    status_text,
+)
 
-MAX_CURVE = 300  # points per curve
 TASKS = TRANSFORMER_TASKS
 POSITIONS = SequenceConfig.FIELDS["position"]
 
@@ -71,7 +79,7 @@ def results_row(label: str, t: SequenceTrainer, target: float) -> dict:
         "sequence accuracy": last.get("test_sequence_accuracy", math.nan),
         "position accuracy": last.get("test_accuracy", math.nan),
         "epochs to target": epochs_to_reach(h["epoch"], test, target),
-        "ms per epoch": 1000.0 * t.train_time / t.epoch if t.epoch else math.nan,
+        "ms per epoch": ms_per_epoch(t),
         "parameters": t.model.n_params,
         "status": status_text(t),
     }
@@ -81,11 +89,8 @@ def snapshot(trainers: list[SequenceTrainer], labels: list[str]) -> GroupSnapsho
     """Copy each run's thinned curves: losses, whole-sequence and per-position accuracy."""
     runs = []
     for i, (t, label) in enumerate(zip(trainers, labels, strict=True)):
-        h = t.history
-        idx = thin(len(h), MAX_CURVE)
-        hist = {k: np.asarray(h[k], dtype=np.float64)[idx]
-                for k in ("epoch", "train_loss", "test_loss", "test_accuracy",
-                          "test_sequence_accuracy")}
+        hist = curves(t, ("epoch", "train_loss", "test_loss", "test_accuracy",
+                          "test_sequence_accuracy"))
         runs.append(RunView(label, RUN_COLORS[i % len(RUN_COLORS)], t.epoch, t.status,
                             t.status_reason, None, hist))
     return GroupSnapshot(runs, "sequences", "softmax", (0.0, 1.0, 0.0, 1.0), np.zeros((0, 2)),
