@@ -19,7 +19,7 @@ from engine.sequences import (
     SequenceTrainer,
 )
 from ui.live.runner import Runner
-from ui.live.session import FLAGS, LivePage, keep_widgets
+from ui.live.session import LivePage, keep_widgets
 
 TASKS = TRANSFORMER_TASKS  # the token tasks, in teaching order
 TASK_OPTIONS = ("n_tokens", "delay", "digits")  # options of those tasks (copy, addition)
@@ -124,10 +124,9 @@ def init() -> None:
     visits to other pages."""
     ss = st.session_state
     if PAGE.first_run():
-        query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
+        query = PAGE.link_query()
         config, warnings = page_config(query)
-        for w in warnings:
-            PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
+        PAGE.link_warnings(warnings)
         ss[CONFIG] = config
         write(config)
         for k, v in VIEW_DEFAULTS.items():

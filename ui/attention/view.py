@@ -74,8 +74,7 @@ class AttentionView:
                 figs["positions"] = attention.position_chart(
                     f.positions.vectors, f.positions.similarity, f.positions.kind,
                     revision=rev)
-        if self.presenter:
-            figs = {k: base.presenter_fonts(fig, PRESENTER_FONT) for k, fig in figs.items()}
+        figs = base.presenter_figures(figs, self.presenter, PRESENTER_FONT)
         return figs
 
     def status(self, f: Frame, epochs_per_s: float) -> str:

@@ -133,6 +133,11 @@ def thin(n: int, max_points: int) -> np.ndarray:
 PRESENTER_FONT = 18  # px: axis labels and ticks, legends, labels, read from the back of a room
 
 
+def presenter_figures(figs: dict[str, dict], on: bool, size: int = PRESENTER_FONT) -> dict:
+    """`figs` (key -> figure) with presenter_fonts applied to each when `on`."""
+    return {k: presenter_fonts(fig, size) for k, fig in figs.items()} if on else figs
+
+
 def presenter_fonts(fig: dict, size: int = PRESENTER_FONT) -> dict:
     """`fig` with every text of its layout at least `size` px (titles a little larger): the
     presenter view, on a projector."""

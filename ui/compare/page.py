@@ -20,7 +20,7 @@ from ui.charts import compare as charts
 from ui.charts.numbers import DASH, count, number, percent
 from ui.live import panel
 from ui.live.runner import GroupRunner
-from ui.live.session import FLAGS, LivePage, keep_widgets, shared_config
+from ui.live.session import LivePage, keep_widgets, shared_config
 from ui.live.widgets import HELP, field_widget, parse_widths, widths_text, widths_widget
 
 from . import view
@@ -65,11 +65,10 @@ def write(cmp: Comparison) -> None:
 def _start() -> Comparison:
     """The first comparison of a session: the URL's, else one built on the playground's
     settings, else the default."""
-    query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
+    query = PAGE.link_query()
     if "vary" in query or "kind" in query:  # a link to a comparison, or to a kind of one
         cmp, warnings = Comparison.from_query(query)
-        for w in warnings:
-            PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
+        PAGE.link_warnings(warnings)
         return cmp
     base = shared_config()
     if isinstance(base, Config) and base.dataset != CUSTOM:

@@ -10,7 +10,7 @@ import streamlit as st
 from engine.fields import Widths
 from engine.images import ImageConfig, ImageTrainer
 from ui.live.runner import Runner
-from ui.live.session import FLAGS, LivePage, keep_widgets
+from ui.live.session import LivePage, keep_widgets
 from ui.live.widgets import widths_text
 
 NO_WIDGET = ("eps", "eval_every", "init", "target_loss", "lr_decay", "lr_period", "schedule",
@@ -51,10 +51,9 @@ def init() -> None:
     visits to other pages."""
     ss = st.session_state
     if PAGE.first_run():
-        query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
+        query = PAGE.link_query()
         config, warnings = ImageConfig.from_query(query)
-        for w in warnings:
-            PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
+        PAGE.link_warnings(warnings)
         ss[CONFIG] = config
         write(config)
         for k, v in VIEW_DEFAULTS.items():

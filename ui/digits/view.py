@@ -95,8 +95,7 @@ class DigitsView:
                 revision=rev, height=250, yrange=(0, 1.02))
         if f.slow is not None:
             figs |= slow_figures(f.slow, self.shifted, rev)
-        if self.presenter:
-            figs = {k: base.presenter_fonts(fig, PRESENTER_FONT) for k, fig in figs.items()}
+        figs = base.presenter_figures(figs, self.presenter, PRESENTER_FONT)
         return figs
 
     def status(self, f: Frame, epochs_per_s: float) -> str:

@@ -98,8 +98,7 @@ class DigitsGanView:
                 f"Share of {judge.N_JUDGE} generated digits that are recognisable", rev,
                 yrange=(0, 1.02), threshold=judge.RECOGNISABLE),
         }
-        if self.presenter:
-            figs = {k: base.presenter_fonts(fig, PRESENTER_FONT) for k, fig in figs.items()}
+        figs = base.presenter_figures(figs, self.presenter, PRESENTER_FONT)
         return figs
 
     def status(self, f: DigitsFrame, epochs_per_s: float) -> str:

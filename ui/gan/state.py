@@ -12,7 +12,7 @@ import streamlit as st
 
 from engine import DigitsGanConfig, DigitsGanTrainer, GanConfig
 from engine.fields import Widths
-from ui.live.session import FLAGS, LivePage, keep_widgets
+from ui.live.session import LivePage, keep_widgets
 from ui.live.widgets import widths_text
 
 from .runner import GanRunner
@@ -86,12 +86,11 @@ def init() -> None:
     visits to other pages."""
     ss = st.session_state
     if PAGE.first_run():
-        query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
+        query = PAGE.link_query()
         ss[MODE] = DIGITS_MODE if query.pop("mode", "") == DIGITS_MODE else POINTS_MODE
         cls = DigitsGanConfig if ss[MODE] == DIGITS_MODE else GanConfig
         config, warnings = cls.from_query(query)
-        for w in warnings:
-            PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
+        PAGE.link_warnings(warnings)
         if cls is GanConfig and config.distribution == "points":
             PAGE.message("info", "The link asked for your own points, which it cannot carry: "
                                  "click on the chart or upload a CSV to add them. Training "

@@ -112,7 +112,7 @@ class GanView:
                 threshold=f.threshold),
         }
         if what == "main":
-            return self._presenter(figs)
+            return base.presenter_figures(figs, self.presenter, PRESENTER_FONT)
         figs["outputs"] = gan.curves_chart(
             h["epoch"], {"on real": h["d_real"], "on generated": h["d_fake"]},
             {"on real": gan.REAL_COLOR, "on generated": gan.FAKE_COLOR},
@@ -123,12 +123,7 @@ class GanView:
                 h["epoch"], {"modes covered": h["modes_covered"]},
                 {"modes covered": gan.FAKE_COLOR}, f"Modes covered (of {f.modes_total})", rev,
                 yrange=(0, f.modes_total + 0.5))
-        return self._presenter(figs)
-
-    def _presenter(self, figs: dict) -> dict:
-        if self.presenter:
-            figs = {k: base.presenter_fonts(fig, PRESENTER_FONT) for k, fig in figs.items()}
-        return figs
+        return base.presenter_figures(figs, self.presenter, PRESENTER_FONT)
 
     def status(self, f: Frame, epochs_per_s: float) -> str:
         last = f.last

@@ -71,6 +71,15 @@ class LivePage:
         classroom_init()
         return True
 
+    def link_query(self) -> dict[str, str]:
+        """The settings the page's URL holds (the classroom flags left out)."""
+        return {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
+
+    def link_warnings(self, warnings: Iterable[str]) -> None:
+        """Queue a message for each setting of the URL the page could not use."""
+        for w in warnings:
+            self.message("warning", f"The link had a setting this page could not use: {w}.")
+
     def sync_url(self, query: dict[str, str]) -> None:
         """Mirror the page's settings and the classroom flags in the URL (only when they
         changed, to spare the browser history)."""

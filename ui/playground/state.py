@@ -13,7 +13,7 @@ import streamlit as st
 from engine import CUSTOM, DATASETS, FEATURES, Config
 from engine.fields import Names, PerLayer, Widths
 from ui.live.runner import Runner
-from ui.live.session import FLAGS, SHARED, LivePage, keep_widgets
+from ui.live.session import SHARED, LivePage, keep_widgets
 
 MAX_LAYERS, MAX_WIDTH = 8, 16  # what the page offers (the engine allows more)
 NO_WIDGET = ("eps", "eval_every")  # settings the page keeps as they are
@@ -83,11 +83,10 @@ def init() -> None:
     visits to other pages."""
     ss = st.session_state
     if PAGE.first_run():
-        query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
+        query = PAGE.link_query()
         config, warnings = Config.from_query(query)
         warnings += write_config(config)
-        for w in warnings:
-            PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
+        PAGE.link_warnings(warnings)
         ss[CONFIG] = config
         for k, v in UI_DEFAULTS.items():
             ss.setdefault(k, v)

@@ -15,7 +15,7 @@ import streamlit as st
 from engine.data.sequences import get_task
 from engine.sequences import RECURRENT_TASKS, SequenceConfig, SequenceTrainer
 from ui.live.runner import Runner
-from ui.live.session import FLAGS, LivePage, keep_widgets
+from ui.live.session import LivePage, keep_widgets
 
 TASKS = RECURRENT_TASKS  # the tasks a left-to-right network can learn
 CELLS = ("rnn", "gru", "lstm")
@@ -83,12 +83,11 @@ def init() -> None:
     visits to other pages."""
     ss = st.session_state
     if PAGE.first_run():
-        query = {k: v for k, v in st.query_params.to_dict().items() if k not in FLAGS}
+        query = PAGE.link_query()
         config, warnings = SequenceConfig.from_query(query)
         config, more = usable(config)
         config = config.replace(length=shown_length(config))  # T as the length box shows it
-        for w in warnings + more:
-            PAGE.message("warning", f"The link had a setting this page could not use: {w}.")
+        PAGE.link_warnings(warnings + more)
         ss[CONFIG] = config
         write(config)
         for k, v in VIEW_DEFAULTS.items():

@@ -124,8 +124,7 @@ class SequencesView:
             figs["sequence"] = self.sequence_figure(f, rev)
         if f.slow is not None:
             figs |= self.slow_figures(f, rev)
-        if self.presenter:
-            figs = {k: base.presenter_fonts(fig, PRESENTER_FONT) for k, fig in figs.items()}
+        figs = base.presenter_figures(figs, self.presenter, PRESENTER_FONT)
         return figs
 
     @staticmethod
