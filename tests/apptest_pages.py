@@ -22,3 +22,18 @@ def open_page(root, script: str, query: dict | None = None) -> AppTest:
 def plotly_specs(at: AppTest) -> list[dict]:
     """The figures of every `st.plotly_chart` on the page, in order."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def components(at, name: str) -> list:
+    """The page's v2 components whose name ends with `name` (e.g. "nnp_live_chart")."""
+    return [c for c in at.get("bidi_component") if c.proto.component_name.endswith(name)]
+
+
+def status(at) -> str:
+    """The live status line's text."""
+    (c,) = components(at, "nnp_live_status")
+    return json.loads(c.proto.json)["text"]
+
+
+def no_exception(at) -> None:
+    assert not at.exception, [e.message for e in at.exception]

@@ -8,6 +8,7 @@ import json
 import apptest_pages
 import numpy as np
 import pytest
+from apptest_pages import components, no_exception, status
 from streamlit.testing.v1 import AppTest
 
 from engine.sequences import SequenceConfig
@@ -33,9 +34,6 @@ def runner(at):
     return at.session_state["att.runner"]
 
 
-def components(at: AppTest, name: str) -> list:
-    return [c for c in at.get("bidi_component") if c.proto.component_name.endswith(name)]
-
 
 def charts(at: AppTest) -> dict[str, dict]:
     """The live charts' figures by key."""
@@ -46,13 +44,6 @@ def charts(at: AppTest) -> dict[str, dict]:
     return out
 
 
-def status(at: AppTest) -> str:
-    (c,) = components(at, "nnp_live_status")
-    return json.loads(c.proto.json)["text"]
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
 
 
 def test_the_page_draws_its_live_charts_and_status(page):

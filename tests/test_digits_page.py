@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import apptest_pages
 import numpy as np
 import pytest
+from apptest_pages import components, no_exception, status
 from streamlit.testing.v1 import AppTest
 
 from engine.data.images import preprocess_drawing
@@ -36,17 +37,7 @@ def runner(at):
     return at.session_state["dig.runner"]
 
 
-def components(at: AppTest, name: str) -> list:
-    return [c for c in at.get("bidi_component") if c.proto.component_name.endswith(name)]
 
-
-def status(at: AppTest) -> str:
-    (c,) = components(at, "nnp_live_status")
-    return json.loads(c.proto.json)["text"]
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
 
 
 def test_the_page_draws_its_live_charts_and_status(page):

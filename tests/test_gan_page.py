@@ -10,6 +10,7 @@ import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from apptest_pages import components, no_exception, status
 from streamlit.testing.v1 import AppTest
 
 from engine import GAN_PRESETS, DigitsGanConfig, GanConfig, GanTrainer
@@ -43,9 +44,6 @@ def runner(at, name: str = "gan") -> GanRunner:
     return at.session_state[f"{name}.runner"]
 
 
-def components(at: AppTest, name: str) -> list:
-    return [c for c in at.get("bidi_component") if c.proto.component_name.endswith(name)]
-
 
 def charts_drawn(at: AppTest) -> dict:
     out = {}
@@ -55,13 +53,6 @@ def charts_drawn(at: AppTest) -> dict:
     return out
 
 
-def status(at: AppTest) -> str:
-    (c,) = components(at, "nnp_live_status")
-    return json.loads(c.proto.json)["text"]
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
 
 
 # --- the 2-D page ---------------------------------------------------------------------------------

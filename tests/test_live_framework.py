@@ -6,6 +6,7 @@ import time
 
 import apptest_pages
 import pytest
+from apptest_pages import components
 from streamlit.testing.v1 import AppTest
 
 from engine import Config, Trainer
@@ -16,9 +17,6 @@ from ui.live.widgets import help_text
 
 MINIMAL = "tests/pages/minimal_live_page.py"
 
-
-def components(at: AppTest, name: str) -> list:
-    return [c for c in at.get("bidi_component") if c.proto.component_name.endswith(name)]
 
 
 # --- a new page on the framework --------------------------------------------------------------

@@ -10,6 +10,7 @@ import apptest_pages
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from apptest_pages import components, no_exception, status
 
 from engine.layers import GRU, LSTM, RNN
 from engine.sequences import SequenceConfig, SequenceTrainer
@@ -36,9 +37,6 @@ def runner(at):
     return at.session_state["seq.runner"]
 
 
-def components(at, name: str) -> list:
-    return [c for c in at.get("bidi_component") if c.proto.component_name.endswith(name)]
-
 
 def charts_drawn(at) -> dict[str, dict]:
     out = {}
@@ -48,13 +46,6 @@ def charts_drawn(at) -> dict[str, dict]:
     return out
 
 
-def status(at) -> str:
-    (c,) = components(at, "nnp_live_status")
-    return json.loads(c.proto.json)["text"]
-
-
-def no_exception(at) -> None:
-    assert not at.exception, [e.message for e in at.exception]
 
 
 def infos(at) -> list[str]:
