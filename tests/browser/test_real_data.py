@@ -21,10 +21,23 @@ def iris_csv() -> str:
 
 
 def pick(page, label: str, option: str) -> None:
-    """Choose `option` in the sidebar's select box labelled `label`."""
-    page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label,
-                                                          exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Choose `option` in the sidebar's select box labelled `label`. The sidebar may still be
+    redrawing after the upload, which closes a list just opened: open it again (three tries)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label,
+                                                                exact=True)
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        box.click()
+        try:
+            choice.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+    choice.click()
     page.wait_for_timeout(1500)
 
 
