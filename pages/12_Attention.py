@@ -30,5 +30,4 @@ PAGE.show_messages()
 panel.transport(PAGE, runner, panel.Transport(
     "att", steps=("batch", "epoch"), speed_label="Speed (epochs per second)"))
 panel.live_panel(PAGE, runner, panels.live_view(runner), panels.layout(runner))
-panels.head_section(runner)
 panels.explanations()

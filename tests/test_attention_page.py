@@ -201,6 +201,8 @@ def test_a_typed_sequence_shows_its_maps_and_output(page):
     np.testing.assert_allclose(np.array(heat[1]["z"]), t.attention("12345678")[0, 1], atol=1e-3)
     expected = "".join(str(d) for d in t.predict_sequence("12345678").prediction)
     assert f"Output for 12345678: {expected}" in figs["output"]["layout"]["title"]["text"]
+    # The head step by step follows it too.
+    assert any("on your sequence, 12345678" in m.value for m in page.markdown)
 
 
 @pytest.mark.parametrize("typed, words", [("1234", "trained on sequences of 8 tokens; got 4"),

@@ -1,6 +1,7 @@
 """The Attention page in a real browser: Play trains the transformer on reversal and the
 anti-diagonal forms in the attention maps (the attention mass on it, read from the drawn
-charts, rises above a threshold), and a typed sequence shows its own maps and output."""
+charts, rises above a threshold), and a typed sequence shows its own maps and output, and the
+head step by step follows it."""
 
 import pytest
 
@@ -66,10 +67,14 @@ def test_a_typed_sequence_shows_its_maps(page, page_url, artifacts):
     for _ in range(3):
         page.get_by_role("button", name="Step epoch").click()
         page.wait_for_timeout(700)
+    page.get_by_text("One attention head step by step").click()  # open the walk-through
+    page.get_by_text("on test sequence #0").first.wait_for(timeout=15_000)
     box = page.get_by_role("textbox", name="Type your own sequence")
     box.fill("12345678")
     box.press("Enter")
     page.wait_for_function(f"() => ({TICKS})() === '12345678'", timeout=15_000)
+    # The head step by step follows the typed sequence in the same fragment run.
+    page.get_by_text("on your sequence, 12345678").first.wait_for(timeout=15_000)
     page.wait_for_function(f"() => ({OUTPUT_TITLE})().startsWith('Output for 12345678')",
                            timeout=15_000)
     assert page.evaluate(ANTI_DIAGONAL) > 0.5  # the trained pattern on the typed sequence

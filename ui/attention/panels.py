@@ -105,8 +105,9 @@ def sequence_options(r: Runner) -> None:
 
 
 def layout(r: Runner) -> Layout:
-    """The live panel's charts, with the sequence options at the top of its fragment."""
-    return replace(LAYOUT, header=lambda: sequence_options(r))
+    """The live panel's charts, with the sequence options at the top of its fragment and the
+    head step by step below them: both follow the chosen or typed sequence in the same run."""
+    return replace(LAYOUT, header=lambda: sequence_options(r), footer=lambda: head_section(r))
 
 
 # --- one head step by step -----------------------------------------------------------------
@@ -199,6 +200,11 @@ def head_section(r: Runner) -> None:
         with right:
             static_chart(attention.matrix_chart(s.matrix, rows, cols, s.title,
                                                 bounded=s.bounded), PAGE.key("step_chart"))
+    # Drawn in the live panel's fragment, which does not pass through init(): keep the copies
+    # of these widgets current.
+    saved = ss.setdefault(PAGE.key("widgets"), {})
+    for k in ("att.block", "att.head", "att.stage"):
+        saved[k] = ss[k]
 
 
 def go(delta: int, last: int) -> None:

@@ -67,6 +67,9 @@ class Layout:
     extra: Callable[[Runner], None] | None = None
     extra_every: int = 3
     header: Callable[[], None] | None = None  # widgets drawn above the charts, in the fragment
+    # Anything drawn below the main charts in the same fragment: it follows the header's choices
+    # in the same run (a walk through the chosen example) without a whole-page rerun.
+    footer: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,8 @@ def _main(page: LivePage, r: Runner, ch: frames.Channel, layout: Layout, on_clic
         _notices(r)
     live_status(f.status, f.seq, live, on_ended=_noop)
     _clicks(_rows(layout.main, f, live), f, on_click)
+    if layout.footer is not None:
+        layout.footer()
     if r.playing != st.session_state.get(page.key("shown_playing")):
         st.rerun()  # training stopped by itself: the buttons follow
 
