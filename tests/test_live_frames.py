@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import gc
 import json
+import time
 
 import pytest
 
@@ -64,6 +65,23 @@ def test_view_options_of_the_page_apply_to_fetched_frames(runner):
     assert title.startswith("Showing layer 1, neuron 1")
     ch = channel(runner, log_scale=True)
     assert poll(ch.token)["figs"]["loss"]["layout"]["yaxis"]["type"] == "log"
+
+
+def test_frames_fetched_late_slow_the_sessions_training(runner):
+    ch = channel(runner)
+    poll(ch.token)
+    assert runner.pace == 1.0
+    ch.last_poll = time.perf_counter() - 3 * ch.interval  # asked again three intervals later
+    poll(ch.token)
+    assert runner.pace < 1.0
+    slowed = runner.pace
+    ch.last_poll = time.perf_counter() - 0.5 * ch.interval  # on time
+    poll(ch.token)
+    assert runner.pace > slowed
+    runner.pace = 1.0
+    ch.last_poll = time.perf_counter() - 5.0  # a pause, not lateness
+    poll(ch.token)
+    assert runner.pace == 1.0
 
 
 def test_slow_charts_come_with_one_frame_in_every_few(runner):

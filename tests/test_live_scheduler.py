@@ -97,6 +97,38 @@ def test_the_training_share_holds_whatever_a_batch_costs(runners):
     assert eventually(lambda: all(r.trainer.steps > s for r, s in zip(rs, s0, strict=True)))
 
 
+def test_late_frames_slow_training_down_and_frames_on_time_let_it_speed_up():
+    r = busy_runners(1, 0.0001)[0]
+    try:
+        assert r.pace == 1.0
+        r.note_lag(1.15)  # between the thresholds: no change
+        assert r.pace == 1.0
+        r.note_lag(2.0)
+        assert r.pace == pytest.approx(live_runner.PACE_DOWN)
+        for _ in range(100):
+            r.note_lag(3.0)
+        assert r.pace == live_runner.PACE_MIN  # never below the floor
+        for _ in range(100):
+            r.note_lag(1.0)
+        assert r.pace == 1.0  # never above the whole budget
+    finally:
+        r.close()
+
+
+def test_a_session_trains_at_its_pace(runners):
+    """Two sessions of equal batches, one at a third of its budget (its frames came late):
+    it trains about a third as much as the other."""
+    slow, fast = runners(2, 0.0003)
+    slow.pace = 0.33
+    slow.play()
+    fast.play()
+    time.sleep(0.5)
+    s0, f0 = slow.trainer.steps, fast.trainer.steps
+    time.sleep(3.0)
+    ratio = (slow.trainer.steps - s0) / max(fast.trainer.steps - f0, 1)
+    assert 0.15 <= ratio <= 0.55, ratio
+
+
 def test_closing_a_session_stops_its_training_at_once(runners):
     rs = runners(3, 0.0002)
     for r in rs:

@@ -36,7 +36,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .runner import FETCH_OVERHEAD, LOAD, SCHEDULER, Runner, open_runners
+from .runner import FETCH_OVERHEAD, LAG_IGNORE, LOAD, SCHEDULER, Runner, open_runners
 from .streamlit_internals import process_registry
 
 PATH = "nnp/live"  # the route, relative to the app's root
@@ -80,6 +80,7 @@ class Channel:
     seq: int = 0
     polls: int = 0
     interval: float | None = None
+    last_poll: float | None = None  # when the browser last fetched a frame (perf_counter)
     token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -137,6 +138,10 @@ def poll(token: str, want_slow: bool) -> bytes | None:
         return None
     with ch.lock:
         ch.polls += 1
+        now = time.perf_counter()
+        if ch.last_poll is not None and ch.interval and now - ch.last_poll < LAG_IGNORE:
+            r.note_lag((now - ch.last_poll) / ch.interval)
+        ch.last_poll = now
         every = SLOW_EVERY * max(1, LOAD.n_playing)
         slow = want_slow and ch.polls % every == 1 % every
         ch.interval = LOAD.frame_interval(ch.interval)

@@ -45,6 +45,14 @@ SWITCH_INTERVAL = float(os.environ.get("NNP_SWITCH_MS", "5")) / 1000
 MAX_SLICE = 0.005  # most CPU seconds one session trains in a turn when it has credit to spare
 CATCH_UP = 0.5  # longest wall time one cycle's budget may make up for (a cycle came late)
 RATE_WINDOW = 0.5  # seconds over which a runner's epochs/s is measured
+# Redraws come first. A session whose frames the browser fetches later than asked (the server or
+# the machine is too busy to build and draw them at the interval) trains on less of its budget,
+# down to PACE_MIN, until its frames come on time again; then its training takes its full share.
+LAG_HIGH = 1.25  # frames this much later than asked (poll gap / interval): train less
+LAG_LOW = 1.1  # frames on time within this: train more again
+PACE_DOWN, PACE_UP = 0.85, 1.1  # the pace's steps
+PACE_MIN = 0.3  # the least of its budget a session's training keeps
+LAG_IGNORE = 2.0  # seconds: a longer gap is a pause (a hidden tab, a rebuild), not lateness
 MAX_PLAYING = int(os.environ.get("NNP_MAX_PLAYING", "40"))  # sessions playing per process
 FULL = ("This server is full, try again in a minute: "
         f"{MAX_PLAYING} sessions are training on it already.")
@@ -174,7 +182,7 @@ class Scheduler:
         self.turn += 1
         cap = CATCH_UP * share / len(runners)
         for r in runners[k:] + runners[:k]:
-            r._slice(budget, t0, cap)
+            r._slice(budget * r.pace, t0, cap * r.pace)
         used = time.thread_time() - c0
         self.train_cpu += used
         self.cycles += 1
@@ -209,6 +217,7 @@ class Runner:
         self.error = ""
         self._closed = False
         self.live_channel = None  # live_frames.Channel: how the browser fetches frames
+        self.pace = 1.0  # the share of its training budget the runner takes (see note_lag)
         # The scheduler's book-keeping: CPU seconds of credit (negative: an overrun to pay
         # back), units due at the chosen speed, when the last slice was, the CPU cost of a
         # unit, and where the epochs/s window started.
@@ -230,6 +239,16 @@ class Runner:
             self.error = ""
             self._credit, self._owed, self._last, self._mark = 0.0, 0.0, None, None
         SCHEDULER.wake()
+
+    def note_lag(self, lag: float) -> None:
+        """The browser fetched a frame `lag` times the interval it was asked to wait: when the
+        frames come late, training takes less of its budget (PACE_DOWN, at least PACE_MIN), so
+        that the redraws get the server's (and the machine's) time back; when they come on
+        time, it takes more again (PACE_UP, up to all of it)."""
+        if lag > LAG_HIGH:
+            self.pace = max(PACE_MIN, self.pace * PACE_DOWN)
+        elif lag < LAG_LOW:
+            self.pace = min(1.0, self.pace * PACE_UP)
 
     def pause(self) -> None:
         with self.lock:
