@@ -17,6 +17,7 @@ from engine.data.images import (
     make_images,
     preprocess_drawing,
     random_shifts,
+    random_slants,
     shift_images,
     shifted_copy,
 )
@@ -386,6 +387,45 @@ def test_random_shifts_are_shift_images_with_the_generators_draws(max_shift):
     out = random_shifts(X, np.random.default_rng(3), max_shift)
     np.testing.assert_array_equal(out, shift_images(X, d[0], d[1]))
     assert out.dtype == X.dtype and out.flags.c_contiguous and not np.shares_memory(out, X)
+
+
+def test_random_slants_shear_each_row_by_the_generators_draws():
+    X = np.random.default_rng(1).random((60, 2, 8, 6))
+    out = random_slants(X, np.random.default_rng(3), 0.4, 0.5)
+    draws = np.random.default_rng(3)
+    slant = draws.uniform(-0.4, 0.4, 60) * (draws.random(60) < 0.5)
+    expected = np.zeros_like(X)
+    for i, c, r in np.ndindex(60, 2, 8):  # row r moved right by slant × (4 - r - 1/2)
+        at = np.arange(6) - slant[i] * (4 - r - 0.5)
+        expected[i, c, r] = np.interp(at, np.arange(-1, 7), np.pad(X[i, c, r], 1))
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    assert 15 <= (slant != 0).sum() <= 45  # about half the images lean
+    unchanged = slant == 0
+    np.testing.assert_array_equal(out[unchanged], X[unchanged])
+    assert out.shape == X.shape and not np.shares_memory(out, X)
+
+
+def test_random_slants_lean_the_top_right_and_the_bottom_left():
+    X = np.zeros((1, 1, 8, 8))
+    X[0, 0, :, 4] = 1.0  # an upright stroke
+    out = random_slants(X, np.random.default_rng(0), 1.0, 1.0)[0, 0]
+    cols = (out * np.arange(8)).sum(axis=1) / out.sum(axis=1)  # each row's centre
+    lean = np.diff(cols)
+    assert (lean < 0).all() or (lean > 0).all()  # a straight, leaning stroke
+    np.testing.assert_allclose(out.sum(axis=1)[1:-1], 1.0)  # no ink lost inside the image
+    same = random_slants(X, np.random.default_rng(0), 0.0, 1.0)
+    np.testing.assert_array_equal(same, X)
+    np.testing.assert_array_equal(random_slants(X, np.random.default_rng(0), 0.5, 0.0), X)
+
+
+@pytest.mark.parametrize("args, match", [
+    ((np.zeros((2, 8, 8)),), "images must have shape"),
+    ((np.zeros((2, 1, 8, 8)), 1.5), "max_slant must be a number from 0 to 1"),
+    ((np.zeros((2, 1, 8, 8)), 0.3, -0.1), "share must be a number from 0 to 1"),
+])
+def test_random_slants_reject_bad_arguments(args, match):
+    with pytest.raises(ValueError, match=match):
+        random_slants(args[0], np.random.default_rng(0), *args[1:])
 
 
 def test_shifted_copy_is_how_make_digits_shifts_its_test_set():

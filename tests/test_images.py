@@ -13,7 +13,7 @@ from engine.data import make_digits, preprocess_drawing, shifted_copy
 from engine.images import FIELDS, MAX_MISTAKES, build_model
 from engine.layers import AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 
-LIVE = {"augment", "optimizer", "lr", "momentum", "alpha", "beta1", "beta2", "eps",
+LIVE = {"augment", "slant", "optimizer", "lr", "momentum", "alpha", "beta1", "beta2", "eps",
         "weight_decay", "batch_size", "l2", "dropout", "schedule", "lr_decay", "lr_period",
         "clip_norm", "early_stopping", "patience", "max_epochs", "target_loss", "eval_every"}
 
@@ -169,7 +169,8 @@ def test_the_shifted_test_set_is_the_registrys():
 
 
 def test_augmentation_changes_training_deterministically():
-    runs = [ImageTrainer(ImageConfig(model="mlp", augment=a)) for a in (False, True, True)]
+    runs = [ImageTrainer(ImageConfig(model="mlp", augment=a, slant=False))
+            for a in (False, True, True)]
     for t in runs:
         t.run(2)
     plain, a, b = runs
@@ -178,6 +179,19 @@ def test_augmentation_changes_training_deterministically():
     fresh = np.random.default_rng([0, 4])  # the augmentation generator moved on, the others not
     assert a.rngs["augment"].bit_generator.state != fresh.bit_generator.state
     assert plain.rngs["augment"].bit_generator.state == fresh.bit_generator.state
+
+
+def test_slants_change_training_deterministically():
+    runs = [ImageTrainer(ImageConfig(model="mlp", slant=s)) for s in (False, True, True)]
+    for t in runs:
+        t.run(2)
+    plain, a, b = runs
+    assert a.model.flat.tobytes() == b.model.flat.tobytes()
+    assert not np.array_equal(a.model.flat, plain.model.flat)
+    fresh = np.random.default_rng([0, 5])  # the slants' generator moved on, the others not
+    assert a.rngs["slant"].bit_generator.state != fresh.bit_generator.state
+    assert plain.rngs["slant"].bit_generator.state == fresh.bit_generator.state
+    assert plain.rngs["augment"].bit_generator.state == a.rngs["augment"].bit_generator.state
 
 
 # --- views --------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .images import (
     make_images,
     preprocess_drawing,
     random_shifts,
+    random_slants,
     shift_images,
     shifted_copy,
 )
@@ -42,6 +43,6 @@ __all__ = [
     "IMAGE_DATASETS", "ImageData", "SEQUENCE_TASKS", "SequenceData", "SequenceTask", "TASKS",
     "all_digits", "as_vectors", "bounds", "check_points", "decode", "from_points", "load_csv",
     "make_dataset", "make_digits", "make_images", "make_sequences", "make_train_test", "mmd",
-    "mode_centres", "mode_coverage", "preprocess_drawing", "random_shifts", "sample",
-    "shift_images", "shifted_copy", "to_csv", "transform",
+    "mode_centres", "mode_coverage", "preprocess_drawing", "random_shifts", "random_slants",
+    "sample",     "shift_images", "shifted_copy", "to_csv", "transform",
 ]

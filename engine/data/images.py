@@ -200,6 +200,34 @@ def random_shifts(X: np.ndarray, rng: np.random.Generator, max_shift: int = 2) -
     return windows[np.arange(n), :, m - d[1], m - d[0]]
 
 
+def random_slants(X: np.ndarray, rng: np.random.Generator, max_slant: float = 0.3,
+                  share: float = 0.5) -> np.ndarray:
+    """Training augmentation: a copy of the batch X (n, c, h, w) in which each image, with
+    probability `share`, leans by its own slant s drawn uniformly from [-max_slant, max_slant]
+    (with rng): row r is moved right by s × (h/2 - r - 1/2) pixels (the top right for s > 0,
+    a shear about the middle row) by linear interpolation between its pixels, zeros coming in
+    at the edges; the other images are unchanged. Drawn digits lean one way or the other
+    more often than the training digits do."""
+    max_slant = check_real_range("max_slant", max_slant, 0.0, 1.0)
+    share = check_real_range("share", share, 0.0, 1.0)
+    X = np.asarray(X)
+    if X.ndim != 4:
+        raise ValueError(f"images must have shape (n, channels, height, width); got {X.shape}")
+    n, c, h, w = X.shape
+    slant = rng.uniform(-max_slant, max_slant, n) * (rng.random(n) < share)
+    # Pixel (r, col) of a slanted image is the row's value at col - offset (between pixels).
+    at = np.arange(w) - slant[:, None, None] * (h / 2 - np.arange(h) - 0.5)[None, :, None]
+    left = np.floor(at)
+    frac = (at - left)[:, None]
+    left = left.astype(np.int64) + 1  # in the row padded by one zero each side
+    padded = np.pad(X, ((0, 0), (0, 0), (0, 0), (1, 1)))
+    rows = np.arange(h)[None, None, :, None]
+    idx = np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows
+    lo = np.clip(left, 0, w + 1)[:, None]
+    hi = np.clip(left + 1, 0, w + 1)[:, None]
+    return padded[(*idx, lo)] * (1 - frac) + padded[(*idx, hi)] * frac
+
+
 # --- a drawn digit --------------------------------------------------------------------------
 
 # The training digits' ink, the sum of their 64 pixels (0..1): its 10th and 90th percentiles

@@ -47,10 +47,10 @@ def model_controls() -> dict:
 
 
 def data_controls() -> dict:
-    """The split, the seed and the random shifts of the training digits."""
+    """The split, the seed and the random shifts and slants of the training digits."""
     sb = st.sidebar
     sb.subheader("Data")
-    return _shown(("augment", "test_size", "seed"), sb)
+    return _shown(("augment", "slant", "test_size", "seed"), sb)
 
 
 def training_controls() -> dict:
