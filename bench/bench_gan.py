@@ -33,16 +33,19 @@ import runtime  # noqa: E402, F401 - before NumPy: one BLAS thread
 # isort: split
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import time  # noqa: E402
+import urllib.request  # noqa: E402
 
 from bench_compare import start_server, stop  # noqa: E402
 
 from engine import GAN_PRESETS, GanTrainer  # noqa: E402
 from engine.gan import DISTANCE_THRESHOLD  # noqa: E402
+from ui.live.runner import FETCH_OVERHEAD  # noqa: E402
 
 STATUS = "h4.nnp-status"
 LIVE = ("samples", "manifold", "losses", "distance")
@@ -66,6 +69,31 @@ def blank(page, keys) -> list[str]:
         const el = document.querySelector(`.nnp-chart[data-key="${k}"]`);
         return !el || !el.querySelector('.main-svg') || el.getBoundingClientRect().height < 50;
     })""", list(keys))
+
+
+def server_load(url: str) -> dict:
+    """The server's nnp/load answer: `frame_cost_ms` is the median CPU time of its last 64
+    frame builds plus the overhead of delivering one, `interval` the redraw interval it sends."""
+    try:
+        with urllib.request.urlopen(f"{url}/nnp/load", timeout=5) as r:
+            return json.loads(r.read())
+    except (OSError, ValueError):
+        return {}
+
+
+def busy(cdp) -> dict:
+    """The page's main-thread time so far (s): all its tasks, and the script, layout and
+    style work within them (Chrome's Performance domain)."""
+    m = {x["name"]: x["value"] for x in cdp.send("Performance.getMetrics")["metrics"]}
+    return {k: m.get(k, 0.0) for k in ("TaskDuration", "ScriptDuration", "LayoutDuration",
+                                       "RecalcStyleDuration")}
+
+
+def drawing(b0: dict, b1: dict, redraws: int) -> str:
+    """The browser's main-thread time per redraw between two `busy` readings."""
+    per = {k: 1000 * (b1[k] - b0[k]) / max(1, redraws) for k in b0}
+    return (f"{per['TaskDuration']:.0f} ms a frame (script {per['ScriptDuration']:.0f}, "
+            f"layout {per['LayoutDuration']:.0f}, style {per['RecalcStyleDuration']:.0f})")
 
 
 def engine_rate(seconds: float = 3.0) -> float:
@@ -92,12 +120,18 @@ def playground_rates(browser, url: str, seconds: float) -> dict:
     tab.get_by_role("button", name="Play", exact=True).click()
     tab.get_by_role("button", name="Pause", exact=True).wait_for()
     tab.wait_for_timeout(3000)
-    s0, t0 = stats(tab), time.monotonic()
+    cdp = tab.context.new_cdp_session(tab)
+    cdp.send("Performance.enable")
+    s0, b0, t0 = stats(tab), busy(cdp), time.monotonic()
     tab.wait_for_timeout(seconds * 1000)
-    s1, dt = stats(tab), time.monotonic() - t0
+    s1, b1, dt = stats(tab), busy(cdp), time.monotonic() - t0
+    served = server_load(url)
     tab.get_by_role("button", name="Pause", exact=True).click()
     tab.close()
-    return {k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in ("map", "loss")}
+    keys = ("map", "loss")
+    return {"rates": {k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in keys},
+            "draw": drawing(b0, b1, s1["map"]["updates"] - s0["map"]["updates"]),
+            "served": served}
 
 
 def play_until(page, done, limit: float) -> float:
@@ -120,6 +154,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="redraw measuring window")
     ap.add_argument("--limit", type=float, default=60.0, help="longest wait for a preset")
     ap.add_argument("--skip-presets", action="store_true", help="only redraws and digits")
+    ap.add_argument("--skip-digits", action="store_true", help="no digits GAN")
     args = ap.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -130,7 +165,8 @@ def main() -> None:
     proc, url = start_server(log)
     print(f"server pid {proc.pid} at {url}; {os.cpu_count()} cores; load {os.getloadavg()}")
     presets, rates, mounts, blanks, samples, reference_rates, kinds = {}, {}, {}, 0, 0, {}, {}
-    page_rate = digits_time = math.nan
+    served, drawn, reference = {}, "?", {"served": {}, "draw": "?"}
+    page_rate = digits_time = final = math.nan
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, headless=True,
@@ -166,12 +202,17 @@ def main() -> None:
             page.get_by_role("button", name="Play", exact=True).click()
             page.get_by_role("button", name="Pause", exact=True).wait_for()
             page.wait_for_timeout(3000)
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Performance.enable")
             s0, w0, e0 = stats(page), time.monotonic(), figure(status(page), "Epoch")
+            b0 = busy(cdp)
             while time.monotonic() - w0 < args.seconds:
                 page.wait_for_timeout(250)
                 samples += 1
                 blanks += bool(blank(page, LIVE))
-            s1, dt = stats(page), time.monotonic() - w0
+            s1, b1, dt = stats(page), busy(cdp), time.monotonic() - w0
+            served = server_load(url)
+            drawn = drawing(b0, b1, s1["samples"]["updates"] - s0["samples"]["updates"])
             page_rate = (figure(status(page), "Epoch") - e0) / dt
             rates = {k: (s1[k]["updates"] - s0[k]["updates"]) / dt for k in LIVE}
             mounts = {k: s1[k]["mounts"] for k in LIVE}
@@ -179,21 +220,29 @@ def main() -> None:
                      for k in LIVE}
             page.get_by_role("button", name="Pause", exact=True).click()
             page.get_by_role("button", name="Play", exact=True).wait_for()
-            reference_rates = playground_rates(browser, url, args.seconds)
-            # The digits GAN.
-            page.get_by_text("Digits (8×8)").click()
-            page.locator('.nnp-chart[data-key="grid"] .main-svg').first.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
-            digits_time = play_until(page, lambda t: figure(t, "recognisable") >= 0.5,
-                                     max(args.limit, 90.0))
-            final = figure(status(page), "recognisable")
+            reference = playground_rates(browser, url, args.seconds)
+            reference_rates = reference["rates"]
+            if not args.skip_digits:  # the digits GAN
+                page.get_by_text("Digits (8×8)").click()
+                page.locator('.nnp-chart[data-key="grid"] .main-svg').first.wait_for(
+                    timeout=60_000)
+                page.wait_for_timeout(1500)
+                digits_time = play_until(page, lambda t: figure(t, "recognisable") >= 0.5,
+                                         max(args.limit, 90.0))
+                final = figure(status(page), "recognisable")
             browser.close()
     finally:
         stop(proc)
-    reference = engine_rate()
+    engine_alone = engine_rate()
 
     def ok(v: bool) -> str:
         return "met" if v else "NOT met"
+
+    def cost(load: dict) -> str:
+        if not load:
+            return "?"
+        build = load["frame_cost_ms"] - 1000 * FETCH_OVERHEAD
+        return f"build {build:.1f} ms (median CPU), interval {load['interval']} s"
 
     for name, (covered, distance) in presets.items():
         cov = f"every mode covered after {covered:.1f} s, " if name == "ring" else ""
@@ -204,12 +253,15 @@ def main() -> None:
     print("reference, same run: the Playground's redraws/s " + ", ".join(
         f"{k} {v:.1f}" for k, v in reference_rates.items())
           + f"; GAN samples / Playground map: {rates['samples'] / reference_rates['map']:.2f}")
+    print(f"server's frame: GAN {cost(served)}; Playground {cost(reference['served'])}")
+    print(f"browser's main thread: GAN {drawn}; Playground {reference['draw']}")
     print(f"mounts (goal 1 each): {mounts}; blank samples: {blanks} of {samples}")
     print(f"(whole redraws, partial ones) in the window: {kinds}")
-    print(f"training: page {page_rate:.1f} epochs/s, engine alone {reference:.1f} epochs/s "
-          f"(same run): ratio {page_rate / reference:.2f}")
-    print(f"digits GAN: recognisable >= 0.5 after {digits_time:.1f} s (last {final:.2f})  "
-          f"goal <= 60 s: {ok(digits_time <= 60)}")
+    print(f"training: page {page_rate:.1f} epochs/s, engine alone {engine_alone:.1f} epochs/s "
+          f"(same run): ratio {page_rate / engine_alone:.2f}")
+    if not args.skip_digits:
+        print(f"digits GAN: recognisable >= 0.5 after {digits_time:.1f} s (last {final:.2f})  "
+              f"goal <= 60 s: {ok(digits_time <= 60)}")
     print(f"load at the end: {os.getloadavg()}")
 
 
