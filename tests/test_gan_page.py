@@ -3,6 +3,7 @@ weights, the transport bar (step the discriminator only, the generator only, slo
 presets, your own points (clicks and CSV), the link, the digits mode and its walk; and the
 runner, the charts and the digits judge without a browser."""
 
+import base64
 import io
 import json
 
@@ -11,11 +12,13 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 from apptest_pages import components, no_exception, status
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from engine import GAN_PRESETS, DigitsGanConfig, GanConfig, GanTrainer
 from engine.data.user import load_points_csv
 from ui.charts import gan as charts
+from ui.charts.base import png_uri
 from ui.gan import judge, panels
 from ui.gan.runner import SLOW_MOTION_RATE, GanRunner
 from ui.live import panel
@@ -65,6 +68,12 @@ def test_the_page_draws_its_live_charts_and_status(page):
     names = [t.get("name") for t in figs["samples"]["data"]]
     assert {"real", "generated", "generator's push"} <= set(names)
     assert figs["samples"]["layout"]["images"][0]["source"].startswith("data:image/png")
+    # The map, the generated points and the arrows are images one over the other; the
+    # manifold's real points and grid lines too. plotly.js draws one image per place and size.
+    for key, n in (("samples", 3), ("manifold", 2)):
+        ims = figs[key]["layout"]["images"]
+        assert len({(im["xref"], im["x"], im["sizex"], im["yref"], im["y"], im["sizey"])
+                    for im in ims}) == len(ims) == n
 
 
 # (widget kind, key, value, check on the trainer's config)
@@ -173,7 +182,13 @@ def test_step_d_only_moves_only_the_discriminator_and_step_g_only_the_generator(
     assert not np.array_equal(t.discriminator.flat, d)
     assert t.steps == 0 and t.epoch == 0  # not a round
     after_d = charts_drawn(page)
-    assert after_d["samples"]["layout"]["images"] != figs["samples"]["layout"]["images"]
+
+    def images(f):  # (the map, the generated points, the arrows)
+        return tuple(im["source"] for im in f["samples"]["layout"]["images"])
+
+    assert images(after_d)[0] != images(figs)[0]
+    assert images(after_d)[1] == images(figs)[1]
+    assert images(after_d)[2] != images(figs)[2]  # the push comes through the discriminator
     assert after_d["samples"]["data"][2] == figs["samples"]["data"][2]  # generated points
     assert "only its map changed" in " ".join(c.value for c in page.caption)
     d = t.discriminator.flat.copy()
@@ -181,7 +196,8 @@ def test_step_d_only_moves_only_the_discriminator_and_step_g_only_the_generator(
     np.testing.assert_array_equal(t.discriminator.flat, d)
     assert not np.array_equal(t.generator.flat, g)
     after_g = charts_drawn(page)
-    assert after_g["samples"]["layout"]["images"] == after_d["samples"]["layout"]["images"]
+    assert images(after_g)[0] == images(after_d)[0]
+    assert images(after_g)[1] != images(after_d)[1]
     assert after_g["samples"]["data"][2] != after_d["samples"]["data"][2]
     assert "only the generated points moved" in " ".join(c.value for c in page.caption)
 
@@ -559,6 +575,59 @@ def test_the_noise_grid_lines_and_the_map_s_orientation():
     grid[0] = 1.0  # "real" along the lowest y
     rgb = charts.d_rgb(grid)
     assert rgb[-1, 0, 2] > rgb[-1, 0, 0] and rgb[0, 0, 0] > rgb[0, 0, 2]  # blue at the bottom
+
+
+def decode(uri: str) -> np.ndarray:
+    """A PNG data URI's pixels as RGBA (h, w, 4)."""
+    raw = base64.b64decode(uri.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(raw)).convert("RGBA"))
+
+
+def test_the_generated_points_and_arrows_are_drawn_where_they_are():
+    bounds = (-2.0, 2.0, -2.0, 2.0)
+    size = charts.OVERLAY
+    fake = np.array([[0.0, 0.0], [-1.0, 1.0]])
+    img = decode(charts.points_overlay(fake, bounds))
+    assert img.shape == (size, size, 4)
+    centre, corner = (size // 2, size // 2), (size // 4, size // 4)  # (0, 0) and (-1, 1)
+    for r, c in (centre, corner):  # a purple dot, opaque in the middle, nothing far from it
+        assert img[r, c, 3] > 150 and tuple(img[r, c, :3]) == pytest.approx(charts.FAKE_RGB,
+                                                                           abs=2)
+    assert img[centre[0], centre[1] - 12, 3] == 0 and img[:, -5:, 3].max() == 0
+    # The first point's push is to the right: a red arrow from it (the longest: 0.08 of the
+    # view's width), the second has none.
+    arrows = decode(charts.arrows_overlay(fake, np.array([[1.0, 0.0], [0.0, 0.0]]), bounds))
+    tip = centre[1] + int(0.08 * size) - 2
+    assert arrows[centre[0], tip, 3] > 150
+    assert tuple(arrows[centre[0], tip, :3]) == pytest.approx(charts.ARROW_RGB, abs=2)
+    assert arrows[centre[0], centre[1] - int(0.08 * size) + 2, 3] == 0
+    assert (arrows[corner[0] - 20: corner[0] + 20, corner[1] - 20: corner[1] + 20, 3] == 0).all()
+
+
+def test_the_noise_grid_is_drawn_where_the_generator_sends_it():
+    bounds = (-2.0, 2.0, -2.0, 2.0)
+    size = charts.OVERLAY
+    half = 0.5 * 4.0 / size  # half a pixel: the lines run through the middle of pixels
+    rows = np.array([[-1.0, -half], [1.0, -half], [np.nan, np.nan], [-1.0, 1.0 - half],
+                     [1.0, 1.0 - half]])
+    cols = np.array([[half, -1.0], [half, 1.0]])
+    img = decode(charts.lines_overlay(rows, cols, bounds))
+    mid, quarter = size // 2, size // 4
+    assert img[mid, quarter + 10, 3] == 255  # on the line y = 0, dark purple
+    assert tuple(img[mid, quarter + 10, :3]) == pytest.approx(charts.ROW_RGB, abs=2)
+    assert img[quarter, quarter + 10, 3] == 255  # y = 1
+    assert img[mid, mid, 3] == 255  # where the column line crosses: light purple, on top
+    assert tuple(img[mid, mid, :3]) == pytest.approx(charts.COL_RGB, abs=2)
+    assert img[mid - 30, quarter + 10, 3] == 0  # between the lines: nothing (the gap)
+    assert img[mid, size - quarter + 10, 3] == 0  # past the lines' ends
+
+
+def test_a_palette_png_holds_its_colours():
+    index = np.array([[0, 1], [2, 1]], dtype=np.uint8)
+    palette = np.array([[0, 0, 0, 0], [255, 0, 0, 255], [0, 0, 255, 128]], dtype=np.uint8)
+    img = decode(png_uri(index, palette))
+    np.testing.assert_array_equal(img, palette[index])
+    assert png_uri(index, palette) != png_uri(index, palette[::-1].copy())
 
 
 def test_the_judge_tells_real_digits_from_noise():

@@ -9,13 +9,16 @@ pytestmark = pytest.mark.browser
 
 STATUS = "h4.nnp-status"
 
-# The samples chart as drawn: its map's image (the real points are drawn into it), and the
-# generated points (trace 2), read from plotly's own copy of what it drew.
+# The samples chart as drawn: its map's image (the real points are drawn into it), the image of
+# the generated points, and the generated points themselves (trace 2, their hover text, brought
+# up to date once the chart's updates pause: `lazy` until then), read from plotly's own copy
+# of what it drew.
 READ = """() => {
   const el = document.querySelector('.nnp-chart[data-key="samples"]');
   if (!el || !el._fullData || !el._fullData[2]) return null;
   const pts = (t) => Array.from(t.x).map((x, i) => [x, t.y[i]]);
-  return {image: el.layout.images[0].source, fake: pts(el._fullData[2]),
+  return {image: el.layout.images[0].source, points: el.layout.images[1].source,
+          fake: pts(el._fullData[2]), lazy: !!el.__nnpLazy,
           updates: (window.__nnp.samples || {}).updates || 0};
 }"""
 RING = 1.5  # the radius of the ring the default run learns
@@ -47,6 +50,9 @@ def wait_new_frame(page, before: int) -> dict:
         f"() => ((window.__nnp || {{}}).samples || {{updates: 0}}).updates > {before}",
         timeout=20_000)
     page.wait_for_timeout(300)
+    page.wait_for_function("() => { const el = document.querySelector("
+                           "'.nnp-chart[data-key=\"samples\"]'); return el && !el.__nnpLazy; }",
+                           timeout=5_000)
     return samples(page)
 
 
@@ -64,6 +70,7 @@ def test_play_moves_the_generated_points_toward_the_data(page, page_url, artifac
     page.get_by_role("button", name="Play", exact=True).wait_for()
     page.wait_for_timeout(800)
     end = samples(page)
+    assert not end["lazy"]  # the generated points' trace has caught up with the image
     assert gap(end) < 0.5 * gap(start), (gap(start), gap(end))
     stats = page.evaluate("() => JSON.parse(JSON.stringify(window.__nnp || {}))")
     assert stats["samples"]["updates"] > 3 and stats["samples"]["mounts"] == 1
@@ -85,11 +92,11 @@ def test_step_d_changes_only_the_map_and_step_g_only_the_points(page, page_url, 
     page.get_by_role("button", name="Step D only").click()
     after_d = wait_new_frame(page, before["updates"])
     assert after_d["image"] != before["image"]
-    assert after_d["fake"] == before["fake"]
+    assert after_d["fake"] == before["fake"] and after_d["points"] == before["points"]
     page.get_by_role("button", name="Step G only").click()
     after_g = wait_new_frame(page, after_d["updates"])
     assert after_g["image"] == after_d["image"]
-    assert after_g["fake"] != after_d["fake"]
+    assert after_g["fake"] != after_d["fake"] and after_g["points"] != after_d["points"]
     page.get_by_text("only the generated points moved").wait_for()
     page.screenshot(path=artifacts / "gan_steps.png", full_page=True)
 

@@ -1,7 +1,13 @@
 """The GAN page's charts: real and generated points over the discriminator's map with the push
 on each generated point, the generator's warped noise grid, the curves of both losses, of the
 distance and of mode coverage, and grids of generated digits (plain functions from arrays to
-plotly figure dicts)."""
+plotly figure dicts).
+
+The live 2-D charts draw their points and lines into images (antialiased, finer than the
+screen): a new image costs the browser a redraw of the image alone, while new SVG markers and
+lines cost it a replot of the whole chart (measured on the samples chart: about 29 ms of the
+browser's main thread a frame as markers and lines, a few as images). The generated points
+keep their hover text through an invisible trace the chart brings up to date lazily."""
 
 import math
 from dataclasses import dataclass
@@ -25,6 +31,9 @@ UPSCALE = 4  # image pixels per map cell: the real points are drawn into the ima
 REAL_RGB, REAL_FAINT = (27, 120, 55), (150, 200, 160)
 REAL_FAINT_HEX = "#96c8a0"
 IMAGE_SIZE = 240  # of the manifold's background, in pixels
+FAKE_RGB, ARROW_RGB = (118, 42, 131), (214, 39, 40)
+ROW_RGB, COL_RGB = (118, 42, 131), (194, 165, 207)
+FAKE_OPACITY = 0.8
 
 
 def d_rgb(grid: np.ndarray, probability: bool = True) -> np.ndarray:
@@ -55,10 +64,162 @@ def draw_points(rgb: np.ndarray, points: np.ndarray, bounds, color) -> np.ndarra
     return img
 
 
+# --- drawing into images: the browser redraws an image in a millisecond, while SVG markers and
+# lines cost it a whole replot of the chart on every frame -----------------------------------
+OVERLAY = 400  # pixels across the images the generated points, arrows and grid lines go into
+PX = OVERLAY / 371  # image pixels per screen pixel of the chart's plot area (371 at 1400 wide)
+
+
+def _pixels(points: np.ndarray, bounds, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points (n, 2) in data units -> (columns, rows) in pixel units of a (size, size) image
+    spanning `bounds`, row 0 at the top; pixel (r, c) covers [c, c + 1] x [r, r + 1]."""
+    x0, x1, y0, y1 = (float(b) for b in bounds)
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return (p[:, 0] - x0) / (x1 - x0) * size, (y1 - p[:, 1]) / (y1 - y0) * size
+
+
+def _splat(cov: np.ndarray, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+    """cov[rows, cols] = max(cov[rows, cols], values), pixels outside left out."""
+    h, w = cov.shape
+    rows, cols, values = (a.ravel() for a in np.broadcast_arrays(rows, cols, values))
+    keep = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w) & (values > 0)
+    np.maximum.at(cov.reshape(-1), rows[keep] * w + cols[keep], values[keep].astype(cov.dtype))
+
+
+def disc_coverage(cov: np.ndarray, cols: np.ndarray, rows: np.ndarray, radius: float) -> None:
+    """Antialiased discs of `radius` pixels centred at (cols, rows) (pixel units) into the
+    coverage image `cov` (h, w) in [0, 1]."""
+    ok = np.isfinite(cols) & np.isfinite(rows)
+    cols, rows = cols[ok], rows[ok]
+    k = int(math.ceil(radius + 0.5))
+    off = np.arange(-k, k + 1)
+    ci = np.floor(cols).astype(np.int64)[:, None, None] + off[None, None, :]
+    ri = np.floor(rows).astype(np.int64)[:, None, None] + off[None, :, None]
+    d = np.hypot(ci + 0.5 - cols[:, None, None], ri + 0.5 - rows[:, None, None])
+    _splat(cov, ri, ci, np.clip(radius + 0.5 - d, 0.0, 1.0))
+
+
+def line_coverage(cov: np.ndarray, start: np.ndarray, end: np.ndarray, width: float) -> None:
+    """Antialiased straight strokes of `width` pixels from `start` to `end` ((n, 2) columns
+    and rows in pixel units) into the coverage image `cov` (h, w): along each stroke's longer
+    axis one pixel at a time, across it the share of each pixel the stroke covers."""
+    a, b = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
+    ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1) & (a != b).any(axis=1)
+    a, b = a[ok], b[ok]  # (a stroke of no length draws nothing)
+    if not len(a):
+        return
+    d = b - a
+    steep = np.abs(d[:, 1]) > np.abs(d[:, 0])
+    major = np.where(steep, 1, 0)  # column index (0: x, 1: y) of each stroke's longer axis
+    idx = np.arange(len(a))
+    a_maj, b_maj = a[idx, major], b[idx, major]
+    a_min, b_min = a[idx, 1 - major], b[idx, 1 - major]
+    lo = np.floor(np.minimum(a_maj, b_maj)).astype(np.int64)
+    hi = np.floor(np.maximum(a_maj, b_maj)).astype(np.int64)
+    hi = np.minimum(hi, lo + 4 * max(cov.shape))  # a stroke far outside the view: clipped
+    counts = hi - lo + 1
+    seg = np.repeat(idx, counts)
+    p = lo[seg] + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    span = b_maj - a_maj
+    t = np.clip(np.divide(p + 0.5 - a_maj[seg], span[seg], out=np.zeros(len(p)),
+                          where=span[seg] != 0), 0.0, 1.0)
+    m = a_min[seg] + t * (b_min - a_min)[seg]
+    slope = np.divide(b_min - a_min, span, out=np.zeros(len(a)), where=span != 0)
+    half = 0.5 * width * np.sqrt(1.0 + slope ** 2)[seg]
+    k = int(math.ceil(2.0 * float(half.max()))) if len(half) else 0  # pixels across, less 1
+    j = np.floor(m - half).astype(np.int64)[:, None] + np.arange(k + 1)[None, :]
+    c = np.clip(np.minimum(j + 1, (m + half)[:, None]) - np.maximum(j, (m - half)[:, None]),
+                0.0, 1.0)
+    st = steep[seg][:, None]
+    pp = np.broadcast_to(p[:, None], j.shape)
+    _splat(cov, np.where(st, pp, j), np.where(st, j, pp), c)
+
+
+def polyline_coverage(cov: np.ndarray, cols: np.ndarray, rows: np.ndarray,
+                      width: float) -> None:
+    """Polylines through (cols, rows) in pixel units, NaN between lines (a gap)."""
+    p = np.column_stack([cols, rows])
+    line_coverage(cov, p[:-1], p[1:], width)
+
+
+LEVELS = 8  # coverage levels of each layer of an overlay (8 x 8: a 64-colour palette)
+
+
+def overlay(below, above=None) -> tuple[np.ndarray, np.ndarray]:
+    """One or two coverage layers, each (cov (h, w) in [0, 1], (r, g, b), opacity), `above`
+    painted over `below` on transparency, as a palette image: (indices (h, w) uint8, palette
+    (LEVELS or LEVELS², 4) RGBA), each layer's coverage in LEVELS steps."""
+    c1, rgb1, o1 = below
+    c2, rgb2, o2 = above if above is not None else (None, (0, 0, 0), 0.0)
+    top = LEVELS - 1
+    index = (c1 * top + 0.5).astype(np.uint8)
+    if c2 is not None:
+        index += (c2 * top + 0.5).astype(np.uint8) * LEVELS
+    q2, q1 = np.divmod(np.arange(LEVELS * (LEVELS if c2 is not None else 1)), LEVELS)
+    a1, a2 = (q1 / top * o1)[:, None], (q2 / top * o2)[:, None]
+    alpha = a2 + a1 * (1.0 - a2)
+    rgb = (np.array(rgb2) * a2 + np.array(rgb1) * a1 * (1.0 - a2)) / np.maximum(alpha, 1e-9)
+    palette = np.column_stack([rgb.round().clip(0, 255), (255.0 * alpha).round()])
+    return index, palette.astype(np.uint8)
+
+
 def _legend(name: str, color: str, size: int) -> dict:
     """A legend entry for points drawn into the image (no points of its own)."""
     return {"type": "scatter", "mode": "markers", "name": name, "x": [None], "y": [None],
             "marker": {"color": color, "size": size}, "hoverinfo": "skip"}
+
+
+def _legend_line(name: str, color: str, width: float) -> dict:
+    """A legend entry for lines drawn into the image (no line of its own)."""
+    return {"type": "scatter", "mode": "lines", "name": name, "x": [None], "y": [None],
+            "line": {"color": color, "width": width}, "hoverinfo": "skip"}
+
+
+def _image(source: str, bounds, k: int = 0) -> dict:
+    """Layout image k of a chart's images over `bounds`, below the traces. plotly.js tells
+    images apart by their place and size, and draws only one of several in the same place:
+    image k is moved by k billionths of the view's width (far less than a pixel)."""
+    x0, x1, y0, y1 = (float(b) for b in bounds)
+    return {"source": source, "xref": "x", "yref": "y", "x": x0 + k * 1e-9 * (x1 - x0),
+            "y": y1, "sizex": x1 - x0, "sizey": y1 - y0, "sizing": "stretch", "layer": "below"}
+
+
+def _hover_points(x: np.ndarray, name: str) -> dict:
+    """Invisible markers at points drawn into an image: their hover text (brought up to date
+    lazily by the live chart, see HOVER_ONLY)."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1, 2)
+    return {"type": "scatter", "mode": "markers", "name": name, "x": typed(x[:, 0]),
+            "y": typed(x[:, 1]), "marker": {"color": FAKE_COLOR, "size": 8, "opacity": 0},
+            "meta": HOVER_ONLY, "showlegend": False,
+            "hovertemplate": f"{name} (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"}
+
+
+def points_overlay(fake: np.ndarray, bounds, size: int = OVERLAY) -> str:
+    """The generated points as purple dots the size of 6-pixel markers on transparency, a PNG
+    data URI of (size, size) spanning `bounds`."""
+    dots = np.zeros((size, size), dtype=np.float32)
+    disc_coverage(dots, *_pixels(np.asarray(fake, dtype=np.float64), bounds, size), 3.0 * PX)
+    return png_uri(*overlay((dots, FAKE_RGB, FAKE_OPACITY)))
+
+
+def arrows_overlay(fake: np.ndarray, push: np.ndarray, bounds, size: int = OVERLAY) -> str:
+    """The arrows of `arrow_segments` on the generated points (red, 1 pixel wide) on
+    transparency, a PNG data URI of (size, size) spanning `bounds`."""
+    lines = np.zeros((size, size), dtype=np.float32)
+    seg = arrow_segments(fake, push, 0.08 * (float(bounds[1]) - float(bounds[0])))
+    polyline_coverage(lines, *_pixels(seg, bounds, size), 1.0 * PX)
+    return png_uri(*overlay((lines, ARROW_RGB, 1.0)))
+
+
+def lines_overlay(rows: np.ndarray, cols: np.ndarray, bounds, size: int = OVERLAY) -> str:
+    """Polylines `rows` (dark purple) and `cols` (light purple, over them), (k, 2) with NaN
+    rows between lines, 1.5 pixels wide, as a PNG data URI of (size, size) spanning `bounds`."""
+    a = np.zeros((size, size), dtype=np.float32)
+    b = np.zeros((size, size), dtype=np.float32)
+    polyline_coverage(a, *_pixels(rows, bounds, size), 1.5 * PX)
+    if len(cols):
+        polyline_coverage(b, *_pixels(cols, bounds, size), 1.5 * PX)
+    return png_uri(*overlay((a, ROW_RGB, 1.0), (b, COL_RGB, 1.0)))
 
 
 def _frame(bounds, height: int, title: str, revision: str) -> dict:
@@ -119,29 +280,29 @@ def samples_map(grid: np.ndarray, bounds, real: np.ndarray, fake: np.ndarray,
                 push: np.ndarray | None = None, probability: bool = True,
                 user: np.ndarray | None = None, note: str = "", title: str = "",
                 revision: str = "gan", height: int = 460) -> dict:
-    """Real (green, drawn into the image) and generated (purple) points over the
-    discriminator's map `grid` (res, res; row i at the i-th y of `bounds` = (x0, x1, y0,
-    y1)); with `push` (n, 2), an arrow on
+    """Real (green) and generated (purple) points over the discriminator's map `grid` (res,
+    res; row i at the i-th y of `bounds` = (x0, x1, y0, y1)); with `push` (n, 2), an arrow on
     each generated point along the direction a generator update moves it; `user` (m, 2): your
-    own points, as crosses; `note` a line on top of the plot (a warning)."""
-    x0, x1, y0, y1 = (float(b) for b in bounds)
+    own points, as crosses; `note` a line on top of the plot (a warning). Drawn as images,
+    one over the other: the map with the real points (images[0], changed by the
+    discriminator), the generated points (images[1], changed by the generator) and the arrows
+    (images[2], changed by both); trace 2 gives the generated points' hover text."""
     label = "D(x) =" if probability else "D's score"
     data = [_hover(grid, bounds, label), _legend("real", REAL_COLOR, 6),
-            _points(fake, "generated", FAKE_COLOR, 6)]
-    if push is not None and len(fake):
-        seg = arrow_segments(fake, push, 0.08 * (x1 - x0))
-        data.append({"type": "scatter", "mode": "lines", "name": "generator's push",
-                     "x": typed(seg[:, 0]), "y": typed(seg[:, 1]), "hoverinfo": "skip",
-                     "line": {"color": ARROW_COLOR, "width": 1}, "connectgaps": False})
+            _hover_points(fake, "generated"), _legend("generated", FAKE_COLOR, 6)]
+    arrows = push is not None and len(fake) > 0
+    if arrows:
+        data.append(_legend_line("generator's push", ARROW_COLOR, 1))
     if user is not None and len(user):
         data.append(_points(user, "your points", USER_COLOR, 8, "x-thin-open", 1.0))
         data[-1]["marker"]["line"] = {"width": 1.5, "color": USER_COLOR}
     layout = _frame(bounds, height, title, revision)
     image = d_rgb(grid, probability).repeat(UPSCALE, axis=0).repeat(UPSCALE, axis=1)
     image = draw_points(image, real, bounds, REAL_RGB)
-    layout["images"] = [{"source": png_uri(image), "xref": "x", "yref": "y",
-                         "x": x0, "y": y1, "sizex": x1 - x0, "sizey": y1 - y0,
-                         "sizing": "stretch", "layer": "below"}]
+    layout["images"] = [_image(png_uri(image), bounds),
+                        _image(points_overlay(fake, bounds), bounds, 1)]
+    if arrows:
+        layout["images"].append(_image(arrows_overlay(fake, push, bounds), bounds, 2))
     layout["annotations"] = [{"text": note, "xref": "paper", "yref": "paper", "x": 0.5,
                               "y": 0.99, "showarrow": False, "yanchor": "top",
                               "bgcolor": "rgba(255,243,205,0.92)", "font": {"size": 12},
@@ -168,26 +329,18 @@ def grid_lines(warped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def manifold_chart(warped: np.ndarray, bounds, real: np.ndarray, title: str = "",
                    revision: str = "manifold", height: int = 460) -> dict:
     """The generator's mapping: the lines of a grid over the noise space drawn where the
-    generator sends them (see `grid_lines`), over the real points in light green (drawn into
-    the background image)."""
+    generator sends them (see `grid_lines`), over the real points in light green. Both are
+    drawn into images: the real points (images[0]) and the lines over them (images[1])."""
     rows, cols = grid_lines(warped)
-    data = [_legend("real", REAL_FAINT_HEX, 6)]
     curve = np.asarray(warped).ndim == 2
-    data.append({"type": "scatter", "mode": "lines", "name": "noise line" if curve else
-                 "lines of z₂", "x": typed(rows[:, 0]), "y": typed(rows[:, 1]),
-                 "line": {"color": ROW_COLOR, "width": 1.5}, "hoverinfo": "skip",
-                 "connectgaps": False})
+    data = [_legend("real", REAL_FAINT_HEX, 6),
+            _legend_line("noise line" if curve else "lines of z₂", ROW_COLOR, 1.5)]
     if len(cols):
-        data.append({"type": "scatter", "mode": "lines", "name": "lines of z₁",
-                     "x": typed(cols[:, 0]), "y": typed(cols[:, 1]),
-                     "line": {"color": COL_COLOR, "width": 1.5}, "hoverinfo": "skip",
-                     "connectgaps": False})
+        data.append(_legend_line("lines of z₁", COL_COLOR, 1.5))
     layout = _frame(bounds, height, title, revision)
-    x0, x1, y0, y1 = (float(b) for b in bounds)
     paper = np.full((IMAGE_SIZE, IMAGE_SIZE, 3), 255, dtype=np.uint8)
-    layout["images"] = [{"source": png_uri(draw_points(paper, real, bounds, REAL_FAINT)),
-                         "xref": "x", "yref": "y", "x": x0, "y": y1, "sizex": x1 - x0,
-                         "sizey": y1 - y0, "sizing": "stretch", "layer": "below"}]
+    layout["images"] = [_image(png_uri(draw_points(paper, real, bounds, REAL_FAINT)), bounds),
+                        _image(lines_overlay(rows, cols, bounds), bounds, 1)]
     return {"data": data, "layout": layout, "config": {"scrollZoom": False}}
 
 
