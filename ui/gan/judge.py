@@ -20,8 +20,10 @@ N_JUDGE = 64  # generated digits the measure looks at
 SURE = 0.9  # the classifier's confidence a recognisable digit needs
 NEAR = 0.95  # ... and as near a real digit as this share of the real test digits are
 RECOGNISABLE = 0.5  # the share from which a grid counts as digit-like
+# The judge's classifier is fixed, whatever the Digits page's defaults become: plain digits only
+# (no random shifts or slants), so that its figures in assets/gan stay true.
 JUDGE_CONFIG = ImageConfig(model="mlp", hidden=(64,), optimizer="adam", lr=0.003,
-                           max_epochs=15, seed=0)
+                           max_epochs=15, seed=0, augment=False, slant=False)
 _lock = threading.Lock()
 
 
