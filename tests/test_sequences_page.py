@@ -17,7 +17,7 @@ from engine.layers import GRU, LSTM, RNN
 from engine.sequences import SequenceConfig, SequenceTrainer
 from ui.charts import sequences as charts
 from ui.sequences import walk
-from ui.sequences.state import CHOSEN, LAYER, PRESETS, STEP
+from ui.sequences.state import CHOSEN, LAYER, NEURONS, PRESETS, STEP
 from ui.sequences.view import SequencesView, window
 
 PAGE = "pages/11_Sequences.py"
@@ -241,7 +241,7 @@ def test_the_view_options_follow_the_chosen_sequence_step_and_layer(page):
     assert "steps 2–9" in figs["unrolled"]["layout"]["title"]["text"]
     assert "step t = 6 of test sequence #7, layer 2 (GRU)" in \
         figs["walk"]["layout"]["title"]["text"]
-    assert figs["walk"]["layout"]["xaxis"]["ticktext"][0] == "x_t"  # layer 1's h_t
+    assert figs["walk"]["data"][0]["x"][0] == "x_t"  # layer 1's h_t
     page.toggle(key="seq.slow").set_value(False).run()
     figs = charts_drawn(page)
     assert "hidden" not in figs and "walk" not in figs and "grad_time" in figs
@@ -296,7 +296,7 @@ def test_the_cell_step_matches_the_engine_s_states_and_gates(model):
 def walk_table(fig: dict) -> dict[str, list[str]]:
     """The walk chart's columns: name -> the numbers written in its cells."""
     (trace,) = fig["data"]
-    names = fig["layout"]["xaxis"]["ticktext"]
+    names = trace["x"]
     return {n: [row[i] for row in trace["text"]] for i, n in enumerate(names)}
 
 
@@ -307,15 +307,27 @@ def test_the_step_through_the_cell_shows_the_current_weights_numbers(page):
     t = runner(page).trainer
     table = walk_table(charts_drawn(page)["walk"])
     assert {"h_(t-1)", "c_(t-1)", "gate f", "c_t", "h_t", "h_t<br>(engine)"} <= set(table)
-    assert len(table["h_t"]) == 32
-    expected = [f"{v:.4f}" for v in t.hidden_states(0)[0][:, 3]]
+    assert len(table["h_t"]) == 8  # of the 32 neurons: the first 8
+    assert "neurons 1–8 of 32" in charts_drawn(page)["walk"]["layout"]["title"]["text"]
+    expected = [f"{v:.4f}" for v in t.hidden_states(0)[0][:8, 3]]
     assert table["h_t"] == table["h_t<br>(engine)"] == expected
     # Trained on: the numbers follow the weights without any widget touched.
     r = runner(page)
     r.step_epoch()
     page.run()
     after = walk_table(charts_drawn(page)["walk"])
-    assert after["h_t"] == [f"{v:.4f}" for v in t.hidden_states(0)[0][:, 3]] != expected
+    assert after["h_t"] == [f"{v:.4f}" for v in t.hidden_states(0)[0][:8, 3]] != expected
+    # Other neurons: from neuron 20, the rows are 20 to 27.
+    page.number_input(key=NEURONS).set_value(20).run()
+    fig = charts_drawn(page)["walk"]
+    assert fig["data"][0]["y"] == list(range(20, 28))
+    assert "neurons 20–27 of 32" in fig["layout"]["title"]["text"]
+    assert walk_table(fig)["h_t"] == [f"{v:.4f}" for v in t.hidden_states(0)[0][19:27, 3]]
+    assert page.number_input(key=NEURONS).max == 25  # the last 8 start at 25
+    page.slider(key="seq.hidden").set_value(8).run()  # 8 neurons: no choice to make
+    no_exception(page)
+    assert NEURONS not in {w.key for w in page.number_input}
+    assert "all 8 neurons" in charts_drawn(page)["walk"]["layout"]["title"]["text"]
     # The view's copy: the formulas give the engine's h_t to rounding.
     w = SequencesView(step=4).snapshot(r, "all").slow.walk
     np.testing.assert_allclose(w.step.h, w.engine_h, atol=1e-12)

@@ -310,37 +310,36 @@ def unrolled(steps: list[int], inputs: list[str], outputs: list[str], states: np
 
 
 # --- one step through a cell ------------------------------------------------------------------
-WALK_TEXT_UP_TO = 32  # neurons whose numbers are written in the cells (more: on hover only)
+WALK_TEXT_UP_TO = 16  # neurons whose numbers are written in the cells (more: on hover only)
 
 
 def cell_walk(columns: dict[str, np.ndarray], title: str, revision: str = "walk",
-              height: int | None = None) -> dict:
-    """One step through a recurrent cell as a table of numbers: a row per hidden neuron, a
-    column per quantity (`columns`: name -> (H,) values, in the order of the computation;
-    a name may hold <br>). Each column is coloured on its own scale (orange negative, blue
-    positive, its largest |value| the deepest), so that gates in [0, 1] and sums of any size
-    both show; the numbers are written in the cells (up to WALK_TEXT_UP_TO neurons) and on
-    hover. Only the numbers change while it trains: the layout stays, so redraws restyle."""
+              first: int = 1, height: int | None = None) -> dict:
+    """One step through a recurrent cell as a table of numbers: a row per hidden neuron
+    (numbered from `first`), a column per quantity (`columns`: name -> values of those
+    neurons, in the order of the computation; a name may hold <br>). Each column is coloured
+    on its own scale (orange negative, blue positive, its largest |value| the deepest), so that
+    gates in [0, 1] and sums of any size both show; the numbers are written in the cells (up
+    to WALK_TEXT_UP_TO neurons: each written number costs the browser time at every redraw)
+    and on hover. Only the numbers change while it trains: the layout stays, so redraws
+    restyle."""
     names = list(columns)
     v = np.stack([np.asarray(columns[n], dtype=np.float64) for n in names], axis=1)  # (H, C)
     H, C = v.shape
     scale = np.abs(v).max(axis=0)
     z = v / np.where(scale > 0, scale, 1.0)
     text = [[f"{x:.4f}" for x in row] for row in v.tolist()]
-    trace = {"type": "heatmap", "z": typed(z, "f4"), "x": list(range(C)),
-             "y": list(range(1, H + 1)), "zmin": -1.0, "zmax": 1.0, "colorscale": DIVERGING,
-             "showscale": False, "text": text, "xgap": 1, "ygap": 1,
-             "customdata": [[n.replace("<br>", " ") for n in names]] * H,
-             "hovertemplate": "neuron %{y}, %{customdata}: %{text}<extra></extra>"}
+    trace = {"type": "heatmap", "z": typed(z, "f4"), "x": names,
+             "y": list(range(first, first + H)), "zmin": -1.0, "zmax": 1.0,
+             "colorscale": DIVERGING, "showscale": False, "text": text,
+             "hovertemplate": "neuron %{y}, %{x}: %{text}<extra></extra>"}
     small = H <= WALK_TEXT_UP_TO
     if small:
-        trace |= {"texttemplate": "%{text}", "textfont": {"size": 10}}
-    row = 17 if small else 10
-    layout = _layout(title, height or 96 + row * H, revision,
-                     margin={"l": 56, "r": 8, "t": 78, "b": 8},
-                     xaxis={"tickmode": "array", "tickvals": list(range(C)), "ticktext": names,
-                            "side": "top", "tickangle": 0, "showgrid": False, "zeroline": False,
-                            "fixedrange": True},
+        trace |= {"texttemplate": "%{text}", "textfont": {"size": 11}}
+    layout = _layout(title, height or 104 + (22 if small else 10) * H, revision,
+                     margin={"l": 56, "r": 8, "t": 100, "b": 8},
+                     xaxis={"type": "category", "side": "top", "tickangle": 0,
+                            "showgrid": False, "zeroline": False, "fixedrange": True},
                      yaxis={"title": {"text": "neuron", "standoff": 2}, "autorange": "reversed",
                             "showgrid": False, "zeroline": False, "fixedrange": True,
                             **({"dtick": 1} if small else {})})

@@ -12,8 +12,8 @@ from ui.live.session import presenter, visible
 from ui.live.widgets import help_text
 
 from . import controls, walk
-from .state import CHOSEN, CONFIG, LAYER, PAGE, PRESETS, STEP
-from .view import SequencesView
+from .state import CHOSEN, CONFIG, LAYER, NEURONS, PAGE, PRESETS, STEP
+from .view import WALK_NEURONS, SequencesView
 
 TEXTS = Path(__file__).resolve().parents[2] / "assets" / "sequences"
 EXPLAIN = {"unrolling": "Unrolling", "bptt": "Backpropagation through time",
@@ -29,7 +29,8 @@ def text(name: str) -> str:
 def live_view() -> SequencesView:
     ss = st.session_state
     return SequencesView(chosen=int(ss.get(CHOSEN, 0)), step=int(ss.get(STEP, 1)),
-                         layer=int(ss.get(LAYER, 1)), presenter=presenter(),
+                         layer=int(ss.get(LAYER, 1)), neurons=int(ss.get(NEURONS, 1)),
+                         presenter=presenter(),
                          slow=ss.get("seq.slow", True))
 
 
@@ -88,20 +89,26 @@ def preset_note() -> None:
 
 def view_options(r: Runner) -> None:
     """Which test sequence the charts follow, which step the unrolled diagram and the cell
-    walk show, which layer, and whether to draw the slower charts."""
+    walk show, which layer, from which neuron the cell walk's rows start, and whether to draw
+    the slower charts."""
     ss = st.session_state
     with r.lock:
-        n_test, T, layers = r.trainer.n_test, r.trainer.T, r.trainer.config.layers
+        n_test, T, cfg = r.trainer.n_test, r.trainer.T, r.trainer.config
+    layers, last = cfg.layers, max(cfg.hidden - WALK_NEURONS + 1, 1)
     ss[CHOSEN] = min(int(ss.get(CHOSEN, 0)), n_test - 1)
     ss[STEP] = min(max(int(ss.get(STEP, 1)), 1), T)
     ss[LAYER] = min(int(ss.get(LAYER, 1)), layers)
-    c = st.columns([1, 2, 1, 1.4] if layers > 1 else [1, 2, 1.4])
+    ss[NEURONS] = min(max(int(ss.get(NEURONS, 1)), 1), last)
+    c = st.columns([1, 2] + [1] * (layers > 1) + [1] * (last > 1) + [1.4])
     c[0].number_input("Test sequence #", 0, n_test - 1, step=1, key=CHOSEN,
                       help=help_text("seq_chosen"))
     if T > 1:
         c[1].slider("Step t", 1, T, key=STEP, help=help_text("seq_step"))
     if layers > 1:
         c[2].radio("Layer", [1, 2], key=LAYER, horizontal=True, help=help_text("seq_layer"))
+    if last > 1:
+        c[-2].number_input("Cell step from neuron", 1, last, step=1, key=NEURONS,
+                           help=help_text("seq_neurons"))
     c[-1].toggle("Look inside (states, gates, unrolled, one step)", key="seq.slow",
                  help=help_text("seq_slow"))
 

@@ -20,6 +20,7 @@ from . import walk
 
 PRESENTER_FONT = 18
 WINDOW = 8  # steps drawn in the unrolled diagram
+WALK_NEURONS = 8  # neurons in the step through the cell (the written numbers cost the browser)
 SHOWN_GATES = {"lstm": ("input", "forget", "output"), "gru": ("reset", "update")}
 
 
@@ -90,12 +91,14 @@ def _tokens(f: Frame, ids) -> list[str]:
 @dataclass
 class SequencesView:
     """The Sequences page's view of its runner (ui.live.frames.LiveView). `chosen` is the test
-    sequence shown; `step` (1-based) the step the unrolled diagram centres on; `layer`
-    (1-based) the layer whose gates are shown."""
+    sequence shown; `step` (1-based) the step the unrolled diagram centres on and the cell
+    step walks through; `layer` (1-based) the layer whose gates and cell step are shown;
+    `neurons` (1-based) the first of the WALK_NEURONS neurons of the cell step."""
 
     chosen: int = 0
     step: int = 1
     layer: int = 1
+    neurons: int = 1
     presenter: bool = False
     slow: bool = True
 
@@ -175,10 +178,17 @@ class SequencesView:
             steps, [_inputs_text(f)[c] for c in cols], [_outputs_text(f)[c] for c in cols],
             s.hidden[layer][:, cols], f.model, int(self.step), steps[0] > 1, revision=rev)
         w = s.walk
+        H = len(w.engine_h)
+        first = min(max(int(self.neurons), 1), max(H - WALK_NEURONS + 1, 1)) - 1
+        rows = slice(first, first + WALK_NEURONS)
+        shown = f"neurons {first + 1}–{min(first + WALK_NEURONS, H)} of {H}" \
+            if H > WALK_NEURONS else f"all {H} neurons"
         figs["walk"] = charts.cell_walk(
-            walk.columns(w), f"One step through the cell: step t = {w.step.t + 1} of test "
-            f"sequence #{w.chosen}, layer {w.layer + 1} ({cell}), x_t = {w.x_text}; the "
-            "current weights' numbers, each column on its own colour scale", revision=rev)
+            {k: v[rows] for k, v in walk.columns(w).items()},
+            f"One step through the cell: step t = {w.step.t + 1} of test sequence #{w.chosen}, "
+            f"layer {w.layer + 1} ({cell}), {shown}<br><sup>x_t = {w.x_text}. The current "
+            "weights' numbers; each column coloured on its own scale.</sup>", revision=rev,
+            first=first + 1)
         return figs
 
     def status(self, f: Frame, epochs_per_s: float) -> str:
