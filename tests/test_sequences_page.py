@@ -306,7 +306,8 @@ def test_the_step_through_the_cell_shows_the_current_weights_numbers(page):
     assert any(r"c_t &= f \odot c_{t-1}" in x.value for x in page.latex)  # the formulas
     t = runner(page).trainer
     table = walk_table(charts_drawn(page)["walk"])
-    assert {"h_(t-1)", "c_(t-1)", "gate f", "c_t", "h_t", "h_t<br>(engine)"} <= set(table)
+    assert {"h_(t-1)", "c_(t-1)", "a<sup>x</sup><sub>i</sub>", "a<sup>h</sup><sub>o</sub>",
+            "gate f", "c_t", "h_t", "h_t<br>(engine)"} <= set(table)
     assert len(table["h_t"]) == 8  # of the 32 neurons: the first 8
     assert "neurons 1–8 of 32" in charts_drawn(page)["walk"]["layout"]["title"]["text"]
     expected = [f"{v:.4f}" for v in t.hidden_states(0)[0][:8, 3]]
@@ -331,7 +332,7 @@ def test_the_step_through_the_cell_shows_the_current_weights_numbers(page):
     # The view's copy: the formulas give the engine's h_t to rounding.
     w = SequencesView(step=4).snapshot(r, "all").slow.walk
     np.testing.assert_allclose(w.step.h, w.engine_h, atol=1e-12)
-    assert w.step.t == 3 and w.layer == 0 and "x_t = [" in charts_drawn(page)["walk"][
+    assert w.step.t == 3 and w.layer == 0 and "x_t = (" in charts_drawn(page)["walk"][
         "layout"]["title"]["text"]
 
 

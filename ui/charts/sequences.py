@@ -343,7 +343,7 @@ def cell_walk(columns: dict[str, np.ndarray], title: str, revision: str = "walk"
                      yaxis={"title": {"text": "neuron", "standoff": 2}, "autorange": "reversed",
                             "showgrid": False, "zeroline": False, "fixedrange": True,
                             **({"dtick": 1} if small else {})})
-    layout["title"] |= {"yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 6}}
+    layout["title"] |= {"yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 10}}
     return {"data": [trace], "layout": layout}
 
 

@@ -21,6 +21,7 @@ from . import walk
 PRESENTER_FONT = 18
 WINDOW = 8  # steps drawn in the unrolled diagram
 WALK_NEURONS = 8  # neurons in the step through the cell (the written numbers cost the browser)
+A_NAMES = "; a<sup>x</sup> = W_ih x_t + b_ih, a<sup>h</sup> = W_hh h_(t-1) + b_hh"
 SHOWN_GATES = {"lstm": ("input", "forget", "output"), "gru": ("reset", "update")}
 
 
@@ -186,8 +187,9 @@ class SequencesView:
         figs["walk"] = charts.cell_walk(
             {k: v[rows] for k, v in walk.columns(w).items()},
             f"One step through the cell: step t = {w.step.t + 1} of test sequence #{w.chosen}, "
-            f"layer {w.layer + 1} ({cell}), {shown}<br><sup>x_t = {w.x_text}. The current "
-            "weights' numbers; each column coloured on its own scale.</sup>", revision=rev,
+            f"layer {w.layer + 1} ({cell}), {shown}<br><sup>x_t = {w.x_text}"
+            f"{A_NAMES if f.model != 'rnn' else ''}. The current weights' numbers; each column "
+            "coloured on its own scale.</sup>", revision=rev,
             first=first + 1)
         return figs
 

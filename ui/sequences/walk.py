@@ -129,8 +129,7 @@ def from_trainer(t, chosen: int, layer: int, step: int, states: list[np.ndarray]
     if layer:
         shown = f"layer {layer}'s h_t (first column)"
     else:
-        shown = np.array2string(np.asarray(s.x, dtype=np.float64), precision=3,
-                                suppress_small=True, max_line_width=90)
+        shown = f"({', '.join(f'{v:.3f}' for v in np.asarray(s.x, dtype=np.float64))})"
         if alphabet is not None:
             shown = f"token '{alphabet[int(x[step])]}' as a one-hot vector"
     return Walk(s, chosen, layer, shown, states[layer][:, step].copy())
@@ -138,17 +137,19 @@ def from_trainer(t, chosen: int, layer: int, step: int, states: list[np.ndarray]
 
 def columns(w: Walk) -> dict[str, np.ndarray]:
     """The table's columns, in the order of the computation: (a second layer's input,) the last
-    state, each gate's two products, the gates, the new cell state and state, and the engine's
-    own h_t."""
+    state, each gate's two products (plus their biases: a^x = W_ih x_t + b_ih and
+    a^h = W_hh h_(t-1) + b_hh of the formulas), the gates, the new cell state and state, and the
+    engine's own h_t."""
     s = w.step
     cols = {"x_t": s.x} if w.layer else {}
     cols["h_(t-1)"] = s.h_prev
     if s.c_prev is not None:
         cols["c_(t-1)"] = s.c_prev
-    for name in s.from_input:
-        tag = f" [{name}]" if name else ""
-        cols[f"W_ih x_t<br>+ b_ih{tag}"] = s.from_input[name]
-        cols[f"W_hh h_(t-1)<br>+ b_hh{tag}"] = s.from_state[name]
+    for name in s.from_input:  # a GRU's and an LSTM's as a^x_gate, a^h_gate of the formulas
+        cols[f"a<sup>x</sup><sub>{name}</sub>" if name else "W_ih x_t<br>+ b_ih"] = \
+            s.from_input[name]
+        cols[f"a<sup>h</sup><sub>{name}</sub>" if name else "W_hh h_(t-1)<br>+ b_hh"] = \
+            s.from_state[name]
     cols |= {f"gate {name}": v for name, v in s.gates.items()}
     if s.c is not None:
         cols["c_t"] = s.c
