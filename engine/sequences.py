@@ -311,7 +311,9 @@ class SequenceTrainer(TrainerBase):
     (classification: `train_accuracy`, `train_sequence_accuracy`, test likewise) or `train_mse`
     and `test_mse`; `baseline` is the task's trivial score for a chart. `model` is the Model;
     `train` and `test` the SequenceData; `T` the length; `chunk` the most sequences one pass
-    takes (a larger batch is trained in parts whose gradients add up to the batch's)."""
+    takes (a larger batch is trained in parts whose gradients add up to the batch's). Each
+    training batch's backward pass leaves the recurrent layers' |dL/dh_t|, which the trainer
+    keeps for the last GRAD_RECENT batches (`recorded_gradient_through_time`)."""
 
     SETTINGS = SequenceConfig
     FORMAT = FORMAT
