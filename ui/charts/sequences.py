@@ -211,11 +211,11 @@ def gradient_through_time(norms: list[np.ndarray], revision: str = "grad_time",
     data = []
     for i, n in enumerate(norms):
         t = np.arange(1, len(n) + 1, dtype=np.float64)
-        data.append({"type": "scatter", "mode": "lines+markers",
+        # Lines only: drawn in every frame, and markers cost the browser a path each.
+        data.append({"type": "scatter", "mode": "lines",
                      "name": f"layer {i + 1}", "x": typed(t),
                      "y": typed(np.maximum(np.nan_to_num(n, nan=FLOOR), FLOOR)),
                      "line": {"color": [PRED_COLOR, TARGET_COLOR][i % 2], "width": 2},
-                     "marker": {"size": 4},
                      "hovertemplate": "step %{x}: |dL/dh| = %{y:.3~e}<extra></extra>"})
     first = norms[0] if norms else np.zeros(0)
     if len(first) > 1:
