@@ -11,6 +11,7 @@ step's (LastStep).
 """
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,7 @@ TRANSFORMER_TASKS = ("reverse", "sort", "copy", "max", "addition")
 RECURRENT_ONLY = frozenset({"hidden", "layers", "bptt"})
 TRANSFORMER_ONLY = frozenset({"dim", "heads", "blocks", "position", "causal", "ff", "dropout"})
 GRAD_BATCH = 32  # the fixed batch (the first training sequences) of gradient_through_time
+GRAD_RECENT = 8  # training batches whose recorded gradient norms through time are kept
 # Floats one forward and backward pass may hold at once (about 20 MB): longer sequences and
 # larger networks are trained and evaluated in parts of the batch (the same gradient).
 FLOAT_BUDGET = 2_500_000
@@ -309,7 +311,9 @@ class SequenceTrainer(TrainerBase):
     (classification: `train_accuracy`, `train_sequence_accuracy`, test likewise) or `train_mse`
     and `test_mse`; `baseline` is the task's trivial score for a chart. `model` is the Model;
     `train` and `test` the SequenceData; `T` the length; `chunk` the most sequences one pass
-    takes (a larger batch is trained in parts whose gradients add up to the batch's)."""
+    takes (a larger batch is trained in parts whose gradients add up to the batch's). Each
+    training batch's backward pass leaves the recurrent layers' |dL/dh_t|, which the trainer
+    keeps for the last GRAD_RECENT batches (`recorded_gradient_through_time`)."""
 
     SETTINGS = SequenceConfig
     FORMAT = FORMAT
@@ -334,6 +338,7 @@ class SequenceTrainer(TrainerBase):
         self.n_train, self.n_test = self.train.n, self.test.n
         self._recurrent = [layer for layer in self.model.layers
                            if isinstance(layer, RNN | GRU | LSTM)]
+        self._grad_record: deque[np.ndarray] = deque(maxlen=GRAD_RECENT)
         self._blocks = [layer for layer in self.model.layers
                         if isinstance(layer, TransformerBlock)]
         train, evaluate = self._floats_per_sequence()
@@ -357,6 +362,8 @@ class SequenceTrainer(TrainerBase):
 
     def _apply_live(self) -> None:
         cfg = self.config
+        if any(layer.truncate != (cfg.bptt or None) for layer in self._recurrent):
+            self._grad_record.clear()  # recorded under another truncation
         for layer in self._recurrent:
             layer.truncate = cfg.bptt or None
         for block in self._blocks:
@@ -400,13 +407,24 @@ class SequenceTrainer(TrainerBase):
         model, c = self.model, self.chunk
         if j - i <= c:
             self._backprop(i, j)
+            if self._recurrent:
+                self._grad_record.append(np.stack(
+                    [layer.grad_norm_through_time for layer in self._recurrent]))
         else:  # parts of the batch, each weighted by its share of the scored positions
             total = np.zeros_like(model.flat_grad)
             counts = [self._scored_count(a, min(a + c, j)) for a in range(i, j, c)]
+            squares = 0.0  # of each layer's |dL/dh_t| for the whole batch, part by part
             for a, count in zip(range(i, j, c), counts, strict=True):
                 self._backprop(a, min(a + c, j))
-                total += model.flat_grad * (count / max(sum(counts), 1))
+                share = count / max(sum(counts), 1)
+                total += model.flat_grad * share
+                if self._recurrent:
+                    norms = np.stack([layer.grad_norm_through_time
+                                      for layer in self._recurrent])
+                    squares = squares + (share * norms) ** 2
             model.flat_grad[...] = total
+            if self._recurrent:
+                self._grad_record.append(np.sqrt(squares))
         self._update(model, self.optimizer)
 
     def _scored_count(self, i: int, j: int) -> int:
@@ -585,6 +603,22 @@ class SequenceTrainer(TrainerBase):
         self.model.backprop(self._encode(d.inputs[:n]), self._targets(d.targets[:n]), None,
                             None if d.mask is None else d.mask[:n])
         return [layer.grad_norm_through_time.copy() for layer in self._recurrent]
+
+    def recorded_gradient_through_time(self, last: int = GRAD_RECENT) -> list[np.ndarray] | None:
+        """Each recurrent layer's gradient norm through time (T,) as training recorded it: the
+        norm of dL/dh_t of each training batch's loss, from the backward pass that batch's step
+        made (before clipping, after the truncation in force; a batch trained in parts: the
+        norm of the whole batch's dL/dh_t), averaged over the `last` batches (at most
+        GRAD_RECENT). None before the first batch since the network was built, reset or
+        loaded, or since the truncation changed; a transformer has none (ValueError)."""
+        self._need_recurrent("gradient norms through time")
+        if not self._grad_record:
+            return None
+        if not 1 <= last <= GRAD_RECENT:
+            raise ValueError(f"last must be 1 to {GRAD_RECENT}, not {last}")
+        recent = list(self._grad_record)[-last:]
+        mean = recent[0].copy() if len(recent) == 1 else np.mean(recent, axis=0)
+        return list(mean)
 
     def _need_recurrent(self, what: str) -> None:
         if not self._recurrent:

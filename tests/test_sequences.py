@@ -5,6 +5,7 @@ position embeddings and one head step by step against the layer's output), typed
 training in parts of a batch, clipping and the memory a run holds. The training core's
 contract for this trainer is in test_training.py."""
 
+import io
 import tracemalloc
 
 import numpy as np
@@ -290,6 +291,105 @@ def test_gradient_norms_through_time_are_the_layers_on_the_fixed_batch(lstm):
         assert g.shape == (t.T,) and (g > 0).all()
         np.testing.assert_array_equal(g, layer.grad_norm_through_time)
     np.testing.assert_array_equal(norms[0], t.gradient_through_time()[0])  # the same batch
+
+
+def _explicit_norms(t: SequenceTrainer, rows: np.ndarray, flat: np.ndarray) -> list:
+    """Each recurrent layer's |dL/dh_t| from an explicit backward pass on the training rows
+    `rows` with the weights `flat` (the trainer's weights are put back afterwards)."""
+    now = t.model.flat.copy()
+    t.model.flat[...] = flat
+    d = t.train
+    x = np.eye(t.task.vocab_size)[d.inputs[rows]] if t.task.vocab_size else d.inputs[rows]
+    y = t.model.targets(d.targets[rows], t.k, d.targets.ndim + 1) if t.classify \
+        else d.targets[rows]
+    t.model.backprop(x, y, None, None if d.mask is None else d.mask[rows])
+    norms = [layer.grad_norm_through_time.copy() for layer in t.model.layers
+             if isinstance(layer, RNN | GRU | LSTM)]
+    t.model.flat[...] = now
+    return norms
+
+
+@pytest.mark.parametrize(("model", "task", "extra"), [
+    ("rnn", "adding", {"bptt": 7}), ("gru", "copy", {}), ("lstm", "parity", {"clip": True}),
+    ("lstm", "sine", {"layers": 1})])
+def test_training_records_the_gradient_through_time_of_each_batch(model, task, extra):
+    t = trainer(**({"task": task, "model": model, "hidden": 6, "layers": 2, "batch_size": 16,
+                    "clip_norm": 0.01} | extra))
+    assert t.recorded_gradient_through_time() is None  # nothing trained yet
+    t.run(1)
+    t.step()  # into the next epoch, whose order is now known
+    singles = []
+    for _ in range(seq.GRAD_RECENT + 2):
+        rows = t.order[t.position:t.position + 16]
+        before = t.model.flat.copy()
+        t.step()
+        recorded = t.recorded_gradient_through_time(last=1)
+        expected = _explicit_norms(t, rows, before)  # same batch, the weights it trained
+        assert len(recorded) == len(expected) == t.config.layers
+        for r, e in zip(recorded, expected, strict=True):
+            assert r.shape == (t.T,) and (r[-1] > 0)
+            np.testing.assert_array_equal(r, e)
+        singles.append(np.stack(recorded))
+    # The default reading is the mean over the last GRAD_RECENT batches.
+    mean = np.mean(singles[-seq.GRAD_RECENT:], axis=0)
+    np.testing.assert_allclose(np.stack(t.recorded_gradient_through_time()), mean, rtol=1e-12)
+    np.testing.assert_allclose(np.stack(t.recorded_gradient_through_time(3)),
+                               np.mean(singles[-3:], axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match="last must be 1 to"):
+        t.recorded_gradient_through_time(0)
+
+
+def test_recording_the_gradient_through_time_changes_no_step():
+    """Training with the record gives the very weights of explicit backward passes and
+    optimizer steps on the same batches."""
+    t = trainer(task="copy", model="lstm", hidden=6, layers=2, batch_size=16,
+                optimizer="sgd", lr=0.1)
+    t.run(1)
+    t.step()
+    flat = t.model.flat.copy()
+    d = t.train
+    for _ in range(4):
+        rows = t.order[t.position:t.position + 16]
+        t.step()
+        _explicit_norms(t, rows, flat)  # leaves the gradient of `flat` on that batch
+        flat = flat - 0.1 * t.model.flat_grad
+        np.testing.assert_array_equal(t.model.flat, flat)
+    assert d is t.train
+
+
+def test_a_batch_trained_in_parts_records_the_whole_batch_s_gradient(monkeypatch):
+    config = SequenceConfig(task="copy", model="gru", hidden=8, layers=2, n_train=200,
+                            n_test=64, optimizer="sgd", lr=0.1, max_epochs=0)
+    monkeypatch.setattr(seq, "FLOAT_BUDGET", 1)
+    t = SequenceTrainer(config)
+    assert t.chunk == 1
+    t.run(1)
+    t.step()
+    rows = t.order[t.position:t.position + config.batch_size]
+    before = t.model.flat.copy()
+    t.step()
+    for r, e in zip(t.recorded_gradient_through_time(1), _explicit_norms(t, rows, before),
+                    strict=True):
+        np.testing.assert_allclose(r, e, rtol=1e-12)
+
+
+def test_the_record_starts_afresh_on_a_rebuild_a_load_and_a_new_truncation(transformer):
+    t = trainer(task="adding", model="rnn", hidden=4)
+    t.step()
+    assert t.recorded_gradient_through_time() is not None
+    assert t.apply(t.config.replace(lr=0.02)) is False  # another live setting: kept
+    assert t.recorded_gradient_through_time() is not None
+    t.apply(t.config.replace(bptt=5))
+    assert t.recorded_gradient_through_time() is None
+    t.step()
+    assert (t.recorded_gradient_through_time()[0][:25] == 0).all()  # cut
+    t.apply(t.config.replace(hidden=5))  # rebuilt
+    assert t.recorded_gradient_through_time() is None
+    t.step()
+    loaded = SequenceTrainer.load(io.BytesIO(t.to_bytes()))  # a saved run: none recorded
+    assert loaded.steps == t.steps and loaded.recorded_gradient_through_time() is None
+    with pytest.raises(ValueError, match="a transformer has no recurrent state"):
+        transformer.recorded_gradient_through_time()
 
 
 def test_truncation_applies_live_and_cuts_the_gradient_through_time():

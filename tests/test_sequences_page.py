@@ -1,10 +1,11 @@
 """AppTest tests of the Sequences page: every control reaches the trainer, live settings keep
 the weights while the task and the network rebuild with a message, the live charts and the
-status line, the link (and what it may not hold), the view options, the presets, and a step
-through the cell that matches the engine's hidden state."""
+status line, the link (and what it may not hold), the view options, the presets, the gradient
+through time in every frame as training recorded it, and a step through the cell with the
+current weights that matches the engine's hidden state."""
 
+import base64
 import json
-import re
 
 import apptest_pages
 import numpy as np
@@ -16,7 +17,7 @@ from engine.layers import GRU, LSTM, RNN
 from engine.sequences import SequenceConfig, SequenceTrainer
 from ui.charts import sequences as charts
 from ui.sequences import walk
-from ui.sequences.state import CHOSEN, LAYER, PRESETS, STEP
+from ui.sequences.state import CHOSEN, LAYER, NEURONS, PRESETS, STEP
 from ui.sequences.view import SequencesView, window
 
 PAGE = "pages/11_Sequences.py"
@@ -55,7 +56,8 @@ def infos(at) -> list[str]:
 def test_the_page_draws_its_live_charts_and_status(page):
     no_exception(page)
     figs = charts_drawn(page)
-    assert {"loss", "metric", "sequence", "grad_time", "hidden", "gates", "unrolled"} <= set(figs)
+    assert {"loss", "metric", "sequence", "grad_time", "hidden", "gates", "unrolled",
+            "walk"} <= set(figs)
     for fig in figs.values():
         go.Figure(fig)  # valid plotly figures
     t = runner(page).trainer
@@ -237,9 +239,12 @@ def test_the_view_options_follow_the_chosen_sequence_step_and_layer(page):
     assert "layer 2" in figs["gates"]["layout"]["title"]["text"]
     assert len([d for d in figs["hidden"]["data"] if d["type"] == "heatmap"]) == 2
     assert "steps 2–9" in figs["unrolled"]["layout"]["title"]["text"]
-    assert any("Step **t = 6** of test sequence #7, layer 2" in m.value for m in page.markdown)
+    assert "step t = 6 of test sequence #7, layer 2 (GRU)" in \
+        figs["walk"]["layout"]["title"]["text"]
+    assert figs["walk"]["data"][0]["x"][0] == "x_t"  # layer 1's h_t
     page.toggle(key="seq.slow").set_value(False).run()
-    assert "hidden" not in charts_drawn(page)
+    figs = charts_drawn(page)
+    assert "hidden" not in figs and "walk" not in figs and "grad_time" in figs
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -288,17 +293,47 @@ def test_the_cell_step_matches_the_engine_s_states_and_gates(model):
         walk.cell_step(cells[0], xs[0], t.T)
 
 
-def test_the_walk_section_says_how_close_the_engine_is(page):
+def walk_table(fig: dict) -> dict[str, list[str]]:
+    """The walk chart's columns: name -> the numbers written in its cells."""
+    (trace,) = fig["data"]
+    names = trace["x"]
+    return {n: [row[i] for row in trace["text"]] for i, n in enumerate(names)}
+
+
+def test_the_step_through_the_cell_shows_the_current_weights_numbers(page):
     page.radio(key="seq.model").set_value("lstm").run()
     page.slider(key=STEP).set_value(4).run()
-    (cap,) = [c.value for c in page.caption if "The engine's own h_t" in c.value]
-    assert float(re.search(r"at most ([\d.e+-]+)\. ", cap)[1]) < 1e-12
-    assert "Weights of epoch 0" in cap
-    (table,) = page.dataframe
-    df = table.value
-    assert len(df) == 32 and {"h_(t-1)", "c_(t-1)", "gate f", "c_t", "h_t"} <= set(df.columns)
+    assert any(r"c_t &= f \odot c_{t-1}" in x.value for x in page.latex)  # the formulas
     t = runner(page).trainer
-    np.testing.assert_allclose(df["h_t"].to_numpy(), t.hidden_states(0)[0][:, 3], atol=1e-12)
+    table = walk_table(charts_drawn(page)["walk"])
+    assert {"h_(t-1)", "c_(t-1)", "a<sup>x</sup><sub>i</sub>", "a<sup>h</sup><sub>o</sub>",
+            "gate f", "c_t", "h_t", "h_t<br>(engine)"} <= set(table)
+    assert len(table["h_t"]) == 8  # of the 32 neurons: the first 8
+    assert "neurons 1–8 of 32" in charts_drawn(page)["walk"]["layout"]["title"]["text"]
+    expected = [f"{v:.4f}" for v in t.hidden_states(0)[0][:8, 3]]
+    assert table["h_t"] == table["h_t<br>(engine)"] == expected
+    # Trained on: the numbers follow the weights without any widget touched.
+    r = runner(page)
+    r.step_epoch()
+    page.run()
+    after = walk_table(charts_drawn(page)["walk"])
+    assert after["h_t"] == [f"{v:.4f}" for v in t.hidden_states(0)[0][:8, 3]] != expected
+    # Other neurons: from neuron 20, the rows are 20 to 27.
+    page.number_input(key=NEURONS).set_value(20).run()
+    fig = charts_drawn(page)["walk"]
+    assert fig["data"][0]["y"] == list(range(20, 28))
+    assert "neurons 20–27 of 32" in fig["layout"]["title"]["text"]
+    assert walk_table(fig)["h_t"] == [f"{v:.4f}" for v in t.hidden_states(0)[0][19:27, 3]]
+    assert page.number_input(key=NEURONS).max == 25  # the last 8 start at 25
+    page.slider(key="seq.hidden").set_value(8).run()  # 8 neurons: no choice to make
+    no_exception(page)
+    assert NEURONS not in {w.key for w in page.number_input}
+    assert "all 8 neurons" in charts_drawn(page)["walk"]["layout"]["title"]["text"]
+    # The view's copy: the formulas give the engine's h_t to rounding.
+    w = SequencesView(step=4).snapshot(r, "all").slow.walk
+    np.testing.assert_allclose(w.step.h, w.engine_h, atol=1e-12)
+    assert w.step.t == 3 and w.layer == 0 and "x_t = (" in charts_drawn(page)["walk"][
+        "layout"]["title"]["text"]
 
 
 class _R:  # the runner a view reads: only its trainer
@@ -313,15 +348,41 @@ def test_the_view_draws_every_task(task):
     f = v.snapshot(_R(t), "all")
     figs = v.figures(f, 0, "all")
     assert set(figs) == {"loss", "metric", "sequence", "grad_time", "hidden", "gates",
-                         "unrolled"}
+                         "unrolled", "walk"}
     for fig in figs.values():
         go.Figure(fig)
-    assert len(f.slow.gradients[0]) == t.T
+    assert len(f.gradients[0]) == t.T
     assert figs["metric"]["layout"]["shapes"][0]["y0"] == pytest.approx(t.baseline)
     (heat,) = [d for d in figs["unrolled"]["data"] if d["type"] == "heatmap"]
     assert len(heat["x"]) == 2 * min(8, t.T)  # a column per cell and a gap between cells
     assert "annotations" not in figs["unrolled"]["layout"]  # traces only: cheap to redraw
     assert f"T = {t.T}" in v.status(f, 0.0) and "baseline" in v.status(f, 0.0)
+
+
+def test_every_frame_draws_the_gradient_training_recorded():
+    t = SequenceTrainer(SequenceConfig(task="adding", length=12, model="lstm", hidden=6,
+                                       layers=2, max_epochs=0))
+    v = SequencesView()
+    f = v.snapshot(_R(t), "main")  # nothing trained: the first training sequences
+    assert f.slow is None and not f.recorded
+    for g, e in zip(f.gradients, t.gradient_through_time(), strict=True):
+        np.testing.assert_array_equal(g, e)
+    figs = v.figures(f, 0, "main")
+    assert "first 32 sequences" in figs["grad_time"]["layout"]["title"]["text"]
+    for _ in range(3):
+        t.step()
+    f = v.snapshot(_R(t), "main")
+    assert f.recorded
+    figs = v.figures(f, 0, "main")
+    assert set(figs) == {"loss", "metric", "sequence", "grad_time"}
+    assert "last batches" in figs["grad_time"]["layout"]["title"]["text"]
+    recorded = t.recorded_gradient_through_time()
+    for i, trace in enumerate(figs["grad_time"]["data"][:2]):
+        drawn = np.frombuffer(base64.b64decode(trace["y"]["bdata"]), dtype=np.float32)
+        np.testing.assert_allclose(drawn, recorded[i], rtol=1e-6)
+    t.step()
+    assert v.figures(v.snapshot(_R(t), "main"), 0, "main")["grad_time"]["data"][0]["y"] != \
+        figs["grad_time"]["data"][0]["y"]  # the next batch moved it
 
 
 def test_the_gradient_chart_shows_the_ratio_and_a_floor_for_cut_steps():

@@ -1,6 +1,8 @@
 """The Sequences page in a real browser: Play trains a GRU on running parity (the loss falls,
-the accuracy rises), the gradient-through-time chart and the heatmaps update in place from
-fetched frames, and switching the cell to an LSTM rebuilds the network with a message."""
+the accuracy rises), the gradient-through-time chart updates in place in every fetched frame
+with new numbers, the heatmaps and the step through the cell in the slow ones (the step's
+numbers follow the weights), and switching the cell to an LSTM rebuilds the network with a
+message."""
 
 import re
 
@@ -28,16 +30,35 @@ def drawn(page, key: str, trace: int) -> list[float]:
     }""", [key, trace])
 
 
+def cells(page, key: str) -> list[str]:
+    """A heatmap's numbers as drawn (the text of its cells)."""
+    return page.evaluate("""(key) => {
+        const gd = document.querySelector(`.nnp-chart[data-key="${key}"]`);
+        return Array.from(gd._fullData[0].text).flat().map(String);
+    }""", key)
+
+
 def test_play_trains_and_switching_the_cell_rebuilds(page, page_url, artifacts):
     page.goto(page_url("Sequences"))
     page.locator(STATUS).wait_for()
-    for key in ("loss", "grad_time", "hidden"):
+    for key in ("loss", "grad_time", "hidden", "walk"):
         chart(page, key).locator(".main-svg").first.wait_for()
     page.wait_for_timeout(1000)
     assert page.locator(STATUS).inner_text().startswith("Epoch 0")
-    before, gradient = stats(page), drawn(page, "grad_time", 0)
+    before, gradient, walked = stats(page), drawn(page, "grad_time", 0), cells(page, "walk")
+    assert len(walked) == 8 * 12  # a GRU: 8 of its neurons, 12 columns
     page.get_by_role("button", name="Play", exact=True).click()
     page.get_by_role("button", name="Pause", exact=True).wait_for()
+    # While it plays, the gradient through time changes from one frame to the next, and the
+    # step through the cell with the weights.
+    seen, steps = [], []
+    for _ in range(6):
+        page.wait_for_timeout(400)
+        seen.append((drawn(page, "grad_time", 0), stats(page)["grad_time"]["updates"]))
+        steps.append(cells(page, "walk"))
+    assert len({tuple(g) for g, _ in seen}) >= 4, seen  # new numbers, frame after frame
+    assert seen[-1][1] >= seen[0][1] + 5
+    assert len({tuple(w) for w in steps}) >= 2 and steps[-1] != walked
     page.wait_for_function(
         "() => /test accuracy (9\\d|100)\\.\\d %/.test(document.querySelector('h4.nnp-status')"
         ".innerText)", timeout=60_000)  # over 90 % of the steps right
@@ -47,10 +68,11 @@ def test_play_trains_and_switching_the_cell_rebuilds(page, page_url, artifacts):
     page.get_by_role("button", name="Play", exact=True).wait_for()
     losses = drawn(page, "loss", 1)  # the test loss
     assert len(losses) >= 3 and losses[-1] < 0.5 * losses[0], losses
-    for key in ("sequence", "loss", "metric"):  # every frame
+    for key in ("sequence", "loss", "metric", "grad_time"):  # every frame
         assert after[key]["updates"] > before[key]["updates"] + 3, key
-    for key in ("grad_time", "hidden", "gates"):  # one frame in a few
+    for key in ("hidden", "gates", "walk"):  # one frame in a few
         assert after[key]["updates"] > before[key]["updates"] + 1, key
+    assert after["grad_time"]["updates"] > 2 * after["hidden"]["updates"]
     assert all(after[k]["mounts"] == 1 for k in after), after
     now = drawn(page, "grad_time", 0)
     assert len(now) == len(gradient) == 10 and now != gradient  # the gradients followed

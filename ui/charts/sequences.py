@@ -1,7 +1,8 @@
 """The Sequences page's charts: the metric per epoch against the task's baseline, one sequence
 step by step (inputs, target, prediction), hidden states and gates over time as heatmaps
 (units × steps), the gradient norm through time on a log scale, the network unrolled over a
-window of steps, and the recurrent comparison's metric curves. Plain functions from arrays."""
+window of steps, one step through a cell as a table of numbers, and the recurrent comparison's
+metric curves. Plain functions from arrays."""
 
 import numpy as np
 
@@ -201,19 +202,20 @@ def gates_heatmap(gates: dict[str, np.ndarray], title: str, revision: str = "gat
 
 
 def gradient_through_time(norms: list[np.ndarray], revision: str = "grad_time",
-                          height: int = 260, bptt: int = 0) -> dict:
+                          height: int = 260, bptt: int = 0, over: str = "") -> dict:
     """The norm of dL/dh_t at every step t (log scale), one line per layer: values falling
     towards step 1 are gradients vanishing on their way back through time. Beside step 1, the
-    ratio of its norm to step T's (first layer). The title stays the same while it trains (the
-    numbers are data), so each redraw only restyles the traces."""
+    ratio of its norm to step T's (first layer). `over`: which sequences' loss (in the title).
+    The title stays the same while it trains (the numbers are data), so each redraw only
+    restyles the traces."""
     data = []
     for i, n in enumerate(norms):
         t = np.arange(1, len(n) + 1, dtype=np.float64)
-        data.append({"type": "scatter", "mode": "lines+markers",
+        # Lines only: drawn in every frame, and markers cost the browser a path each.
+        data.append({"type": "scatter", "mode": "lines",
                      "name": f"layer {i + 1}", "x": typed(t),
                      "y": typed(np.maximum(np.nan_to_num(n, nan=FLOOR), FLOOR)),
                      "line": {"color": [PRED_COLOR, TARGET_COLOR][i % 2], "width": 2},
-                     "marker": {"size": 4},
                      "hovertemplate": "step %{x}: |dL/dh| = %{y:.3~e}<extra></extra>"})
     first = norms[0] if norms else np.zeros(0)
     if len(first) > 1:
@@ -224,8 +226,9 @@ def gradient_through_time(norms: list[np.ndarray], revision: str = "grad_time",
                      "textfont": {"size": 12, "color": "#1f2430"}, "hoverinfo": "skip",
                      "showlegend": False, "name": "ratio"})
     title = "Gradient reaching each step, |dL/dh_t|"
-    if bptt:
-        title += f" (cut every {bptt} steps)"
+    notes = [note for note in (over, bptt and f"cut every {bptt} steps") if note]
+    if notes:
+        title += f" ({'; '.join(notes)})"
     return {"data": data, "layout": _layout(
         title, height, revision, hovermode="x unified",
         xaxis={"title": {"text": "step t"}, "gridcolor": "#eee"},
@@ -304,6 +307,44 @@ def unrolled(steps: list[int], inputs: list[str], outputs: list[str], states: np
                      xaxis={"range": [-0.8, W - 0.4], "visible": False},
                      yaxis={"range": [-0.35, 4.0], "visible": False})
     return {"data": data, "layout": layout}
+
+
+# --- one step through a cell ------------------------------------------------------------------
+WALK_TEXT_UP_TO = 16  # neurons whose numbers are written in the cells (more: on hover only)
+
+
+def cell_walk(columns: dict[str, np.ndarray], title: str, revision: str = "walk",
+              first: int = 1, height: int | None = None) -> dict:
+    """One step through a recurrent cell as a table of numbers: a row per hidden neuron
+    (numbered from `first`), a column per quantity (`columns`: name -> values of those
+    neurons, in the order of the computation; a name may hold <br>). Each column is coloured
+    on its own scale (orange negative, blue positive, its largest |value| the deepest), so that
+    gates in [0, 1] and sums of any size both show; the numbers are written in the cells (up
+    to WALK_TEXT_UP_TO neurons: each written number costs the browser time at every redraw)
+    and on hover. Only the numbers change while it trains: the layout stays, so redraws
+    restyle."""
+    names = list(columns)
+    v = np.stack([np.asarray(columns[n], dtype=np.float64) for n in names], axis=1)  # (H, C)
+    H, C = v.shape
+    scale = np.abs(v).max(axis=0)
+    z = v / np.where(scale > 0, scale, 1.0)
+    text = [[f"{x:.4f}" for x in row] for row in v.tolist()]
+    trace = {"type": "heatmap", "z": typed(z, "f4"), "x": names,
+             "y": list(range(first, first + H)), "zmin": -1.0, "zmax": 1.0,
+             "colorscale": DIVERGING, "showscale": False, "text": text,
+             "hovertemplate": "neuron %{y}, %{x}: %{text}<extra></extra>"}
+    small = H <= WALK_TEXT_UP_TO
+    if small:
+        trace |= {"texttemplate": "%{text}", "textfont": {"size": 11}}
+    layout = _layout(title, height or 104 + (22 if small else 10) * H, revision,
+                     margin={"l": 56, "r": 8, "t": 100, "b": 8},
+                     xaxis={"type": "category", "side": "top", "tickangle": 0,
+                            "showgrid": False, "zeroline": False, "fixedrange": True},
+                     yaxis={"title": {"text": "neuron", "standoff": 2}, "autorange": "reversed",
+                            "showgrid": False, "zeroline": False, "fixedrange": True,
+                            **({"dtick": 1} if small else {})})
+    layout["title"] |= {"yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 10}}
+    return {"data": [trace], "layout": layout}
 
 
 # --- the comparison --------------------------------------------------------------------------

@@ -36,8 +36,10 @@ CONFIG = PAGE.key("config")  # the SequenceConfig in force
 CHOSEN = PAGE.key("chosen")  # the test sequence shown
 STEP = PAGE.key("step")  # the step walked through and centred in the unrolled diagram (1-based)
 LAYER = PAGE.key("layer")  # the layer whose gates and cell step are shown (1-based)
+NEURONS = PAGE.key("neurons")  # the first neuron of the cell step's rows (1-based)
 SEEN_TASK = PAGE.key("seen_task")  # the task the length box was last set for
-VIEW_DEFAULTS = {"seq.speed": "10", "seq.slow": True, CHOSEN: 0, STEP: 1, LAYER: 1}
+VIEW_DEFAULTS = {"seq.speed": "10", "seq.slow": True, CHOSEN: 0, STEP: 1, LAYER: 1,
+                 NEURONS: 1}
 
 
 def key(name: str) -> str:

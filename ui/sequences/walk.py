@@ -1,6 +1,7 @@
 """One step through a recurrent cell with the engine's weights: the matrix products, each gate
 and the new state, written out from the cell's formulas (torch's, as the engine's layers
-follow) so the page can show them beside the engine's own hidden state for that step."""
+follow) so the page can show them beside the engine's own hidden state for that step. Taken
+from the trainer in the live panel's slow frames, so the numbers follow training."""
 
 from dataclasses import dataclass
 
@@ -96,3 +97,62 @@ def cell_step(layer, xs: np.ndarray, t: int) -> CellStep:
         step = _one(kind, layer, np.asarray(xs[s], dtype=np.float64), h, c, s)
         h, c = step.h, step.c
     return step
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What the page shows of one step: the step (`step`, 0-based `t` in it), the sequence and
+    the layer (0-based) it was taken from, a text of the input x_t, and the engine's own h_t for
+    that step beside the one computed here."""
+
+    step: CellStep
+    chosen: int
+    layer: int
+    x_text: str
+    engine_h: np.ndarray
+
+
+def from_trainer(t, chosen: int, layer: int, step: int, states: list[np.ndarray]) -> Walk:
+    """Step `step` (0-based) of recurrent layer `layer` (0-based) of SequenceTrainer `t` on
+    test sequence `chosen`, with its current weights; `states` are t.hidden_states(chosen)
+    (each layer's (H, T)), the input of a second layer and the engine's h_t."""
+    cell = [x for x in t.model.layers if isinstance(x, RNN | GRU | LSTM)][layer]
+    x = t.test.inputs[chosen]
+    alphabet = t.task.alphabet
+    if layer:
+        xs = states[layer - 1].T
+    elif t.task.vocab_size:
+        xs = np.eye(t.task.vocab_size)[x]
+    else:
+        xs = x
+    s = cell_step(cell, xs, step)
+    if layer:
+        shown = f"layer {layer}'s h_t (first column)"
+    else:
+        shown = f"({', '.join(f'{v:.3f}' for v in np.asarray(s.x, dtype=np.float64))})"
+        if alphabet is not None:
+            shown = f"token '{alphabet[int(x[step])]}' as a one-hot vector"
+    return Walk(s, chosen, layer, shown, states[layer][:, step].copy())
+
+
+def columns(w: Walk) -> dict[str, np.ndarray]:
+    """The table's columns, in the order of the computation: (a second layer's input,) the last
+    state, each gate's two products (plus their biases: a^x = W_ih x_t + b_ih and
+    a^h = W_hh h_(t-1) + b_hh of the formulas), the gates, the new cell state and state, and the
+    engine's own h_t."""
+    s = w.step
+    cols = {"x_t": s.x} if w.layer else {}
+    cols["h_(t-1)"] = s.h_prev
+    if s.c_prev is not None:
+        cols["c_(t-1)"] = s.c_prev
+    for name in s.from_input:  # a GRU's and an LSTM's as a^x_gate, a^h_gate of the formulas
+        cols[f"a<sup>x</sup><sub>{name}</sub>" if name else "W_ih x_t<br>+ b_ih"] = \
+            s.from_input[name]
+        cols[f"a<sup>h</sup><sub>{name}</sub>" if name else "W_hh h_(t-1)<br>+ b_hh"] = \
+            s.from_state[name]
+    cols |= {f"gate {name}": v for name, v in s.gates.items()}
+    if s.c is not None:
+        cols["c_t"] = s.c
+    cols["h_t"] = s.h
+    cols["h_t<br>(engine)"] = w.engine_h
+    return cols
