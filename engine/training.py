@@ -417,23 +417,30 @@ class TrainerBase:
         }
         return state, arrays
 
-    def _load_state(self, state: dict, archive) -> None:
+    def _load_state(self, state: dict, archive, legacy: bool = False) -> None:
         """Resume from a file's state and arrays (this trainer freshly built from its settings);
-        ValueError (or another exception engine.saving reports) when they do not fit."""
+        ValueError (or another exception engine.saving reports) when they do not fit.
+        `legacy`: a file of version 1, whose flat vectors are reordered to the models'
+        layout."""
         pairs = self._pairs()
+        orders = {id(m): m.legacy_order() if legacy else None for m, _ in pairs}
 
         def weights(name: str, model) -> np.ndarray:
             a = archive.array(name, model.flat.nbytes)
             if a.shape != model.flat.shape or a.dtype != np.float64:
                 raise ValueError("the model file's weights do not match its own network")
-            return a.copy()
+            order = orders[id(model)]
+            return a.copy() if order is None else a[order]
 
         def opt_state(prefix: str, t, model) -> dict:
             st = saving.optimizer_state(archive, prefix, t, model.flat.nbytes)
+            order = orders[id(model)]
             for bufs in (st["buffers"] or {}).values():
                 if bufs[0].shape != model.flat.shape:
                     raise ValueError("the model file's optimizer state does not match its "
                                      "network")
+                if order is not None:
+                    bufs[0] = bufs[0][order]
             return st
 
         good, best = state["good"], state["best"]
