@@ -147,7 +147,9 @@ class Model:
                 blocks[id(layer)] = (self.flat[a:c].reshape(shape),
                                      self.flat_grad[a:c].reshape(shape))
             i += len(ss)
-        self._fit_fwd, self._fit_bwd, self._lead = _fit_steps(self.layers, blocks)
+        self._fit_fwd, bwd, self._lead = _fit_steps(self.layers, blocks)
+        self._fit_rest = self._fit_fwd[1:]  # after the leading chain, when it takes ones
+        self._fit_bwd, self._fit_first = bwd[:-1], bwd[-1]  # the first step: no dL/dX
 
     def _scaled_mask(self, rate: float) -> np.ndarray | float:
         """rate on the weights' entries, 0 on the others (the rate itself when all are
@@ -266,6 +268,9 @@ class Model:
         """Labels shaped like logits of `ndim` axes with k outputs, float64: under softmax,
         class ids (one axis fewer: (n,), or (n, T) per position) become one-hot; other targets
         keep their shape, (n,) read as (n, 1)."""
+        if type(y) is np.ndarray and y.ndim == 1 == ndim - 1 and k == 1 and \
+                self.output != "softmax" and y.dtype.kind in "fiub":  # the common case
+            return (y if y.dtype == np.float64 else y.astype(np.float64)).reshape(len(y), 1)
         y = np.asarray(y)
         if self.output == "softmax" and y.ndim == ndim - 1:
             Y = np.zeros((*y.shape, k))
@@ -414,14 +419,13 @@ class Model:
         `flat_grad` (to rounding), with the layers' results in buffers they reuse for every
         batch of the same size (so what the layers keep, such as `Dense.z`, is valid until the
         next batch). `prepared`: X comes from `fit_inputs` and Y from `fit_targets`."""
-        fwd = self._fit_fwd
         if prepared and self._lead is not None:
             a = self._lead.forward(X, rng, True)
-            for f in fwd[1:]:
+            for f in self._fit_rest:
                 a = f(a, rng)
         else:
             a = X
-            for f in fwd:
+            for f in self._fit_fwd:
                 a = f(a, rng)
         z = a
         if z.ndim == 2 and self._fused is not None and Y.shape == z.shape and (
@@ -440,10 +444,9 @@ class Model:
             np.multiply(dz, c, dz)
         else:
             dz = self.loss_gradient(z, self.output_of(z), Y)
-        bwd = self._fit_bwd
-        for f in bwd[:-1]:
+        for f in self._fit_bwd:
             dz = f(dz)
-        bwd[-1](dz, False)
+        self._fit_first(dz, False)
         if self.l2 or self.l1:
             self._add_penalty()
 
@@ -467,7 +470,7 @@ class Model:
         copy=False the model's own `grads` (views of `flat_grad`, valid until the next pass).
 
         With `rng`, dropout masks are drawn from it (training mode); without, no dropout."""
-        lossfn, fused = self._loss(loss)
+        lossfn, fused = (self.loss, self._fused) if loss is None else self._loss(loss)
         a = self._input(X)
         for f in self._fit_fwd:  # the layers' buffers: z and p are used before the next pass
             a = f(a, rng)
@@ -488,10 +491,9 @@ class Model:
             p = self.output_of(z)
             dz = self._grad_rows(z, p, Y, lossfn, fused) if common else \
                 self.loss_gradient(z, p, Y, mask, loss)
-        bwd = self._fit_bwd
-        for f in bwd[:-1]:
+        for f in self._fit_bwd:
             dz = f(dz)
-        bwd[-1](dz, False)
+        self._fit_first(dz, False)
         value = lossfn.fn(z, p, Y) if common else self.loss_of(z, p, Y, mask, lossfn.name)
         if self.l2 or self.l1:
             self._add_penalty()

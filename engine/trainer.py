@@ -204,8 +204,12 @@ class Trainer(TrainerBase):
         self._Ts = self.net.fit_targets(self._Ys)
 
     def _train_batch(self, i: int, j: int) -> None:
-        self.net.train_batch(self._Xs[i:j], self._Ts[i:j], self._drop, prepared=True)
-        self._update(self.net, self.optimizer)
+        net = self.net
+        net.train_batch(self._Xs[i:j], self._Ts[i:j], self._drop, True)
+        if self._clip:
+            self._update(net, self.optimizer)
+        else:  # _update without clipping
+            self.optimizer.step_flat(net.flat, net.flat_grad)
 
     def _history_keys(self) -> tuple[str, ...]:
         metric = ("accuracy",) if self.task != "regression" else ("r2", "rmse")

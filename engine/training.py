@@ -234,10 +234,12 @@ class TrainerBase:
     def step(self) -> None:
         """One mini-batch: forward, backward, optimizer update. An epoch ends after its last."""
         t0 = _clock()
-        batch = self._next_batch()
-        if batch is not None:
-            self._train_batch(*batch)
-            self._end_step(t0, batch[1])
+        if self._pos >= self.n_train and not self._start_epoch():  # _next_batch, inline
+            return
+        i = self._pos
+        j = self._pos = i + self._bs
+        self._train_batch(i, j)
+        self._end_step(t0, j)
 
     def _next_batch(self) -> tuple[int, int] | None:
         """The examples (i, j) of the next step, starting an epoch when one is due; None when
