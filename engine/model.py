@@ -12,6 +12,8 @@ from .layers.dense_chain import DenseChain
 from .losses import get_loss
 from .outputs import get_output
 
+_sum = np.add.reduce  # what ndarray.sum() calls, with less overhead
+
 
 def per_layer(value, n: int, what: str) -> list:
     """One value for each of n layers: the value repeated, or a list of exactly n."""
@@ -103,6 +105,7 @@ class Model:
         self.l1 = 0.0
         self.l2 = 0.0
         self._ids = isinstance(layers[0], Embedding)  # the inputs are integer ids
+        self._sigmoid, self._softmax = output == "sigmoid", output == "softmax"
         self._out_fn = self.out.fn  # None for the identity
         self._allocate()
         self.reset(seed)
@@ -268,9 +271,9 @@ class Model:
         """Labels shaped like logits of `ndim` axes with k outputs, float64: under softmax,
         class ids (one axis fewer: (n,), or (n, T) per position) become one-hot; other targets
         keep their shape, (n,) read as (n, 1)."""
-        if type(y) is np.ndarray and y.ndim == 1 == ndim - 1 and k == 1 and \
-                self.output != "softmax" and y.dtype.kind in "fiub":  # the common case
-            return (y if y.dtype == np.float64 else y.astype(np.float64)).reshape(len(y), 1)
+        Y = self._label_column(y, k, ndim)
+        if Y is not None:
+            return Y
         y = np.asarray(y)
         if self.output == "softmax" and y.ndim == ndim - 1:
             Y = np.zeros((*y.shape, k))
@@ -283,6 +286,14 @@ class Model:
             raise ValueError(f"targets have {Y.shape[-1]} columns but the network has {k} "
                              "outputs")
         return Y
+
+    def _label_column(self, y, k: int, ndim: int) -> np.ndarray | None:
+        """`targets` of the common case at once: labels (n,) of one output (not softmax) as
+        float64 (n, 1); None for any other case."""
+        if type(y) is np.ndarray and y.ndim == 1 and k == 1 and ndim == 2 and \
+                not self._softmax and y.dtype.kind in "fiub":
+            return (y if y.dtype == np.float64 else y.astype(np.float64)).reshape(len(y), 1)
+        return None
 
     # --- loss and gradients ----------------------------------------------------------------------
     def _loss(self, loss: str | None):
@@ -384,14 +395,16 @@ class Model:
         return z, p, self.backward(dz, need_dx)
 
     def _out_grad(self, z: np.ndarray) -> tuple:
-        """For logits z (n, k) under a fused output and loss: buffers for dL/dz and the
-        outputs, the constant c of dL/dz = c (p - y) and c / 2 (`_dz`, by shape)."""
+        """For logits z (n, k) under a fused output and loss: a buffer for dL/dz, the constant
+        c of dL/dz = c (p - y), c / 2, and buffers for the outputs and two more (`_dz`, by
+        shape)."""
         got = self._dz.get(z.shape)
         if got is None:
             if len(self._dz) >= 4:
                 self._dz.clear()
             c = self._fused(len(z), z.shape[1])
-            got = self._dz[z.shape] = (np.empty(z.shape), c, 0.5 * c, np.empty(z.shape))
+            got = self._dz[z.shape] = (np.empty(z.shape), c, 0.5 * c,
+                                       *(np.empty(z.shape) for _ in range(3)))
         return got
 
     def fit_targets(self, Y: np.ndarray) -> np.ndarray:
@@ -430,7 +443,7 @@ class Model:
         z = a
         if z.ndim == 2 and self._fused is not None and Y.shape == z.shape and (
                 self._out_fn is None or self._prepares):
-            dz, c, half, _ = self._out_grad(z)
+            dz, c, half = self._out_grad(z)[:3]
             if self._out_fn is None:  # dz = c (p - Y) with p = z
                 np.subtract(z, Y, dz)
             elif prepared:  # p = sigmoid(z) = (1 + tanh(z/2)) / 2, Y = 2y - 1
@@ -475,14 +488,23 @@ class Model:
         for f in self._fit_fwd:  # the layers' buffers: z and p are used before the next pass
             a = f(a, rng)
         z = a
-        Y = self.targets(y, z.shape[-1], z.ndim)
+        Y = self._label_column(y, z.shape[-1], z.ndim)
+        if Y is None:
+            Y = self.targets(y, z.shape[-1], z.ndim)
         common = mask is None and z.ndim == 2
+        value = None
         if common and fused is not None and Y.shape == z.shape:
-            dz, c, _, p = self._out_grad(z)  # c (p - Y) into buffers, as _grad_rows does
+            # c (p - Y) into buffers, as _grad_rows computes it
+            dz, c, _, p, sp, t = self._dz.get(z.shape) or self._out_grad(z)
             if self._out_fn is None:
                 p = z
-            elif self.output == "sigmoid":
-                _sigmoid_into(z, p)
+            elif self._sigmoid:  # with binary cross-entropy, its one fused loss
+                np.logaddexp(0.0, z, sp)  # softplus(z), which the loss needs
+                np.subtract(z, sp, p)
+                np.exp(p, p)  # sigmoid(z) = exp(z - softplus(z)), to rounding
+                np.multiply(Y, z, t)  # the loss as losses._bce computes it
+                np.subtract(sp, t, t)
+                value = float(_sum(t, None) / len(z))
             else:
                 p = self._out_fn(z)
             np.subtract(p, Y, dz)
@@ -494,7 +516,8 @@ class Model:
         for f in self._fit_bwd:
             dz = f(dz)
         self._fit_first(dz, False)
-        value = lossfn.fn(z, p, Y) if common else self.loss_of(z, p, Y, mask, lossfn.name)
+        if value is None:
+            value = lossfn.fn(z, p, Y) if common else self.loss_of(z, p, Y, mask, lossfn.name)
         if self.l2 or self.l1:
             self._add_penalty()
             value += self.penalty()
