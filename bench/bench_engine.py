@@ -255,12 +255,13 @@ def steps_table(quick: bool, check: bool) -> None:
               f"{r['trainer'] / h:>6.2f} {r['public']:>8,.0f} {r['public'] / h:>6.2f} "
               f"{r['views']:>8,.0f} {r['views'] / h:>6.2f}{extra}")
     print("public: loss_and_grads + opt.step(net.params, grads); views: the same with "
-          "loss_and_grads(..., copy=False). Goals: Trainer.step >= 0.85, public >= 0.7.\n"
-          "What remains: the engine's flat buffer holds all weights, then all biases (its "
-          "documented layout and file format), so a layer cannot be one [W; b] product: one "
-          "bias add and one bias-gradient product more per layer, plus Trainer.step's "
-          "divergence check; the public loop also converts labels, applies the output and "
-          "computes the loss.\n")
+          "loss_and_grads(..., copy=False), the documented fast form (the gradients are the "
+          "model's own, valid until the next pass). Goals: Trainer.step >= 0.85, public >= 0.7.\n"
+          "What remains: the engine's matrix products, activations and updates are the "
+          "hand-tuned loop's (each layer one [W; b] product on inputs with a column of ones); "
+          "Trainer.step adds its bookkeeping (the clock, counters, the divergence check), the "
+          "public loop copies the inputs next to their column of ones, converts labels, "
+          "applies the output and computes the loss, and without views copies the gradients.\n")
 
 
 def make_trainer(hidden, act, batch, points, eval_every: int = 1) -> Trainer:

@@ -36,8 +36,8 @@ from .schedules import SCHEDULES
 from .trainer import grid_points
 from .training import QUIET, TrainerBase, _clock
 
-FORMAT = "nn-playground-gan-v1"
-DIGITS_FORMAT = "nn-playground-digits-gan-v1"
+FORMAT = "nn-playground-gan-v2"
+DIGITS_FORMAT = "nn-playground-digits-gan-v2"
 N_EVAL = 512  # generated points (fixed noise) and real ones the distance compares
 N_TEST = 512  # real points held out for the test distance
 # Under this distance a run counts as converged: two samples of 512 drawn from the same

@@ -27,7 +27,7 @@ from .optimizers import LR_HELP, OPTIMIZERS, hyper_fields
 from .schedules import SCHEDULES
 from .training import TrainerBase
 
-FORMAT = "nn-playground-images-v1"
+FORMAT = "nn-playground-images-v2"
 TEST_SHIFT = 2  # the shifted test set moves every digit by 1 or 2 pixels in x, y or both
 AUGMENT_SHIFT = 1  # augmentation moves a training digit by up to this many pixels
 # Slant augmentation leans a share of the training digits (each with probability SLANT_SHARE)

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+_sum = np.add.reduce  # what ndarray.sum() calls, with less overhead
+
 
 def _bce(z, p, Y):
     # Computed from the logits z: softplus(z) - y*z == -[y log p + (1-y) log(1-p)], never log(0).
-    return float((np.logaddexp(0.0, z) - Y * z).sum() / len(z))
+    return float(_sum(np.logaddexp(0.0, z) - Y * z, None) / len(z))
 
 
 def _cross_entropy(z, p, Y):
@@ -19,12 +21,12 @@ def _cross_entropy(z, p, Y):
 
 def _mse(z, p, Y):
     d = p - Y
-    return float((d * d).sum() / d.size)
+    return float(_sum(d * d, None) / d.size)
 
 
 def _half_mse(z, p, Y):
     d = p - Y
-    return float(0.5 * (d * d).sum() / len(d))
+    return float(0.5 * _sum(d * d, None) / len(d))
 
 
 def _bce_grad(p, Y):

@@ -12,6 +12,8 @@ from .layers.dense_chain import DenseChain
 from .losses import get_loss
 from .outputs import get_output
 
+_sum = np.add.reduce  # what ndarray.sum() calls, with less overhead
+
 
 def per_layer(value, n: int, what: str) -> list:
     """One value for each of n layers: the value repeated, or a list of exactly n."""
@@ -30,16 +32,17 @@ def _check_rates(rates: list) -> list[float]:
     return rates
 
 
-def _fit_steps(layers) -> tuple[list, list]:
+def _fit_steps(layers, blocks: dict) -> tuple[list, list, DenseChain | None]:
     """The training path's forward steps, and its backward steps in backward order: each run
-    of consecutive Dense layers as one DenseChain (buffers bound ahead), any other layer
-    by its own forward and backward."""
+    of consecutive Dense layers as one DenseChain (buffers bound ahead; `blocks` maps each
+    Dense layer to its [W; b] block and that of its gradient), any other layer by its own
+    forward and backward. Also the chain that comes first, if one does."""
     fwd, bwd, run = [], [], []
 
     def flush():
         if run:
-            chain = DenseChain(run)
-            fwd.append(chain.forward)
+            chain = DenseChain(run, [blocks[id(layer)] for layer in run])
+            fwd.append(chain)
             bwd.append(chain.backward)
             run.clear()
 
@@ -48,10 +51,11 @@ def _fit_steps(layers) -> tuple[list, list]:
             run.append(layer)
         else:
             flush()
-            fwd.append(layer.forward)
+            fwd.append(layer)
             bwd.append(layer.backward)
     flush()
-    return fwd, bwd[::-1]
+    lead = fwd[0] if isinstance(fwd[0], DenseChain) else None
+    return [f.forward for f in fwd], bwd[::-1], lead
 
 
 class FlatViews(list):
@@ -68,13 +72,16 @@ class Model:
     """Layers applied in sequence, then an output activation (`OUTPUTS`) scored by a loss
     (`LOSSES`; by default the output's own).
 
-    Parameters live in one flat buffer `flat` and their gradients in `flat_grad`: arrays of
-    2 or more axes ("weights", which L1 and L2 act on: `flat[:n_weights]`) first, then 1-D
-    ones (biases, gains), each group in layer order. `params` and `grads` list the views in
-    each layer's `param_shapes` order (FlatViews: an optimizer given both updates the flat
-    buffers at once); write weights in place. `l1`, `l2` and `dropout` may be changed at any
-    time. The training path (`train_batch`, `loss_and_grads`) reuses buffers per batch size:
-    what it leaves in the layers is valid until the next batch. Inputs X are float arrays
+    Parameters live in one flat buffer `flat` and their gradients in `flat_grad`, layer by
+    layer, each layer's arrays in its `param_shapes` order: a Dense layer's W (fan_in,
+    fan_out) and b (fan_out,) are one (fan_in + 1, fan_out) block [W; b], so the training path
+    folds the bias into its matrix products. "Weights" are the arrays of 2 or more axes, which
+    L1 and L2 act on (`weights()`, `weight_mask`, `n_weights` entries); biases and gains are
+    not regularized. `params` and `grads` list the views in layer order (FlatViews: an
+    optimizer given both updates the flat buffers at once); write weights in place. `l1`,
+    `l2` and `dropout` may be changed at any time. The training path (`train_batch`,
+    `loss_and_grads`) reuses buffers per batch size: what it leaves in the layers is valid
+    until the next batch. Inputs X are float arrays
     (integer ids when the first layer is an Embedding); logits and outputs are (n, k), or
     (n, T, k) per position of a sequence.
     """
@@ -98,6 +105,7 @@ class Model:
         self.l1 = 0.0
         self.l2 = 0.0
         self._ids = isinstance(layers[0], Embedding)  # the inputs are integer ids
+        self._sigmoid, self._softmax = output == "sigmoid", output == "softmax"
         self._out_fn = self.out.fn  # None for the identity
         self._allocate()
         self.reset(seed)
@@ -107,18 +115,12 @@ class Model:
         per_layer_shapes = [list(layer.param_shapes) for layer in self.layers]
         shapes = [s for ss in per_layer_shapes for s in ss]
         sizes = [int(np.prod(s)) for s in shapes]
-        n_w = sum(n for s, n in zip(shapes, sizes, strict=True) if len(s) >= 2)
         self.flat = np.zeros(sum(sizes))
         self.flat_grad = np.zeros(self.flat.size)
-        self.n_weights = n_w
-        spans, ow, ob = [], 0, n_w
-        for s, n in zip(shapes, sizes, strict=True):
-            if len(s) >= 2:
-                spans.append((ow, ow + n, s))
-                ow += n
-            else:
-                spans.append((ob, ob + n, s))
-                ob += n
+        spans, o = [], 0
+        for s, n in zip(shapes, sizes, strict=True):  # layer by layer, each in its order
+            spans.append((o, o + n, s))
+            o += n
         self._layout = layout = tuple(spans)
         self.params = FlatViews([self.flat[a:b].reshape(s) for a, b, s in spans], self.flat,
                                 layout)
@@ -131,10 +133,58 @@ class Model:
             layer.bind(self.params[i:j], self.grads[i:j])
             self._layer_params.append(self.params[i:j])
             i = j
-        self._w, self._gw = self.flat[:n_w], self.flat_grad[:n_w]
-        self._tw = np.empty(n_w)  # scratch for the penalty's gradient
-        self._fit_fwd, self._fit_bwd = _fit_steps(self.layers)
-        self._dz: dict[tuple, np.ndarray] = {}  # train_batch's output gradients, by shape
+        # Weights: the entries of arrays of 2 or more axes, which L1 and L2 act on.
+        self.weight_mask = mask = np.zeros(self.flat.size)
+        for a, b, s in spans:
+            if len(s) >= 2:
+                mask[a:b] = 1.0
+        self.n_weights = int(mask.sum())
+        self._all_weights = self.n_weights == self.flat.size
+        self._scaled_masks: dict[float, np.ndarray] = {}
+        self._tw = np.empty(self.flat.size)  # scratch for the penalty and its gradient
+        blocks, i = {}, 0
+        for layer, ss in zip(self.layers, per_layer_shapes, strict=True):
+            if type(layer) is Dense:  # W then b: one (fan_in + 1, fan_out) block [W; b]
+                a, c = spans[i][0], spans[i + 1][1]
+                shape = (layer.fan_in + 1, layer.fan_out)
+                blocks[id(layer)] = (self.flat[a:c].reshape(shape),
+                                     self.flat_grad[a:c].reshape(shape))
+            i += len(ss)
+        self._fit_fwd, bwd, self._lead = _fit_steps(self.layers, blocks)
+        self._fit_rest = self._fit_fwd[1:]  # after the leading chain, when it takes ones
+        self._fit_bwd, self._fit_first = bwd[:-1], bwd[-1]  # the first step: no dL/dX
+
+    def _scaled_mask(self, rate: float) -> np.ndarray | float:
+        """rate on the weights' entries, 0 on the others (the rate itself when all are
+        weights): w times it is rate * w on weights, exactly, and 0 elsewhere."""
+        if self._all_weights:
+            return rate
+        m = self._scaled_masks.get(rate)
+        if m is None:
+            if len(self._scaled_masks) >= 4:
+                self._scaled_masks.clear()
+            m = self._scaled_masks[rate] = self.weight_mask * rate
+        return m
+
+    def weights(self) -> list[np.ndarray]:
+        """The parameter arrays L1 and L2 act on (2 or more axes), views in layer order."""
+        return [p for p in self.params if p.ndim >= 2]
+
+    def legacy_order(self) -> np.ndarray:
+        """Indices i such that `flat == old[i]` for `old`, a flat vector in the layout of
+        files of version 1 (every weight array, then every 1-D array, each group in layer
+        order)."""
+        n_w = self.n_weights
+        order, ow, ob = np.empty(self.flat.size, dtype=np.intp), 0, n_w
+        for a, b, s in self._layout:
+            n = b - a
+            if len(s) >= 2:
+                order[a:b] = np.arange(ow, ow + n)
+                ow += n
+            else:
+                order[a:b] = np.arange(ob, ob + n)
+                ob += n
+        return order
 
     def reset(self, seed=0) -> None:
         """Draw fresh parameters with `seed` (an int or a list of ints): each layer by the rule
@@ -149,6 +199,7 @@ class Model:
         self.loss = get_loss(name, self.output)
         self._fused = self.out.fused.get(name)
         self._prepares = self.output == "sigmoid" and self._fused is not None
+        self._dz: dict[tuple, tuple] = {}  # train_batch's output gradients and scales, by shape
 
     @property
     def n_params(self) -> int:
@@ -220,6 +271,9 @@ class Model:
         """Labels shaped like logits of `ndim` axes with k outputs, float64: under softmax,
         class ids (one axis fewer: (n,), or (n, T) per position) become one-hot; other targets
         keep their shape, (n,) read as (n, 1)."""
+        Y = self._label_column(y, k, ndim)
+        if Y is not None:
+            return Y
         y = np.asarray(y)
         if self.output == "softmax" and y.ndim == ndim - 1:
             Y = np.zeros((*y.shape, k))
@@ -232,6 +286,14 @@ class Model:
             raise ValueError(f"targets have {Y.shape[-1]} columns but the network has {k} "
                              "outputs")
         return Y
+
+    def _label_column(self, y, k: int, ndim: int) -> np.ndarray | None:
+        """`targets` of the common case at once: labels (n,) of one output (not softmax) as
+        float64 (n, 1); None for any other case."""
+        if type(y) is np.ndarray and y.ndim == 1 and k == 1 and ndim == 2 and \
+                not self._softmax and y.dtype.kind in "fiub":
+            return (y if y.dtype == np.float64 else y.astype(np.float64)).reshape(len(y), 1)
+        return None
 
     # --- loss and gradients ----------------------------------------------------------------------
     def _loss(self, loss: str | None):
@@ -307,13 +369,13 @@ class Model:
 
     def _add_penalty(self) -> None:
         """Add the gradient of the L1/L2 penalty to the weights' gradients."""
-        if self.l2:
-            np.multiply(self._w, self.l2, out=self._tw)  # flat_grad += l2 * w
-            np.add(self._gw, self._tw, out=self._gw)
-        if self.l1:
-            np.sign(self._w, out=self._tw)  # flat_grad += l1 * sign(w)
-            np.multiply(self._tw, self.l1, out=self._tw)
-            np.add(self._gw, self._tw, out=self._gw)
+        if self.l2:  # flat_grad += l2 * w on the weights
+            np.multiply(self.flat, self._scaled_mask(self.l2), out=self._tw)
+            np.add(self.flat_grad, self._tw, out=self.flat_grad)
+        if self.l1:  # flat_grad += l1 * sign(w) on the weights
+            np.sign(self.flat, out=self._tw)
+            np.multiply(self._tw, self._scaled_mask(self.l1), out=self._tw)
+            np.add(self.flat_grad, self._tw, out=self.flat_grad)
 
     def backprop(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
                  mask=None, need_dx: bool = False, loss: str | None = None):
@@ -332,6 +394,19 @@ class Model:
             dz = self.loss_gradient(z, p, Y, mask, loss)
         return z, p, self.backward(dz, need_dx)
 
+    def _out_grad(self, z: np.ndarray) -> tuple:
+        """For logits z (n, k) under a fused output and loss: a buffer for dL/dz, the constant
+        c of dL/dz = c (p - y), c / 2, and buffers for the outputs and two more (`_dz`, by
+        shape)."""
+        got = self._dz.get(z.shape)
+        if got is None:
+            if len(self._dz) >= 4:
+                self._dz.clear()
+            c = self._fused(len(z), z.shape[1])
+            got = self._dz[z.shape] = (np.empty(z.shape), c, 0.5 * c,
+                                       *(np.empty(z.shape) for _ in range(3)))
+        return got
+
     def fit_targets(self, Y: np.ndarray) -> np.ndarray:
         """Targets Y (from `targets`) in the form `train_batch(..., prepared=True)` takes:
         2Y - 1 under a sigmoid output with its own loss (then dL/dz = c/2 (tanh(z/2) -
@@ -339,49 +414,61 @@ class Model:
         epoch."""
         return 2.0 * Y - 1.0 if self._prepares else Y
 
+    def fit_inputs(self, X: np.ndarray) -> np.ndarray:
+        """Inputs X (n, d) in the form `train_batch(..., prepared=True)` takes: with a
+        trailing column of ones when the model starts with Dense layers (their first matrix
+        product then adds the bias; a copy less per step), else X itself. A trainer prepares
+        them once (rows taken in any order keep the column)."""
+        if self._lead is None or np.ndim(X) != 2:
+            return X
+        X = np.asarray(X, dtype=np.float64)
+        X1 = np.ones((len(X), X.shape[1] + 1))
+        X1[:, :-1] = X
+        return X1
+
     def train_batch(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
                     prepared: bool = False) -> None:
         """`backprop` for the training loop, returning nothing: the same gradients in
         `flat_grad` (to rounding), with the layers' results in buffers they reuse for every
         batch of the same size (so what the layers keep, such as `Dense.z`, is valid until the
-        next batch). `prepared`: Y comes from `fit_targets`."""
-        a = X
-        for f in self._fit_fwd:
-            a = f(a, rng)
+        next batch). `prepared`: X comes from `fit_inputs` and Y from `fit_targets`."""
+        if prepared and self._lead is not None:
+            a = self._lead.forward(X, rng, True)
+            for f in self._fit_rest:
+                a = f(a, rng)
+        else:
+            a = X
+            for f in self._fit_fwd:
+                a = f(a, rng)
         z = a
-        fused = self._fused
-        if fused is not None and z.ndim == 2 and (self._out_fn is None or self._prepares):
-            dz = self._dz.get(z.shape)
-            if dz is None:
-                if len(self._dz) >= 4:
-                    self._dz.clear()
-                dz = self._dz[z.shape] = np.empty(z.shape)
-            c = fused(len(Y), Y.shape[1])
+        if z.ndim == 2 and self._fused is not None and Y.shape == z.shape and (
+                self._out_fn is None or self._prepares):
+            dz, c, half = self._out_grad(z)[:3]
             if self._out_fn is None:  # dz = c (p - Y) with p = z
                 np.subtract(z, Y, dz)
             elif prepared:  # p = sigmoid(z) = (1 + tanh(z/2)) / 2, Y = 2y - 1
                 np.multiply(z, 0.5, dz)
                 np.tanh(dz, dz)
                 np.subtract(dz, Y, dz)
-                c *= 0.5
+                c = half
             else:
                 _sigmoid_into(z, dz)
                 np.subtract(dz, Y, dz)
             np.multiply(dz, c, dz)
         else:
             dz = self.loss_gradient(z, self.output_of(z), Y)
-        bwd = self._fit_bwd
-        for f in bwd[:-1]:
+        for f in self._fit_bwd:
             dz = f(dz)
-        bwd[-1](dz, False)
-        self._add_penalty()
+        self._fit_first(dz, False)
+        if self.l2 or self.l1:
+            self._add_penalty()
 
     def penalty(self) -> float:
         """l1 * sum|w| + l2/2 * sum w^2 over the weights (biases and gains are not
         regularized)."""
         if not (self.l1 or self.l2):
             return 0.0
-        w = self._w
+        w = self.flat if self._all_weights else self.flat * self.weight_mask
         return float(self.l1 * np.abs(w).sum() + 0.5 * self.l2 * (w @ w))
 
     def loss_value(self, X, y, mask=None, loss: str | None = None) -> float:
@@ -396,23 +483,44 @@ class Model:
         copy=False the model's own `grads` (views of `flat_grad`, valid until the next pass).
 
         With `rng`, dropout masks are drawn from it (training mode); without, no dropout."""
-        lossfn, fused = self._loss(loss)
+        lossfn, fused = (self.loss, self._fused) if loss is None else self._loss(loss)
         a = self._input(X)
         for f in self._fit_fwd:  # the layers' buffers: z and p are used before the next pass
             a = f(a, rng)
         z = a
-        p = self.output_of(z)
-        Y = self.targets(y, z.shape[-1], z.ndim)
+        Y = self._label_column(y, z.shape[-1], z.ndim)
+        if Y is None:
+            Y = self.targets(y, z.shape[-1], z.ndim)
         common = mask is None and z.ndim == 2
-        dz = self._grad_rows(z, p, Y, lossfn, fused) if common else \
-            self.loss_gradient(z, p, Y, mask, loss)
-        bwd = self._fit_bwd
-        for f in bwd[:-1]:
+        value = None
+        if common and fused is not None and Y.shape == z.shape:
+            # c (p - Y) into buffers, as _grad_rows computes it
+            dz, c, _, p, sp, t = self._dz.get(z.shape) or self._out_grad(z)
+            if self._out_fn is None:
+                p = z
+            elif self._sigmoid:  # with binary cross-entropy, its one fused loss
+                np.logaddexp(0.0, z, sp)  # softplus(z), which the loss needs
+                np.subtract(z, sp, p)
+                np.exp(p, p)  # sigmoid(z) = exp(z - softplus(z)), to rounding
+                np.multiply(Y, z, t)  # the loss as losses._bce computes it
+                np.subtract(sp, t, t)
+                value = float(_sum(t, None) / len(z))
+            else:
+                p = self._out_fn(z)
+            np.subtract(p, Y, dz)
+            np.multiply(dz, c, dz)
+        else:
+            p = self.output_of(z)
+            dz = self._grad_rows(z, p, Y, lossfn, fused) if common else \
+                self.loss_gradient(z, p, Y, mask, loss)
+        for f in self._fit_bwd:
             dz = f(dz)
-        bwd[-1](dz, False)
-        self._add_penalty()
-        value = lossfn.fn(z, p, Y) if common else self.loss_of(z, p, Y, mask, lossfn.name)
-        value += self.penalty()
+        self._fit_first(dz, False)
+        if value is None:
+            value = lossfn.fn(z, p, Y) if common else self.loss_of(z, p, Y, mask, lossfn.name)
+        if self.l2 or self.l1:
+            self._add_penalty()
+            value += self.penalty()
         if not copy:
             return value, self.grads
         g = self.flat_grad.copy()

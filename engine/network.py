@@ -1,5 +1,5 @@
 """A dense network: the Model with Dense layers, parameters in one flat buffer so an optimizer
-updates them all at once and L1/L2 act on one slice (weights first, then biases)."""
+updates them all at once, layer by layer, each layer one block [W; b] (engine.model)."""
 
 from collections.abc import Sequence
 
@@ -16,8 +16,8 @@ class Network(Model):
     """A multi-layer perceptron: `sizes = [n_inputs, hidden..., n_outputs]`.
 
     `params` is `[W1, b1, W2, b2, ...]` with W of shape (fan_in, fan_out): views of one flat
-    buffer, so write weights in place (`net.params[0][...] = W`). `l1`, `l2` (weights only) and
-    each layer's `dropout` may be changed at any time.
+    buffer in that order, so write weights in place (`net.params[0][...] = W`). `l1`, `l2`
+    (weights only) and each layer's `dropout` may be changed at any time.
     """
 
     def __init__(self, sizes: Sequence[int], activation="tanh", output: str = "sigmoid",

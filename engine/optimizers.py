@@ -31,7 +31,7 @@ class Optimizer:
         self.buffers: dict[str, list[np.ndarray]] | None = None
         self._layout = None  # the flat layout the buffers are views of (see _flat_buffers)
         self._flat: list[np.ndarray] = []
-        self._one: list[np.ndarray] | None = None  # step_flat's buffers
+        self._one: tuple | None = None  # step_flat: its array, buffers and scratch
         self._temps: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def _init_buffers(self, params):
@@ -42,16 +42,16 @@ class Optimizer:
         """`step([p], [g])` for one parameter array (a model's `flat`) and its gradient, with
         less overhead: what the trainers call every step."""
         one = self._one
-        if one is None:
+        if one is None or one[0] is not p:
             if self.buffers is None:
                 self._init_buffers([p])
             if any(len(v) != 1 or v[0].shape != p.shape for v in self.buffers.values()):
                 self.step([p], [g])  # buffers of another layout: the general path
                 return
-            one = self._one = [self.buffers[b][0] for b in self.buffer_names]
+            one = self._one = (p, [self.buffers[b][0] for b in self.buffer_names],
+                               *self._scratch(p.shape))
         self.t += 1
-        t1, t2 = self._temps.get(p.shape) or self._scratch(p.shape)
-        self._kernel(p, g, one, t1, t2)
+        self._kernel(p, g, one[1], one[2], one[3])
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         layout = getattr(params, "layout", None)
@@ -59,9 +59,7 @@ class Optimizer:
             if self._layout is not layout:
                 self._flat_buffers(params)
             self.t += 1
-            p = params.flat
-            t1, t2 = self._scratch(p.shape)
-            self._kernel(p, grads.flat, self._flat, t1, t2)
+            self._kernel(params.flat, grads.flat, self._flat, *self._flat_scratch)
             return
         if self.buffers is None:
             self._init_buffers(params)
@@ -82,6 +80,7 @@ class Optimizer:
                     v[...] = b
             self.buffers[name] = views
         self._layout = layout
+        self._flat_scratch = self._scratch(params.flat.shape)
 
     def _scratch(self, shape) -> tuple[np.ndarray, np.ndarray]:
         temps = self._temps.get(shape)

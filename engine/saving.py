@@ -7,6 +7,11 @@ its flat weights `flat{k}`, its optimizer's buffers `opt{k}__<buffer>`, the same
 good epoch (`good_flat{k}`, `goodopt{k}__...`) and of the best one for early stopping
 (`best_flat{k}`, `bestopt{k}__...`), the epoch's order `perm`, and the kind's data arrays.
 
+Version 2 of every format lays each model's flat vectors (weights and optimizer buffers) out
+layer by layer (engine.model); version 1, the layout before, held every array of 2 or more
+axes, then every 1-D one. Files of version 1 still load: their vectors are reordered
+(`Model.legacy_order`).
+
 Loading checks the format, then validates the settings (so a file asking for a network beyond
 the settings' limits is refused before anything is allocated for it), builds the trainer, and
 only then reads the other arrays, each no larger than that trainer can use. Any problem raises
@@ -103,6 +108,11 @@ def _damaged(e: Exception) -> ValueError:
     return ValueError(f"{BAD}, or a damaged one ({type(e).__name__}: {text})"[:280])
 
 
+def version_1(fmt: str) -> str:
+    """The name of version 1 of file format `fmt` (a name ending in -v2)."""
+    return fmt.removesuffix("-v2") + "-v1"
+
+
 def load(cls, file):
     """A trainer of class `cls` from a file written by `save`: it resumes bit-identically."""
     z = _open(file)
@@ -110,7 +120,8 @@ def load(cls, file):
         try:
             archive = Archive(z)
             fmt = archive.text("format", 1024) if "format" in archive.names else ""
-            if fmt != cls.FORMAT:
+            legacy = fmt == version_1(cls.FORMAT)
+            if fmt != cls.FORMAT and not legacy:
                 if fmt.startswith("nn-playground-"):
                     raise ValueError(f"the model file holds another kind of model ({fmt}); "
                                      f"this one reads {cls.FORMAT} files")
@@ -126,7 +137,7 @@ def load(cls, file):
         try:
             state = _json(archive.text("state"))
             trainer = cls(config, cls._data_from_file(state, archive))
-            trainer._load_state(state, archive)
+            trainer._load_state(state, archive, legacy)
         except Exception as e:  # noqa: BLE001
             raise _damaged(e) from None
         return trainer

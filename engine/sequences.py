@@ -36,7 +36,7 @@ from .optimizers import LR_HELP, OPTIMIZERS, hyper_fields
 from .schedules import SCHEDULES
 from .training import TrainerBase
 
-FORMAT = "nn-playground-sequences-v1"
+FORMAT = "nn-playground-sequences-v2"
 MAX_T = 100  # longest sequence offered
 RECURRENT = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
 CELL_NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}  # short names, for captions and runs

@@ -19,7 +19,7 @@ from .training import DIVERGED, READY, RUNNING, STOPPED, History, TrainerBase
 __all__ = ["DIVERGED", "FORMAT", "READY", "RUNNING", "STOPPED", "History", "Trainer",
            "grid_points"]
 
-FORMAT = "nn-playground-model-v1"
+FORMAT = "nn-playground-model-v2"
 DEAD_TOL = 1e-8  # a unit whose derivative stays below this on every training point is dead
 HOLDS = ("median", "nearby", "values")  # how the map holds the columns it does not show
 NEARBY = 15  # training points averaged for the 'nearby' hold
@@ -83,6 +83,7 @@ class Trainer(TrainerBase):
             self.output, cfg.init, seed=[cfg.seed, 1], loss=loss, dropout=cfg.dropouts)
         self.X_train = self.inputs(data.X_train)
         self.X_test = self.inputs(data.X_test)
+        self._X1 = net.fit_inputs(self.X_train)  # as train_batch takes them (ones appended)
         self.Y_train = net.targets(self._net_targets(data.y_train))
         self.Y_test = net.targets(self._net_targets(data.y_test))
         self.n_train, self.n_test = len(self.X_train), len(self.X_test)
@@ -199,12 +200,16 @@ class Trainer(TrainerBase):
         return getattr(a, name) == getattr(b, name)
 
     def _shuffle(self, order: np.ndarray) -> None:
-        self._Xs, self._Ys = self.X_train[order], self.Y_train[order]
+        self._Xs, self._Ys = self._X1[order], self.Y_train[order]
         self._Ts = self.net.fit_targets(self._Ys)
 
     def _train_batch(self, i: int, j: int) -> None:
-        self.net.train_batch(self._Xs[i:j], self._Ts[i:j], self._drop, prepared=True)
-        self._update(self.net, self.optimizer)
+        net = self.net
+        net.train_batch(self._Xs[i:j], self._Ts[i:j], self._drop, True)
+        if self._clip:
+            self._update(net, self.optimizer)
+        else:  # _update without clipping
+            self.optimizer.step_flat(net.flat, net.flat_grad)
 
     def _history_keys(self) -> tuple[str, ...]:
         metric = ("accuracy",) if self.task != "regression" else ("r2", "rmse")

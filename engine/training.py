@@ -234,10 +234,12 @@ class TrainerBase:
     def step(self) -> None:
         """One mini-batch: forward, backward, optimizer update. An epoch ends after its last."""
         t0 = _clock()
-        batch = self._next_batch()
-        if batch is not None:
-            self._train_batch(*batch)
-            self._end_step(t0, batch[1])
+        if self._pos >= self.n_train and not self._start_epoch():  # _next_batch, inline
+            return
+        i = self._pos
+        j = self._pos = i + self._bs
+        self._train_batch(i, j)
+        self._end_step(t0, j)
 
     def _next_batch(self) -> tuple[int, int] | None:
         """The examples (i, j) of the next step, starting an epoch when one is due; None when
@@ -417,23 +419,30 @@ class TrainerBase:
         }
         return state, arrays
 
-    def _load_state(self, state: dict, archive) -> None:
+    def _load_state(self, state: dict, archive, legacy: bool = False) -> None:
         """Resume from a file's state and arrays (this trainer freshly built from its settings);
-        ValueError (or another exception engine.saving reports) when they do not fit."""
+        ValueError (or another exception engine.saving reports) when they do not fit.
+        `legacy`: a file of version 1, whose flat vectors are reordered to the models'
+        layout."""
         pairs = self._pairs()
+        orders = {id(m): m.legacy_order() if legacy else None for m, _ in pairs}
 
         def weights(name: str, model) -> np.ndarray:
             a = archive.array(name, model.flat.nbytes)
             if a.shape != model.flat.shape or a.dtype != np.float64:
                 raise ValueError("the model file's weights do not match its own network")
-            return a.copy()
+            order = orders[id(model)]
+            return a.copy() if order is None else a[order]
 
         def opt_state(prefix: str, t, model) -> dict:
             st = saving.optimizer_state(archive, prefix, t, model.flat.nbytes)
+            order = orders[id(model)]
             for bufs in (st["buffers"] or {}).values():
                 if bufs[0].shape != model.flat.shape:
                     raise ValueError("the model file's optimizer state does not match its "
                                      "network")
+                if order is not None:
+                    bufs[0] = bufs[0][order]
             return st
 
         good, best = state["good"], state["best"]

@@ -114,7 +114,8 @@ def test_train_batch_gives_backprops_gradients(case, prepared):
     ra, rb = np.random.default_rng(8), np.random.default_rng(8)
     for rows in (slice(0, 10), slice(10, 24), slice(0, 10)):  # two batch sizes, buffers reused
         T = a.fit_targets(Y[rows]) if prepared else Y[rows]
-        a.train_batch(X[rows], T, ra if drop else None, prepared)
+        Xa = a.fit_inputs(X)[rows] if prepared else X[rows]
+        a.train_batch(Xa, T, ra if drop else None, prepared)
         b.backprop(X[rows], Y[rows], rb if drop else None)
         np.testing.assert_allclose(a.flat_grad, b.flat_grad, rtol=1e-12, atol=1e-15)
         for la, lb in zip(a.layers, b.layers, strict=True):  # what the layers keep

@@ -80,8 +80,8 @@ def away_from_kinks(net, X, rng_seed=None, min_gap=1e-3):
 
 def move_weights_off_zero(net, gap=1e-3):
     """L1's |w| has a kink at 0: keep every weight at least `gap` away from it."""
-    w = net.flat[:net.n_weights]
-    w[...] = np.where(w >= 0, np.maximum(w, gap), np.minimum(w, -gap))
+    for w in net.weights():
+        w[...] = np.where(w >= 0, np.maximum(w, gap), np.minimum(w, -gap))
 
 
 def check_network(net, X, y, loss=None, rng_seed=None, what=""):

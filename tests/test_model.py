@@ -104,8 +104,8 @@ def test_gradients_of_mixed_stacks_match_central_differences(stack, reg):
     model, X, y, mask = STACKS[stack]()
     model.l1, model.l2 = reg
     if model.l1:  # L1's kink at 0: keep the weights away from it
-        w = model.flat[:model.n_weights]
-        w[...] = np.where(w >= 0, np.maximum(w, 1e-3), np.minimum(w, -1e-3))
+        for w in model.weights():
+            w[...] = np.where(w >= 0, np.maximum(w, 1e-3), np.minimum(w, -1e-3))
     value, grads = model.loss_and_grads(X, y, mask=mask)
     assert np.isfinite(value)
     numeric = [numeric_grad(lambda: model.loss_and_grads(X, y, mask=mask)[0], p)
@@ -219,15 +219,27 @@ def mixed():
                   LayerNorm(2 * 4 * 4), Dense(32, 3, "tanh"), Dense(3, 2)], "softmax", seed=7)
 
 
-def test_weights_first_then_biases_and_gains_in_layer_order():
+def test_parameters_layer_by_layer_and_weights_marked():
     model = mixed()
     shapes = [(2, 1, 3, 3), (2,), (32,), (32,), (32, 3), (3,), (3, 2), (2,)]
     assert [p.shape for p in model.params] == shapes
     assert [g.shape for g in model.grads] == shapes
+    np.testing.assert_array_equal(model.flat,
+                                  np.concatenate([a.ravel() for a in model.params]))
+    np.testing.assert_array_equal(model.flat_grad,
+                                  np.concatenate([a.ravel() for a in model.grads]))
     weights = [p for p in model.params if p.ndim >= 2]
-    rest = [p for p in model.params if p.ndim == 1]
-    np.testing.assert_array_equal(model.flat, np.concatenate([a.ravel() for a in weights + rest]))
+    assert all(a is b for a, b in zip(model.weights(), weights, strict=True))
     assert model.n_weights == sum(w.size for w in weights) == 18 + 96 + 6
+    np.testing.assert_array_equal(model.weight_mask, np.concatenate(
+        [np.full(p.size, float(p.ndim >= 2)) for p in model.params]))
+    o = 0
+    for i, p in enumerate(model.params):
+        if p.ndim == 2:  # a Dense layer's W (fan_in, fan_out) and b: one block [W; b]
+            block = model.flat[o:o + p.size + p.shape[1]].reshape(p.shape[0] + 1, p.shape[1])
+            np.testing.assert_array_equal(block[:-1], p)
+            np.testing.assert_array_equal(block[-1], model.params[i + 1])
+        o += p.size
     assert model.n_params == model.flat.size == sum(int(np.prod(s)) for s in shapes)
     for p, g in zip(model.params, model.grads, strict=True):
         assert np.shares_memory(p, model.flat) and np.shares_memory(g, model.flat_grad)

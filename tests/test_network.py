@@ -30,11 +30,18 @@ def test_params_are_float64_views_of_flat_with_torch_like_shapes():
         assert np.shares_memory(p, net.flat)
     for g in net.grads:
         assert np.shares_memory(g, net.flat_grad)
-    # Weights first, then biases: L1/L2 act on flat[:n_weights].
+    # Layer by layer, W then b: each layer one (fan_in + 1, fan_out) block [W; b].
+    np.testing.assert_array_equal(net.flat, np.concatenate([p.ravel() for p in net.params]))
+    o = 0
+    for W, b in zip(net.params[0::2], net.params[1::2], strict=True):
+        block = net.flat[o:o + W.size + b.size].reshape(W.shape[0] + 1, W.shape[1])
+        assert np.shares_memory(block[:-1], W) and np.shares_memory(block[-1], b)
+        o += W.size + b.size
+    # L1/L2 act on the weights only: n_weights entries, marked by weight_mask.
     assert net.n_weights == 3 * 5 + 5 * 4 + 4 * 2
-    weights = np.concatenate([w.ravel() for w in net.params[0::2]])
-    biases = np.concatenate([b.ravel() for b in net.params[1::2]])
-    np.testing.assert_array_equal(net.flat, np.concatenate([weights, biases]))
+    np.testing.assert_array_equal(net.weight_mask, np.concatenate(
+        [np.full(p.size, float(p.ndim == 2)) for p in net.params]))
+    assert all(w is p for w, p in zip(net.weights(), net.params[0::2], strict=True))
 
 
 def test_writing_params_in_place_changes_forward():

@@ -60,8 +60,13 @@ LOOP_CASES = {
 LOOP_STEPS = 60
 
 
-def fingerprint(flat: np.ndarray) -> list[float]:
-    """First six entries, the norm and the projection on a fixed random vector."""
+def fingerprint(model) -> list[float]:
+    """First six entries, the norm and the projection on a fixed random vector of the model's
+    parameters in the order they had in its flat buffer when REFERENCE was made (every array
+    of 2 or more axes, then the others, each group in layer order): the same numbers however
+    the flat buffer is laid out now."""
+    flat = np.concatenate([p.ravel() for p in model.params if p.ndim >= 2]
+                          + [p.ravel() for p in model.params if p.ndim < 2])
     v = np.random.default_rng(12345).standard_normal(flat.size)
     return [*map(float, flat[:6]), float(np.linalg.norm(flat)), float(flat @ v)]
 
@@ -74,7 +79,7 @@ def run_trainer(name: str) -> list[float]:
     k = t.steps_per_epoch // 2 + 1  # and part of an epoch, step by step
     for _ in range(k):
         t.step()
-    return fingerprint(t.net.flat) + [float(t.history["train_loss"][-1])]
+    return fingerprint(t.net) + [float(t.history["train_loss"][-1])]
 
 
 def loop_data(sizes, output, n=120, seed=5):
@@ -103,7 +108,7 @@ def run_loop(name: str) -> list[float]:
         value, grads = net.loss_and_grads(X[i:i + batch], y[i:i + batch], rng if drop else None)
         opt.step(net.params, grads)
         losses.append(value)
-    return fingerprint(net.flat) + [float(np.sum(losses)), losses[-1]]
+    return fingerprint(net) + [float(np.sum(losses)), losses[-1]]
 
 
 def run_model() -> list[float]:
@@ -120,7 +125,7 @@ def run_model() -> list[float]:
         value, grads = model.loss_and_grads(X[i:i + 16], y[i:i + 16], rng)
         opt.step(model.params, grads)
         total += value
-    return fingerprint(model.flat) + [total]
+    return fingerprint(model) + [total]
 
 
 def compute(name: str) -> list[float]:

@@ -446,11 +446,7 @@ def expected_sgd_step(t: Trainer, rows, lr, dropout_rng=None):
         if i % 2 == 0:  # weights
             g = g + l2 * p + l1 * np.sign(p)
         out.append((p - lr * g).ravel())
-    flat = np.empty_like(net.flat)
-    n_w = net.n_weights
-    flat[:n_w] = np.concatenate(out[0::2])
-    flat[n_w:] = np.concatenate(out[1::2])
-    return flat
+    return np.concatenate(out)  # the flat buffer: layer by layer, W then b
 
 
 def next_rows(t: Trainer, batch: int):
