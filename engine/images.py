@@ -228,6 +228,7 @@ class ImageTrainer(TrainerBase):
 
     SETTINGS = ImageConfig
     FORMAT = FORMAT
+    V1_SETTINGS = {"slant": False}  # version 1 had no random slants
 
     def __init__(self, config: ImageConfig | dict | None = None, data: ImageData | None = None,
                  max_history: int = 4000):

@@ -131,6 +131,10 @@ def load(cls, file):
             raise _damaged(e) from None
         try:
             config = cls.SETTINGS.from_json(config_text)
+            if legacy:
+                given = json.loads(config_text)
+                config = config.replace(**{k: v for k, v in cls.V1_SETTINGS.items()
+                                           if k not in given})
         except Exception as e:  # noqa: BLE001 - whatever the settings trip on, they are bad
             reason = str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"
             raise ValueError(f"the model file's config is not valid: {reason}"[:280]) from None

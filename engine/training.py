@@ -106,6 +106,9 @@ class TrainerBase:
 
     SETTINGS: ClassVar[type[Settings]]
     FORMAT: ClassVar[str]
+    # Settings added since version 1 of the kind's files, with the value that version's engine
+    # behaved as: a version-1 file without them resumes as it was trained.
+    V1_SETTINGS: ClassVar[dict] = {}
 
     def __init__(self, config=None, data=None, max_history: int = 4000):
         self.config = self._as_config(config)
@@ -467,7 +470,10 @@ class TrainerBase:
         if self.status not in (READY, RUNNING, STOPPED, DIVERGED):
             raise ValueError(f"unknown status {self.status!r}")
         for name, rng in self.rngs.items():
-            rng.bit_generator.state = state[f"rng_{name}"]
+            # A generator added since version 1 (for a setting V1_SETTINGS turns off) keeps
+            # its fresh state; a file of the current version has every one.
+            if f"rng_{name}" in state or not legacy:
+                rng.bit_generator.state = state[f"rng_{name}"]
         if "perm" in archive.names:
             order = archive.array("perm", 8 * self.n_train).astype(np.intp)
             if not np.array_equal(np.sort(order), np.arange(self.n_train)):

@@ -33,6 +33,8 @@ def test_version_1_files_load_and_resume_as_their_engine_would(kind):
     raw = np.load(DATA / f"{kind}.npz")
     assert str(raw["format"]).endswith("-v1") and cls.FORMAT.endswith("-v2")
     t = cls.load(DATA / f"{kind}.npz")
+    for name, value in cls.V1_SETTINGS.items():  # settings version 1 did not have
+        assert getattr(t.config, name) == value
     for k, (m, _) in enumerate(t.pairs):
         np.testing.assert_array_equal(params_vector(m), expected[f"{kind}_saved{k}"])
         # The file's flat vector was in the old order: the loaded one is not the file's.
