@@ -87,6 +87,14 @@ async def open_users(url: str, n: int, query: str = "") -> list[User]:
     return users
 
 
+def threads_of(url: str) -> dict | None:
+    """CPU seconds of the server's threads by kind (nnp/load), None when it does not say."""
+    try:
+        return status(url).get("thread_cpu_s")
+    except (OSError, ValueError):
+        return None
+
+
 def pct(values: list[float], q: float) -> float:
     v = sorted(values)
     return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
@@ -99,12 +107,18 @@ async def level(url: str, pids: list[int], n: int, warm: float, window: float) -
     t_end = t_start + window
     loops = [asyncio.ensure_future(u.play_frames(t_end)) for u in users if u.live_url]
     await asyncio.sleep(max(0.0, t_start - time.perf_counter()))
+    before = threads_of(url) if len(pids) == 1 else None
     c0, s0, me0 = time.monotonic(), sum(cpu_seconds(p) for p in pids), time.process_time()
+    load0 = os.getloadavg()[0]
     await asyncio.gather(*loops)
     dt = time.monotonic() - c0
+    split = ""
     try:
         seen = status(url)
         cost = f"{seen['frame_cost_ms']:.1f} ms, interval {seen['interval']} s"
+        if before is not None and "thread_cpu_s" in seen:
+            split = ", ".join(f"{k} {100 * (v - before.get(k, 0.0)) / dt:.0f} %"
+                              for k, v in seen["thread_cpu_s"].items())
     except (OSError, ValueError, KeyError):
         cost = "?"
     server_cpu = 100 * (sum(cpu_seconds(p) for p in pids) - s0) / dt
@@ -122,7 +136,8 @@ async def level(url: str, pids: list[int], n: int, warm: float, window: float) -
             "lat_med": pct(lat, 0.5), "lat_p90": pct(lat, 0.9), "cpu": server_cpu,
             "client_cpu": client_cpu, "mem": mem, "size": statistics.median(p["size"]
                                                                              for p in per),
-            "errors": errors, "cost": cost}
+            "errors": errors, "cost": cost, "threads": split,
+            "loadavg": (load0 + os.getloadavg()[0]) / 2}
 
 
 async def settle(url: str, timeout: float = 30.0) -> None:
@@ -153,6 +168,9 @@ def show(label: str, r: dict) -> None:
           f"{r['client_cpu']:3.0f} % | redraw cost {r['cost']}{goal}"
           + (f" | {len(r['errors'])} errors: {r['errors'][:2]}" if r["errors"] else ""),
           flush=True)
+    if r.get("threads"):
+        print(f"{'':<10} server's threads (% of a core): {r['threads']}; machine load "
+              f"{r['loadavg']:.1f}", flush=True)
 
 
 async def levels(label: str, url: str, pids: list[int], counts: list[int], warm: float,
