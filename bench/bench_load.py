@@ -216,7 +216,7 @@ async def soak(url: str, pid: int, users_n: int, minutes: float) -> bool:
           f"{statistics.median(epochs):.1f}; memory {samples[0][1]:.0f} -> "
           f"{samples[-1][1]:.0f} MB, growth after the first minute {growth:+.2f} MB/min "
           f"(goal < 1), over the second half {late:+.2f} MB/min", flush=True)
-    print(f"  (each run's loss history grows to 4,000 rows before it thins itself: at "
+    print(f"  (each run's history grows to 4,000 rows, 0.2 MB, before it thins itself: at "
           f"{statistics.median(epochs):.0f} epochs/s a run reaches that after "
           f"{4000 / max(statistics.median(epochs), 1e-9):.0f} s)", flush=True)
     t_close = time.perf_counter()
@@ -234,7 +234,10 @@ async def soak(url: str, pid: int, users_n: int, minutes: float) -> bool:
     print(f"tabs closed: no session playing and no runner open after {took} (goal <= 2 s); "
           f"training threads left: {s['training_threads']} (the one scheduler thread, idle)",
           flush=True)
+    before = rss_mb(pid)
     ok_churn = await churn(url, 100)
+    print(f"  memory {before:.0f} MB before the 100 sessions, {rss_mb(pid):.0f} MB after",
+          flush=True)
     return late < 1 and gone is not None and gone <= 2 and ok_churn
 
 
@@ -262,8 +265,9 @@ async def churn(url: str, n: int) -> bool:
             break
         await asyncio.sleep(0.1)
     print(f"{n} sessions opened and closed: {s['runners']} runners open, {s['playing']} "
-          f"playing afterwards (goal 0 and 0)", flush=True)
-    return s["runners"] == 0 and s["playing"] == 0
+          f"playing, {s.get('channels', '?')} frame channels registered afterwards (goal 0, 0 "
+          f"and 0)", flush=True)
+    return s["runners"] == 0 and s["playing"] == 0 and s.get("channels", 0) == 0
 
 
 def main() -> None:
