@@ -88,11 +88,16 @@ async def open_users(url: str, n: int, query: str = "") -> list[User]:
 
 
 def threads_of(url: str) -> dict | None:
-    """CPU seconds of the server's threads by kind (nnp/load), None when it does not say."""
+    """CPU seconds of the server's threads by kind and of its frames (nnp/load), None when it
+    does not say."""
     try:
-        return status(url).get("thread_cpu_s")
+        s = status(url)
     except (OSError, ValueError):
         return None
+    if "thread_cpu_s" not in s or "frame_cpu_s" not in s:
+        return None
+    return s["thread_cpu_s"] | {"frame_cpu_s": s["frame_cpu_s"],
+                                "frames_built": s["frames_built"]}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -117,8 +122,18 @@ async def level(url: str, pids: list[int], n: int, warm: float, window: float) -
         seen = status(url)
         cost = f"{seen['frame_cost_ms']:.1f} ms, interval {seen['interval']} s"
         if before is not None and "thread_cpu_s" in seen:
-            split = ", ".join(f"{k} {100 * (v - before.get(k, 0.0)) / dt:.0f} %"
-                              for k, v in seen["thread_cpu_s"].items())
+            # Worker threads come and go (their CPU leaves with them): frames are counted by
+            # what building them cost, the rest of the process's CPU is the remainder.
+            th = seen["thread_cpu_s"]
+            parts = {"training": th["training"] - before["training"],
+                     "frame builds": seen["frame_cpu_s"] - before["frame_cpu_s"],
+                     "event loop": th["server"] - before["server"],
+                     "script runs": th["script runs"] - before["script runs"]}
+            total = sum(cpu_seconds(p) for p in pids) - s0
+            parts["rest (requests, JSON)"] = total - sum(parts.values())
+            built = seen["frames_built"] - before["frames_built"]
+            split = ", ".join(f"{k} {100 * v / dt:.0f} %" for k, v in parts.items()) + (
+                f"; {1000 * parts['frame builds'] / max(built, 1):.2f} ms a frame built")
     except (OSError, ValueError, KeyError):
         cost = "?"
     server_cpu = 100 * (sum(cpu_seconds(p) for p in pids) - s0) / dt
@@ -130,6 +145,8 @@ async def level(url: str, pids: list[int], n: int, warm: float, window: float) -
         await u.close()
     redraws = [p["redraws"] for p in per]
     epochs = [p["epochs"] for p in per]
+    if split:  # the training CPU per epoch, with the epochs the users saw
+        split += f", {1000 * parts['training'] / max(dt * sum(epochs), 1e-9):.3f} ms an epoch"
     lat = [x for p in per for x in p["latency"]]
     return {"users": n, "redraws_min": min(redraws), "redraws_med": statistics.median(redraws),
             "epochs_min": min(epochs), "epochs_med": statistics.median(epochs),

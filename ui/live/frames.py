@@ -97,6 +97,10 @@ def channel(r: Runner) -> Channel:
     return ch
 
 
+_BUILT = [0.0, 0]  # CPU seconds of every frame built in this process, and their number
+_BUILT_LOCK = threading.Lock()
+
+
 @dataclass
 class Frame:
     seq: int
@@ -124,7 +128,11 @@ def build(ch: Channel, what: str = "main") -> Frame:
             ch.seq += 1
             seq = ch.seq
     figs = view.figures(snap, run_id, what)
-    LOAD.record_frame(time.thread_time() - t0)
+    cost = time.thread_time() - t0
+    LOAD.record_frame(cost)
+    with _BUILT_LOCK:
+        _BUILT[0] += cost
+        _BUILT[1] += 1
     return Frame(seq, playing, progress, view.status(snap, eps if playing else 0.0), snap, figs)
 
 
@@ -190,8 +198,8 @@ def thread_cpu() -> dict[str, float]:
 def load() -> dict:
     """What this process carries: its replica's name (NNP_REPLICA), its process id, the
     sessions playing, the runners open, the frame channels registered, what a redraw costs,
-    the redraw interval now, the training threads and the CPU seconds of each kind of
-    thread (`thread_cpu`)."""
+    the redraw interval now, the training threads, the CPU seconds of each kind of thread
+    (`thread_cpu`), and the frames built and their CPU seconds, in total."""
     return {"replica": os.environ.get("NNP_REPLICA", ""), "pid": os.getpid(),
             "playing": LOAD.n_playing, "runners": open_runners(),
             "channels": len(_registry().channels),
@@ -200,7 +208,8 @@ def load() -> dict:
             "train_cpu_s": round(SCHEDULER.train_cpu, 3), "train_cycles": SCHEDULER.cycles,
             "training_threads": sum(t.name == "nnp-training" or t.name.startswith("trainer-")
                                     for t in threading.enumerate()),
-            "thread_cpu_s": thread_cpu()}
+            "thread_cpu_s": thread_cpu(), "frames_built": _BUILT[1],
+            "frame_cpu_s": round(_BUILT[0], 3)}
 
 
 async def load_endpoint(request):
