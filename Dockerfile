@@ -1,7 +1,9 @@
 FROM python:3.11-slim
 
+# MALLOC_ARENA_MAX: the server's environment (runtime.SERVER_ENV).
 ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    MALLOC_ARENA_MAX=2
 
 RUN useradd --create-home --uid 1000 app
 WORKDIR /app

@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-bench
 	touch $@
 
 run: $(VENV)/.installed-run
-	$(BIN)/python -m streamlit run serve.py --server.port 8501
+	MALLOC_ARENA_MAX=2 $(BIN)/python -m streamlit run serve.py --server.port 8501  # runtime.SERVER_ENV
 
 test: $(VENV)/.installed-dev browser-deps haproxy-deps
 	$(BIN)/ruff check .

@@ -87,6 +87,19 @@ async def open_users(url: str, n: int, query: str = "") -> list[User]:
     return users
 
 
+def threads_of(url: str) -> dict | None:
+    """CPU seconds of the server's threads by kind and of its frames (nnp/load), None when it
+    does not say."""
+    try:
+        s = status(url)
+    except (OSError, ValueError):
+        return None
+    if "thread_cpu_s" not in s or "frame_cpu_s" not in s:
+        return None
+    return s["thread_cpu_s"] | {"frame_cpu_s": s["frame_cpu_s"],
+                                "frames_built": s["frames_built"]}
+
+
 def pct(values: list[float], q: float) -> float:
     v = sorted(values)
     return v[min(len(v) - 1, int(q * len(v)))] if v else float("nan")
@@ -99,12 +112,28 @@ async def level(url: str, pids: list[int], n: int, warm: float, window: float) -
     t_end = t_start + window
     loops = [asyncio.ensure_future(u.play_frames(t_end)) for u in users if u.live_url]
     await asyncio.sleep(max(0.0, t_start - time.perf_counter()))
+    before = threads_of(url) if len(pids) == 1 else None
     c0, s0, me0 = time.monotonic(), sum(cpu_seconds(p) for p in pids), time.process_time()
+    load0 = os.getloadavg()[0]
     await asyncio.gather(*loops)
     dt = time.monotonic() - c0
+    split = ""
     try:
         seen = status(url)
         cost = f"{seen['frame_cost_ms']:.1f} ms, interval {seen['interval']} s"
+        if before is not None and "thread_cpu_s" in seen:
+            # Worker threads come and go (their CPU leaves with them): frames are counted by
+            # what building them cost, the rest of the process's CPU is the remainder.
+            th = seen["thread_cpu_s"]
+            parts = {"training": th["training"] - before["training"],
+                     "frame builds": seen["frame_cpu_s"] - before["frame_cpu_s"],
+                     "event loop": th["server"] - before["server"],
+                     "script runs": th["script runs"] - before["script runs"]}
+            total = sum(cpu_seconds(p) for p in pids) - s0
+            parts["rest (requests, JSON)"] = total - sum(parts.values())
+            built = seen["frames_built"] - before["frames_built"]
+            split = ", ".join(f"{k} {100 * v / dt:.0f} %" for k, v in parts.items()) + (
+                f"; {1000 * parts['frame builds'] / max(built, 1):.2f} ms a frame built")
     except (OSError, ValueError, KeyError):
         cost = "?"
     server_cpu = 100 * (sum(cpu_seconds(p) for p in pids) - s0) / dt
@@ -116,13 +145,16 @@ async def level(url: str, pids: list[int], n: int, warm: float, window: float) -
         await u.close()
     redraws = [p["redraws"] for p in per]
     epochs = [p["epochs"] for p in per]
+    if split:  # the training CPU per epoch, with the epochs the users saw
+        split += f", {1000 * parts['training'] / max(dt * sum(epochs), 1e-9):.3f} ms an epoch"
     lat = [x for p in per for x in p["latency"]]
     return {"users": n, "redraws_min": min(redraws), "redraws_med": statistics.median(redraws),
             "epochs_min": min(epochs), "epochs_med": statistics.median(epochs),
             "lat_med": pct(lat, 0.5), "lat_p90": pct(lat, 0.9), "cpu": server_cpu,
             "client_cpu": client_cpu, "mem": mem, "size": statistics.median(p["size"]
                                                                              for p in per),
-            "errors": errors, "cost": cost}
+            "errors": errors, "cost": cost, "threads": split,
+            "loadavg": (load0 + os.getloadavg()[0]) / 2}
 
 
 async def settle(url: str, timeout: float = 30.0) -> None:
@@ -153,6 +185,9 @@ def show(label: str, r: dict) -> None:
           f"{r['client_cpu']:3.0f} % | redraw cost {r['cost']}{goal}"
           + (f" | {len(r['errors'])} errors: {r['errors'][:2]}" if r["errors"] else ""),
           flush=True)
+    if r.get("threads"):
+        print(f"{'':<10} server's threads (% of a core): {r['threads']}; machine load "
+              f"{r['loadavg']:.1f}", flush=True)
 
 
 async def levels(label: str, url: str, pids: list[int], counts: list[int], warm: float,
@@ -198,7 +233,7 @@ async def soak(url: str, pid: int, users_n: int, minutes: float) -> bool:
           f"{statistics.median(epochs):.1f}; memory {samples[0][1]:.0f} -> "
           f"{samples[-1][1]:.0f} MB, growth after the first minute {growth:+.2f} MB/min "
           f"(goal < 1), over the second half {late:+.2f} MB/min", flush=True)
-    print(f"  (each run's loss history grows to 4,000 rows before it thins itself: at "
+    print(f"  (each run's history grows to 4,000 rows, 0.2 MB, before it thins itself: at "
           f"{statistics.median(epochs):.0f} epochs/s a run reaches that after "
           f"{4000 / max(statistics.median(epochs), 1e-9):.0f} s)", flush=True)
     t_close = time.perf_counter()
@@ -216,7 +251,10 @@ async def soak(url: str, pid: int, users_n: int, minutes: float) -> bool:
     print(f"tabs closed: no session playing and no runner open after {took} (goal <= 2 s); "
           f"training threads left: {s['training_threads']} (the one scheduler thread, idle)",
           flush=True)
+    before = rss_mb(pid)
     ok_churn = await churn(url, 100)
+    print(f"  memory {before:.0f} MB before the 100 sessions, {rss_mb(pid):.0f} MB after",
+          flush=True)
     return late < 1 and gone is not None and gone <= 2 and ok_churn
 
 
@@ -244,7 +282,10 @@ async def churn(url: str, n: int) -> bool:
             break
         await asyncio.sleep(0.1)
     print(f"{n} sessions opened and closed: {s['runners']} runners open, {s['playing']} "
-          f"playing afterwards (goal 0 and 0)", flush=True)
+          f"playing afterwards (goal 0 and 0); {s.get('channels', '?')} closed runners still "
+          f"in memory (Streamlit keeps a closed tab's session for server.disconnectedSessionTTL, "
+          f"120 s, at most 128 of them, so that a tab that reconnects finds its state)",
+          flush=True)
     return s["runners"] == 0 and s["playing"] == 0
 
 

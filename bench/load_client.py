@@ -25,6 +25,9 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from runtime import SERVER_ENV  # noqa: E402 - the server's environment
+
 HEAD_RE = re.compile(rb'"seq":(\d+),"steps":(\d+),"playing":(true|false),'
                      rb'"status":"((?:[^"\\]|\\.)*)","interval":([\d.]+)')
 EPOCH_RE = re.compile(r"Epoch ([\d,]+)")
@@ -252,7 +255,8 @@ def free_port() -> int:
 
 class Server:
     """`streamlit run serve.py` from `root` on 127.0.0.1 (a free port unless given), file
-    watcher off; `env` adds variables (NNP_REPLICA names a replica). Stopped by its PID."""
+    watcher off, in the server's environment (runtime.SERVER_ENV, as `make run` starts it);
+    `env` adds variables (NNP_REPLICA names a replica). Stopped by its PID."""
 
     def __init__(self, root: Path, log_path: Path, port: int | None = None,
                  env: dict | None = None):
@@ -269,7 +273,7 @@ class Server:
         with open(self.log_path, "w") as log:
             self.proc = subprocess.Popen(cmd, cwd=self.root, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT,
-                                         env=os.environ | self.env)
+                                         env=os.environ | SERVER_ENV | self.env)
         wait_healthy(self.url, timeout, self.proc, self.log_path)
         return self
 

@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "haproxy.cfg"
 COOKIE = "NNP_REPLICA"  # HAProxy's stickiness cookie; its value is the replica's name
 
+sys.path.insert(0, str(ROOT))
+from runtime import SERVER_ENV  # noqa: E402 - the server's environment
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -90,7 +93,8 @@ class Replicas:
         with open(self.logs / f"{name}.log", "w") as log:
             self.procs[name] = subprocess.Popen(
                 cmd, cwd=self.root, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, env=os.environ | {"NNP_REPLICA": name})
+                stderr=subprocess.STDOUT,
+                env=os.environ | SERVER_ENV | {"NNP_REPLICA": name})
 
     def start(self, timeout: float = 120.0) -> "Replicas":
         try:

@@ -7,6 +7,7 @@ settings class and file format, and implements a few hooks (see `TrainerBase`).
 
 import math
 import time
+from array import array
 from typing import ClassVar
 
 import numpy as np
@@ -28,13 +29,17 @@ OPTIONAL_SETTINGS = {"schedule": "constant", "lr_decay": 1.0, "lr_period": 1,
 
 
 class History:
-    """Per-epoch metrics in lists keyed by name. When it holds `max_points` rows it keeps every
-    other one and from then on records every other epoch, so memory stays bounded; `last` is
-    always the latest epoch."""
+    """Per-epoch metrics by name. When it holds `max_points` rows it keeps every other one and
+    from then on records every other epoch, so memory stays bounded; `last` is always the
+    latest epoch.
+
+    A column is kept as a compact array (8 bytes a value, where a list of floats takes 40 and
+    makes a long-running server's heap grow in pieces): `h[key]` gives it as a list,
+    `h.column(key)` as a NumPy array, without making a Python number of each value."""
 
     def __init__(self, keys: tuple[str, ...], max_points: int = 4000):
         self.keys = ("epoch", *keys)
-        self.data: dict[str, list[float]] = {k: [] for k in self.keys}
+        self.data: dict[str, array] = {k: _column(k) for k in self.keys}
         self.max_points = max_points
         self.stride = 1
         self.last: dict[str, float] = {}
@@ -51,22 +56,43 @@ class History:
             self.stride *= 2
 
     def __getitem__(self, key: str) -> list[float]:
-        return self.data[key]
+        return self.data[key].tolist()
+
+    def column(self, key: str, index=None) -> np.ndarray:
+        """Column `key` as a new array (epochs as integers), or only its rows at `index`."""
+        dtype = np.int64 if key == "epoch" else np.float64
+        col = self.data[key]
+        if not len(col):
+            return np.zeros(0, dtype=dtype)[index if index is not None else slice(None)]
+        a = np.frombuffer(col, dtype=dtype)  # a view: copied before the array may grow
+        return np.array(a if index is None else a[index])
 
     def __len__(self) -> int:
         return len(self.data["epoch"])
 
     def to_dict(self) -> dict:
         return {"keys": list(self.keys[1:]), "max_points": self.max_points,
-                "stride": self.stride, "data": self.data, "last": self.last}
+                "stride": self.stride, "data": {k: v.tolist() for k, v in self.data.items()},
+                "last": self.last}
 
     @classmethod
     def from_dict(cls, d: dict) -> "History":
         h = cls(tuple(d["keys"]), d["max_points"])
-        h.stride, h.data, h.last = d["stride"], d["data"], d["last"]
-        if set(h.data) != set(h.keys) or len({len(v) for v in h.data.values()}) > 1:
+        h.stride, h.last = d["stride"], d["last"]
+        data = d["data"]
+        if not isinstance(data, dict) or set(data) != set(h.keys) or \
+                len({len(v) for v in data.values()}) > 1:
             raise ValueError("the history's columns do not match its keys")
+        try:
+            h.data = {k: _column(k, data[k]) for k in h.keys}
+        except (TypeError, OverflowError) as e:
+            raise ValueError("the history holds values that are not numbers") from e
         return h
+
+
+def _column(key: str, values=()) -> array:
+    """A history column: whole epochs, or floating-point values."""
+    return array("q" if key == "epoch" else "d", values)
 
 
 def clip_by_global_norm(grad: np.ndarray, max_norm: float) -> float:

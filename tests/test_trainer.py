@@ -653,6 +653,37 @@ def test_history_thinning_keeps_exact_rows_in_bounded_memory(max_points):
     assert gaps == {h.stride} and h["epoch"][-1] > 999 - 2 * h.stride
 
 
+def test_history_is_compact_and_gives_lists_and_arrays():
+    """A full history of 7 columns holds 8 bytes a value, not a Python float each; `h[key]` is a
+    list (epochs as integers), `h.column(key, index)` a NumPy array that does not alias it."""
+    h = History(("a", "b", "c", "d", "e", "f"), 4000)
+    for e in range(3999):
+        h.append({"epoch": e, **{k: e * 0.5 for k in "abcdef"}})
+    assert len(h) == 3999
+    assert sum(col.buffer_info()[1] * col.itemsize for col in h.data.values()) == 7 * 8 * 3999
+    assert h["epoch"][:3] == [0, 1, 2] and all(type(e) is int for e in h["epoch"][:3])
+    assert h["a"][-1] == 1999.0
+    col = h.column("a", np.array([0, 3998]))
+    np.testing.assert_array_equal(col, [0.0, 1999.0])
+    assert h.column("epoch").dtype == np.int64
+    whole = h.column("b", slice(None))
+    h.append({"epoch": 3999, **{k: 1.0 for k in "abcdef"}})  # the history may grow after
+    assert len(whole) == 3999 and len(h) == 2000
+    assert History(("a",)).column("a", slice(None)).shape == (0,)
+
+
+@pytest.mark.parametrize("bad", [["x", "y"], [None, 1.0], [[1.0], 2.0]])
+def test_history_from_a_file_with_non_numbers_is_refused(bad):
+    h = History(("a",))
+    h.append({"epoch": 0, "a": 1.0})
+    h.append({"epoch": 1, "a": 2.0})
+    d = h.to_dict()
+    assert History.from_dict(d)["a"] == [1.0, 2.0]
+    d["data"]["a"] = bad
+    with pytest.raises(ValueError, match="not numbers"):
+        History.from_dict(d)
+
+
 def test_trainer_history_is_thinned_and_last_is_the_newest_epoch():
     t = Trainer(Config(n_samples=40), max_history=10)
     seen = {0: dict(t.history.last)}

@@ -4,7 +4,7 @@ derivative."""
 import numpy as np
 
 from .base import FONT, TEST_COLOR, TRAIN_COLOR, thin, typed
-from .numbers import HOVER, plottable
+from .numbers import HOVER, PLOT_LIMIT
 
 
 def loss_chart(epochs, train, test, log: bool = False, revision: str = "loss",
@@ -110,6 +110,7 @@ def activation_chart(z: np.ndarray, f: np.ndarray, df: np.ndarray, name: str,
 
 def drawable(ys, idx) -> np.ndarray:
     """Series values at `idx` that a chart can draw: non-finite ones become gaps (NaN) and huge
-    ones (a diverging run's) are clipped, so that they stay finite in float32."""
-    return np.array([np.nan if v is None else v
-                     for v in plottable(np.asarray(ys, dtype=np.float64)[idx])], dtype=np.float64)
+    ones (a diverging run's) are clipped, so that they stay finite in float32 (as `plottable`
+    does, on arrays)."""
+    a = np.asarray(ys, dtype=np.float64)[idx]
+    return np.where(np.isfinite(a), np.clip(a, -PLOT_LIMIT, PLOT_LIMIT), np.nan)

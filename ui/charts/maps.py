@@ -12,6 +12,7 @@ from .base import (
     HOVER_ONLY,
     class_blend_rgb,
     diverging_rgb,
+    faded,
     hexcolor,
     png_uri,
     typed,
@@ -43,9 +44,9 @@ def map_rgb(grid: np.ndarray, task: str, output: str, discretize: bool = False,
         v = unit_values(grid, task, output, value_range)
         if discretize:
             v = (v > 0.5).astype(np.float64)
-        rgb = diverging_rgb(v)
-    # Lighter than the points drawn on top, so a point of a region's own colour still shows.
-    rgb = (rgb * (1.0 - MAP_FADE) + 255.0 * MAP_FADE).round().astype(np.uint8)
+        # Lighter than the points drawn on top, so a point of a region's own colour still shows.
+        return diverging_rgb(v, fade=MAP_FADE)[::-1]
+    rgb = faded(rgb, MAP_FADE)
     return rgb[::-1]  # grid row 0 is the lowest x2; image row 0 is the top
 
 

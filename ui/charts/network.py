@@ -1,7 +1,9 @@
 """The network diagram: every neuron drawn as a small map of its own output, links coloured by
 sign and as wide as |weight|, drawn as images so that a live update only swaps image sources."""
 
+import collections
 import math
+import threading
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -108,23 +110,55 @@ def link_images(cols: list[list[float]], weights: list[np.ndarray], thumb: float
     x1 = width * ss  # the drawing's right edge
     images = []
     for c, W in enumerate(weights):
-        img = Image.new("RGBA", (x1, height * ss), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(img)
-        ii, jj = np.divmod(np.argsort(np.abs(W).ravel(), kind="stable"), W.shape[1])
-        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-            w = float(W[i, j])
-            y0 = (y_top - cols[c][i]) * px * ss  # pixel rows at the gap's two edges
-            y1 = (y_top - cols[c + 1][j]) * px * ss
-            slope = (y1 - y0) / x1
-            rgb = BLUE if w >= 0 else ORANGE
-            line_px = (lo + (hi - lo) * abs(w) / wmax) * LINK_SHARPNESS * ss
-            ext = line_px + 2  # beyond both edges, so that the image cuts the line square
-            draw.line([(-ext, y0 - slope * ext), (x1 + ext, y1 + slope * ext)],
-                      fill=(*rgb, LINK_ALPHA), width=max(1, round(line_px)))
-        images.append({"source": png_uri(img.reduce(ss)), "xref": "x", "yref": "y",
+        # What the image shows: each link's colour and width in pixels (drawn in order of
+        # width, ties in the weights' order). While a network trains, the widths move by
+        # whole pixels only now and then: an image drawn before is reused.
+        a = np.abs(W).ravel()
+        widths = np.rint((lo + (hi - lo) * a / wmax) * LINK_SHARPNESS * ss)
+        widths = np.clip(np.nan_to_num(widths, nan=1.0), 1, 99).astype(np.int16)
+        positive = (W.ravel() >= 0)
+        key = (x1, height, px, y_top, tuple(cols[c]), tuple(cols[c + 1]), W.shape,
+               widths.tobytes(), positive.tobytes())
+        with _LINKS_LOCK:
+            source = _LINKS.get(key)
+            if source is not None:
+                _LINKS.move_to_end(key)
+        if source is None:
+            source = _draw_links(cols[c], cols[c + 1], W.shape[1], widths, positive, x1,
+                                 height, y_top, px)
+            with _LINKS_LOCK:
+                _LINKS[key] = source
+                while len(_LINKS) > _LINKS_SIZE:
+                    _LINKS.popitem(last=False)
+        images.append({"source": source, "xref": "x", "yref": "y",
                        "x": c + thumb / 2, "y": y_top, "sizex": gap, "sizey": y_top - y_bottom,
                        "sizing": "stretch", "layer": "below", "name": f"links {c}"})
     return images
+
+
+_LINKS: collections.OrderedDict = collections.OrderedDict()  # what a links image shows -> PNG
+_LINKS_SIZE = 256
+_LINKS_LOCK = threading.Lock()
+
+
+def _draw_links(ys0: list[float], ys1: list[float], n1: int, widths: np.ndarray,
+                positive: np.ndarray, x1: int, height: int, y_top: float, px: float) -> str:
+    """One gap's links (from node i at height ys0[i] to node j at ys1[j], flat index i * n1 +
+    j) as a PNG: drawn LINK_SUPERSAMPLE times larger, then reduced (anti-aliased)."""
+    ss = LINK_SUPERSAMPLE
+    img = Image.new("RGBA", (x1, height * ss), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    for k in np.argsort(widths, kind="stable").tolist():
+        i, j = divmod(k, n1)
+        y0 = (y_top - ys0[i]) * px * ss  # pixel rows at the gap's two edges
+        y1 = (y_top - ys1[j]) * px * ss
+        slope = (y1 - y0) / x1
+        rgb = BLUE if positive[k] else ORANGE
+        w = int(widths[k])
+        ext = w + 2  # beyond both edges, so that the image cuts the line square
+        draw.line([(-ext, y0 - slope * ext), (x1 + ext, y1 + slope * ext)],
+                  fill=(*rgb, LINK_ALPHA), width=w)
+    return png_uri(img.reduce(ss))
 
 
 def _sprite(cols: list[list[float]], node_rgb, thumb: float) -> dict:

@@ -48,7 +48,10 @@ def count(n) -> str:
 HOVER = ".4~g"
 
 
-def plottable(values, limit: float = 1e30) -> list:
+PLOT_LIMIT = 1e30  # the largest magnitude a chart draws: finite in float32
+
+
+def plottable(values, limit: float = PLOT_LIMIT) -> list:
     """Values a chart can draw: non-finite ones become gaps (None) and huge ones are clipped to
     +-limit, which stays finite in the float32 arrays the charts send."""
     out = []

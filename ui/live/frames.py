@@ -98,6 +98,10 @@ def channel(r: Runner) -> Channel:
     return ch
 
 
+_BUILT = [0.0, 0]  # CPU seconds of every frame built in this process, and their number
+_BUILT_LOCK = threading.Lock()
+
+
 @dataclass
 class Frame:
     seq: int
@@ -125,7 +129,11 @@ def build(ch: Channel, what: str = "main") -> Frame:
             ch.seq += 1
             seq = ch.seq
     figs = view.figures(snap, run_id, what)
-    LOAD.record_frame(time.thread_time() - t0)
+    cost = time.thread_time() - t0
+    LOAD.record_frame(cost)
+    with _BUILT_LOCK:
+        _BUILT[0] += cost
+        _BUILT[1] += 1
     return Frame(seq, playing, progress, view.status(snap, eps if playing else 0.0), snap, figs)
 
 
@@ -173,17 +181,40 @@ async def endpoint(request):
     return Response(body, media_type="application/json", headers=HEADERS)
 
 
+# What the process's threads do, by the start of their names: the CPU time of each kind.
+THREAD_KINDS = (("nnp-training", "training"), ("trainer-", "training"),
+                ("AnyIO worker", "frames"), ("MainThread", "server"),
+                ("ScriptRunner", "script runs"))
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds used so far by the process's live threads, by kind (THREAD_KINDS; "other"
+    for the rest). Threads that have ended are not counted."""
+    out = {kind: 0.0 for _, kind in THREAD_KINDS} | {"other": 0.0}
+    for t in threading.enumerate():
+        kind = next((k for prefix, k in THREAD_KINDS if t.name.startswith(prefix)), "other")
+        try:
+            out[kind] += time.clock_gettime(time.pthread_getcpuclockid(t.ident))
+        except (OSError, TypeError, AttributeError, OverflowError):  # ended, or no such clock
+            pass
+    return {k: round(v, 3) for k, v in out.items()}
+
+
 def load() -> dict:
     """What this process carries: its replica's name (NNP_REPLICA), its process id, the
-    sessions playing, the runners open, what a redraw costs, the redraw interval now and the
-    training threads."""
+    sessions playing, the runners open, the frame channels registered, what a redraw costs,
+    the redraw interval now, the training threads, the CPU seconds of each kind of thread
+    (`thread_cpu`), and the frames built and their CPU seconds, in total."""
     return {"replica": os.environ.get("NNP_REPLICA", ""), "pid": os.getpid(),
             "playing": LOAD.n_playing, "runners": open_runners(),
+            "channels": len(_registry().channels),
             "frame_cost_ms": round(1000 * LOAD.frame_cost, 2),
             "interval": LOAD.frame_interval(),
             "train_cpu_s": round(SCHEDULER.train_cpu, 3), "train_cycles": SCHEDULER.cycles,
             "training_threads": sum(t.name == "nnp-training" or t.name.startswith("trainer-")
-                                    for t in threading.enumerate())}
+                                    for t in threading.enumerate()),
+            "thread_cpu_s": thread_cpu(), "frames_built": _BUILT[1],
+            "frame_cpu_s": round(_BUILT[0], 3)}
 
 
 async def load_endpoint(request):

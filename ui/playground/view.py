@@ -80,7 +80,7 @@ def snapshot(t: Trainer, opts: ViewOptions) -> Snapshot:
         grid = t.layer_grids(MAP_RES)[sel[0] - 1][sel[1]]
         label = f"layer {sel[0]}, neuron {sel[1] + 1}"
     h = t.history
-    hist = {k: list(h[k]) for k in ("epoch", "train_loss", "test_loss")}
+    hist = {k: h.column(k) for k in ("epoch", "train_loss", "test_loss")}
     acts = cfg.activations
     ranges = [ACTIVATIONS[a].output_range for a in acts]
     ranges.append(OUTPUTS[t.output].value_range)
@@ -155,8 +155,8 @@ def internals(t: Trainer) -> Internals:
         cm = confusion_matrix(t.data.y_test, t.predict_classes(t.data.X_test),
                               labels=range(t.data.n_classes))
     return Internals(task=t.task, n_classes=t.data.n_classes,
-                     history={k: list(h[k]) for k in ("epoch", f"train_{metric}",
-                                                      f"test_{metric}")},
+                     history={k: h.column(k) for k in ("epoch", f"train_{metric}",
+                                                       f"test_{metric}")},
                      weights=[W.copy() for W in t.net.params[0::2]],
                      grad_norms=t.gradient_norms(), dead=t.dead_fractions(), confusion=cm,
                      class_names=t.data.class_names)

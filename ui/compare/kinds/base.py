@@ -111,7 +111,7 @@ def curves(t, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
     runner's lock: a copy)."""
     h = t.history
     idx = thin(len(h), MAX_CURVE)
-    return {k: np.asarray(h[k], dtype=np.float64)[idx] for k in keys}
+    return {k: h.column(k, idx).astype(np.float64) for k in keys}
 
 
 def ms_per_epoch(t) -> float:
