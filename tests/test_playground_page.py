@@ -346,6 +346,7 @@ def test_clear_points_leaves_one_per_class(page):
 def test_redraw_interval_adapts_to_load_with_hysteresis():
     from ui.live.runner import (
         CYCLE,
+        DRAW_SHARE,
         FRAME_LEVELS,
         FRAME_OVERHEAD,
         TRAIN_SHARE,
@@ -362,17 +363,18 @@ def test_redraw_interval_adapts_to_load_with_hysteresis():
     m.record_frame(1.0)  # one slow redraw does not move the median
     assert m.frame_cost == pytest.approx(0.004 + FRAME_OVERHEAD)
     assert m.frame_interval() == FRAME_LEVELS[0]  # nobody else playing: the fastest
-    sessions = [Session() for _ in range(5)]
+    sessions = [Session() for _ in range(7)]
     for s in sessions:
         m.set_playing(s, True)
-    # 5 sessions x 10 ms per redraw within 40 % of a core: one redraw per 0.125 s each.
+    # 7 sessions x 10 ms per redraw within half a core (DRAW_SHARE): one redraw per 0.15 s each.
+    assert DRAW_SHARE == 0.5
+    assert m.frame_interval() == 0.15
+    m.set_playing(sessions[0], False)  # 6 left would fit 0.125 (0.12): too close, stay
+    assert m.frame_interval(current=0.15) == 0.15
     assert m.frame_interval() == 0.125
-    m.set_playing(sessions[0], False)  # 4 left would fit 0.1 exactly: too close, stay
-    assert m.frame_interval(current=0.125) == 0.125
-    assert m.frame_interval() == 0.1
-    m.set_playing(sessions[1], False)  # 3 left: clearly below 0.1 (0.075 <= 0.8 * 0.1)
-    assert m.frame_interval(current=0.125) == 0.1
-    assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE_SHARED / 3)
+    m.set_playing(sessions[1], False)  # 5 left: clearly below 0.125 (0.1 <= 0.8 * 0.125)
+    assert m.frame_interval(current=0.15) == 0.125
+    assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE_SHARED / 5)
     for s in sessions[2:]:
         m.set_playing(s, False)
     assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE)

@@ -31,8 +31,11 @@ QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 
 CYCLE = 0.025  # seconds per cycle of the scheduler: every playing runner trains a slice
 TRAIN_SHARE = 0.6  # fraction of one core all training together may use (one playing)
-TRAIN_SHARE_SHARED = 0.5  # the same when several sessions play: their redraws need the GIL
-DRAW_SHARE = 0.4  # fraction of one core all redraws together may use
+# The same when several sessions play. Measured with 20 browser-less users (bench_load, same run):
+# 0.5 and 0.4 gave 4.7 redraws/s and 67 epochs/s each, 0.6 and 0.5 gave 5.7 and 77; a late
+# session's training still yields to its redraws (pace).
+TRAIN_SHARE_SHARED = 0.6
+DRAW_SHARE = 0.5  # fraction of one core all redraws together may use
 FRAME_OVERHEAD = 0.006  # server CPU seconds of a redraw outside the fragment's body (measured:
 #                         Streamlit's script-run bookkeeping, protobufs, the websocket write)
 FETCH_OVERHEAD = 0.001  # the same for a frame the page fetches (serve.py): the HTTP request and
