@@ -345,11 +345,13 @@ def test_clear_points_leaves_one_per_class(page):
 
 def test_redraw_interval_adapts_to_load_with_hysteresis():
     from ui.live.runner import (
+        CROWD,
         CYCLE,
         DRAW_SHARE,
         FRAME_LEVELS,
         FRAME_OVERHEAD,
         TRAIN_SHARE,
+        TRAIN_SHARE_CROWD,
         TRAIN_SHARE_SHARED,
         LoadMonitor,
     )
@@ -375,6 +377,12 @@ def test_redraw_interval_adapts_to_load_with_hysteresis():
     m.set_playing(sessions[1], False)  # 5 left: clearly below 0.125 (0.1 <= 0.8 * 0.125)
     assert m.frame_interval(current=0.15) == 0.125
     assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE_SHARED / 5)
+    crowd = [Session() for _ in range(CROWD)]
+    for s in crowd:
+        m.set_playing(s, True)
+    assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE_CROWD / (CROWD + 5))
+    for s in crowd:
+        m.set_playing(s, False)
     for s in sessions[2:]:
         m.set_playing(s, False)
     assert m.train_budget() == pytest.approx(CYCLE * TRAIN_SHARE)

@@ -31,10 +31,14 @@ QUIET = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
 
 CYCLE = 0.025  # seconds per cycle of the scheduler: every playing runner trains a slice
 TRAIN_SHARE = 0.6  # fraction of one core all training together may use (one playing)
-# The same when several sessions play. Measured with 20 browser-less users (bench_load, same run):
-# 0.5 and 0.4 gave 4.7 redraws/s and 67 epochs/s each, 0.6 and 0.5 gave 5.7 and 77; a late
-# session's training still yields to its redraws (pace).
-TRAIN_SHARE_SHARED = 0.6
+TRAIN_SHARE_SHARED = 0.5  # the same when several sessions play: their redraws need the GIL
+# ... and when a crowd plays (CROWD sessions or more): each one's slice is small, its redraws come
+# at an interval the load sets, and the class still wants TensorFlow Playground's 60 epochs/s
+# each. Measured with 20 browser-less users (bench_load, same run): training 0.5 and redraws 0.4
+# gave 4.7 redraws/s and 67 epochs/s each, 0.6 and 0.5 gave 5.7 and 77. Below a crowd 0.5 stays:
+# with five real browsers on the server's two cores (bench_live) 0.6 cost them ~8 % of redraws.
+TRAIN_SHARE_CROWD = 0.6
+CROWD = 10
 DRAW_SHARE = 0.5  # fraction of one core all redraws together may use
 FRAME_OVERHEAD = 0.006  # server CPU seconds of a redraw outside the fragment's body (measured:
 #                         Streamlit's script-run bookkeeping, protobufs, the websocket write)
@@ -124,7 +128,8 @@ class LoadMonitor:
 
     def train_share(self) -> float:
         """Fraction of one core all training together may use."""
-        return TRAIN_SHARE if self.n_playing <= 1 else TRAIN_SHARE_SHARED
+        n = self.n_playing
+        return TRAIN_SHARE if n <= 1 else TRAIN_SHARE_SHARED if n < CROWD else TRAIN_SHARE_CROWD
 
     def train_budget(self) -> float:
         """Seconds (CPU) of training per cycle for each playing runner."""
