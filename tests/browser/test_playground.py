@@ -267,7 +267,11 @@ def test_training_that_ends_by_itself_brings_back_play(page, page_url, problems)
     page.get_by_role("button", name="Play").click()
     page.get_by_role("button", name="Pause").wait_for()
     page.get_by_role("button", name="Play").wait_for(timeout=60_000)
+    # The rerun's status line and notice may land a moment after its buttons (training at
+    # full speed reaches 600 epochs within half a second, before many frames were fetched).
+    wait_for_epoch(page, 600, timeout=10_000)
     assert status(page)[0] == 600
+    page.locator('[data-testid="stAlert"]', has_text="Stopped").wait_for(timeout=10_000)
     assert page.locator('[data-testid="stAlert"]', has_text="Stopped").count() == 1
     assert not live_channel(page)["playing"]
     assert_no_errors(page, problems)
