@@ -40,9 +40,7 @@ def d_rgb(grid: np.ndarray, probability: bool = True) -> np.ndarray:
     """The discriminator's output over the view (res, res), row 0 at the lowest y ->
     uint8 RGB (res, res, 3), row 0 at the top: blue where it says "real" (1), orange where
     it says "generated" (0), grey at 0.5. A least-squares score is clipped to [0, 1]."""
-    v = np.clip(np.nan_to_num(np.asarray(grid, dtype=np.float64), nan=0.5), 0.0, 1.0)
-    rgb = diverging_rgb(v) * (1.0 - MAP_FADE) + 255.0 * MAP_FADE
-    return rgb.round().astype(np.uint8)[::-1]
+    return diverging_rgb(grid, fade=MAP_FADE)[::-1]
 
 
 def draw_points(rgb: np.ndarray, points: np.ndarray, bounds, color) -> np.ndarray:

@@ -98,10 +98,6 @@ def channel(r: Runner) -> Channel:
     return ch
 
 
-_BUILT = [0.0, 0]  # CPU seconds of every frame built in this process, and their number
-_BUILT_LOCK = threading.Lock()
-
-
 @dataclass
 class Frame:
     seq: int
@@ -129,11 +125,7 @@ def build(ch: Channel, what: str = "main") -> Frame:
             ch.seq += 1
             seq = ch.seq
     figs = view.figures(snap, run_id, what)
-    cost = time.thread_time() - t0
-    LOAD.record_frame(cost)
-    with _BUILT_LOCK:
-        _BUILT[0] += cost
-        _BUILT[1] += 1
+    LOAD.record_frame(time.thread_time() - t0)
     return Frame(seq, playing, progress, view.status(snap, eps if playing else 0.0), snap, figs)
 
 
@@ -213,8 +205,8 @@ def load() -> dict:
             "train_cpu_s": round(SCHEDULER.train_cpu, 3), "train_cycles": SCHEDULER.cycles,
             "training_threads": sum(t.name == "nnp-training" or t.name.startswith("trainer-")
                                     for t in threading.enumerate()),
-            "thread_cpu_s": thread_cpu(), "frames_built": _BUILT[1],
-            "frame_cpu_s": round(_BUILT[0], 3)}
+            "thread_cpu_s": thread_cpu(), "frames_built": LOAD.built,
+            "frame_cpu_s": round(LOAD.built_cpu, 3)}
 
 
 async def load_endpoint(request):

@@ -78,6 +78,7 @@ class LoadMonitor:
         self._lock = threading.Lock()
         self._costs: collections.deque = collections.deque([0.01], maxlen=FRAME_WINDOW)
         self.overhead = FRAME_OVERHEAD  # FETCH_OVERHEAD when frames are fetched (live_frames)
+        self.built, self.built_cpu = 0, 0.0  # frames built in this process, and their CPU seconds
 
     def set_playing(self, runner: "Runner", playing: bool) -> bool:
         """Mark `runner` playing or not; False (and nothing changes) when it would be one more
@@ -113,6 +114,8 @@ class LoadMonitor:
         the waits for the GIL several times over) one redraw's fragment body took."""
         with self._lock:
             self._costs.append(cpu_seconds)
+            self.built += 1
+            self.built_cpu += cpu_seconds
 
     def frame_interval(self, current: float | None = None) -> float:
         """Redraw interval so that all playing sessions' redraws use at most DRAW_SHARE of a
