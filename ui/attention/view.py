@@ -60,7 +60,7 @@ class AttentionView:
         h = t.history
         which, label = which_sequence(t, self.chosen, self.typed)
         positions = t.position_embeddings() if what != "main" else None
-        return Frame(t.epoch, t.steps, dict(h.last), {k: list(h[k]) for k in HISTORY},
+        return Frame(t.epoch, t.steps, dict(h.last), {k: h[k] for k in HISTORY},
                      t.model.n_params, t.baseline, t.task.alphabet, label,
                      t.attention(which), t.predict_sequence(which), positions, what != "main")
 

@@ -62,7 +62,7 @@ class DigitsView:
     def snapshot(self, r, what: str) -> Frame:
         t: ImageTrainer = r.trainer
         h = t.history
-        hist = {k: list(h[k]) for k in ("epoch", "train_loss", "test_loss", "shifted_loss",
+        hist = {k: h[k] for k in ("epoch", "train_loss", "test_loss", "shifted_loss",
                                         "train_accuracy", "test_accuracy", "shifted_accuracy")}
         slow = self._slow(t) if what != "main" else None
         return Frame(t.epoch, dict(h.last), hist, t.model.n_params, t.config.model, slow)

@@ -62,7 +62,7 @@ class DigitsGanView:
         z = (1 - self.t) * t.eval_noise[self.a] + self.t * t.eval_noise[self.b]
         at = t.generator.forward(z[None]).reshape(1, 8, 8)
         value = judge.score(judged)
-        return DigitsFrame(t.epoch, t.steps, dict(h.last), {k: list(h[k]) for k in HISTORY},
+        return DigitsFrame(t.epoch, t.steps, dict(h.last), {k: h[k] for k in HISTORY},
                            judged[:N_GRID].copy(), walk, at, _judged(r, t.epoch, value), value,
                            getattr(r, "phase", None))
 

@@ -71,7 +71,7 @@ class GanView:
         keys = HISTORY + (("modes_covered",) if t.modes_total else ())
         fake = t.samples(N_FAKE)
         return Frame(
-            epoch=t.epoch, steps=t.steps, last=dict(h.last), history={k: list(h[k]) for k in keys},
+            epoch=t.epoch, steps=t.steps, last=dict(h.last), history={k: h[k] for k in keys},
             grid=t.discriminator_grid(MAP_RESOLUTION), bounds=t.bounds,
             real=t.real_samples(N_REAL), fake=fake,
             push=t.gradients(fake) if self.arrows else np.zeros((0, 2)),

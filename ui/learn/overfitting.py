@@ -99,8 +99,8 @@ def run(remedies: Remedies = Remedies(), seed: int = 0) -> LabResult:
     p_test = trainer.predict_classes(d.X_test)
     p_train = trainer.predict_classes(d.X_train)
     return LabResult(
-        epochs=[int(e) for e in h["epoch"]], train_loss=list(h["train_loss"]),
-        test_loss=list(h["test_loss"]), best_epoch=int(h["epoch"][best]),
+        epochs=[int(e) for e in h["epoch"]], train_loss=h["train_loss"],
+        test_loss=h["test_loss"], best_epoch=int(h["epoch"][best]),
         min_test=float(test[best]),
         final_test=float(net.loss_value(trainer.X_test, d.y_test)),
         final_train=float(net.loss_value(trainer.X_train, d.y_train)),

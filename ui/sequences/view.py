@@ -121,7 +121,7 @@ class SequencesView:
         recorded = gradients is not None
         if not recorded:  # nothing trained since the build: one explicit backward pass
             gradients = t.gradient_through_time()
-        return Frame(t.epoch, dict(h.last), {k: list(h[k]) for k in keys}, t.model.n_params,
+        return Frame(t.epoch, dict(h.last), {k: h[k] for k in keys}, t.model.n_params,
                      cfg.model, cfg.task, t.task.alphabet, t.T, t.metric, t.baseline, cfg.bptt,
                      chosen, t.predict_sequence(chosen), gradients, recorded, slow)
 
