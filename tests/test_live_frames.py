@@ -84,6 +84,19 @@ def test_frames_fetched_late_slow_the_sessions_training(runner):
     assert runner.pace == 1.0
 
 
+def test_the_process_load_counts_the_frames_built_and_the_threads_cpu(runner):
+    ch = channel(runner)
+    before = live_frames.load()
+    poll(ch.token)
+    poll(ch.token)
+    after = live_frames.load()
+    assert after["frames_built"] == before["frames_built"] + 2
+    assert after["frame_cpu_s"] >= before["frame_cpu_s"]
+    assert LOAD.built == after["frames_built"]
+    assert set(after["thread_cpu_s"]) >= {"training", "frames", "server", "other"}
+    assert after["thread_cpu_s"]["server"] > 0  # the main thread has run this test
+
+
 def test_slow_charts_come_with_one_frame_in_every_few(runner):
     ch = channel(runner)
     every = live_frames.SLOW_EVERY * max(1, LOAD.n_playing)
